@@ -1,0 +1,53 @@
+"""The `slogate` command line.
+
+Each sub-command lives in its own module under `slogate.cli` and is registered in
+`COMMANDS`. Exceptions from the engine are mapped to exit codes here, in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from slogate import __version__
+from slogate.errors import ExitCode, SlogateError
+
+# module name under slogate.cli -> attribute holding the click command
+COMMANDS: dict[str, str] = {}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="slogate")
+def cli() -> None:
+    """slogate: deploy a service, load it, break it, and gate on its SLOs."""
+
+
+def _register() -> None:
+    for module_name, attribute in COMMANDS.items():
+        module = importlib.import_module(f"slogate.cli.{module_name}")
+        cli.add_command(getattr(module, attribute))
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: runs the CLI and maps slogate's errors to exit codes."""
+    try:
+        result = cli.main(args=argv, prog_name="slogate", standalone_mode=False)
+    except SlogateError as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(int(error.exit_code))
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.ClickException as error:
+        error.show()
+        sys.exit(int(ExitCode.USAGE))
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    # A command returns its ExitCode (or None for 0); --help and --version return 0.
+    sys.exit(int(result) if isinstance(result, int) else 0)
