@@ -2,8 +2,8 @@
 
     SlogateError                    root; never raised itself
     ├── UsageError                  bad input: a malformed file, an unknown key, a bad flag (exit 2)
-    │   ├── ConfigError             a config/SLO/experiment file fails validation (names file and field)
-    │   ├── MissingDependencyError  a system binary is missing (names the package and the install command)
+    │   ├── ConfigError             a config, SLO or experiment file is invalid
+    │   ├── MissingDependencyError  a system binary is missing (names the package)
     │   └── PortInUseError          a pinned port is taken (nothing was started)
     ├── InfrastructureError         the stack did not come up, a chaos action failed (exit 4)
     ├── InconclusiveError           no data, Prometheus unreachable, too few samples (exit 3)
