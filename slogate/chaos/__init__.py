@@ -1,0 +1,1 @@
+"""Chaos: slogate's Chaos Toolkit extension (actions, probes), the fault ledger and rollback."""
