@@ -1,0 +1,95 @@
+"""The seeded arrival schedule of an open-model load test (pure functions, no I/O).
+
+An arrival is the intended start of one request, as an offset in seconds from the start of
+the run. Arrivals are spread evenly (`uniform`: one every 1/rate seconds) or as a Poisson
+process (`poisson`: exponential gaps drawn from a generator seeded with the profile's seed),
+stage by stage; never in synchronised bursts. A distributed run splits one schedule between
+workers: worker i of N takes arrivals i, i+N, i+2N, ..., so the shares interleave in time and
+together are exactly the whole schedule.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Literal
+
+from slogate.load.profiles import Stage
+
+Distribution = Literal["uniform", "poisson"]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One intended request start."""
+
+    index: int  # position in the whole schedule (0-based)
+    offset_s: float  # seconds after the start of the run
+    stage: int  # index of the stage it belongs to
+
+
+def iter_arrivals(
+    stages: Sequence[Stage], distribution: Distribution, seed: int
+) -> Iterator[Arrival]:
+    """All arrivals of `stages`, in time order, lazily (a soak run has millions)."""
+    rng = random.Random(seed)
+    index = 0
+    stage_start = 0.0
+    for stage_index, stage in enumerate(stages):
+        stage_end = stage_start + stage.duration_s
+        if distribution == "uniform":
+            count = math.ceil(stage.duration_s * stage.rate - 1e-9)
+            for k in range(count):
+                yield Arrival(index, stage_start + k / stage.rate, stage_index)
+                index += 1
+        else:
+            # Memoryless: restarting the draw at the stage boundary keeps it a Poisson process.
+            moment = stage_start + rng.expovariate(stage.rate)
+            while moment < stage_end:
+                yield Arrival(index, moment, stage_index)
+                index += 1
+                moment += rng.expovariate(stage.rate)
+        stage_start = stage_end
+
+
+def arrival_schedule(
+    stages: Sequence[Stage], distribution: Distribution, seed: int
+) -> list[Arrival]:
+    """The whole schedule as a list (for tests and short runs)."""
+    return list(iter_arrivals(stages, distribution, seed))
+
+
+def worker_share(arrivals: Iterator[Arrival], worker: int, workers: int) -> Iterator[Arrival]:
+    """The interleaved share of worker `worker` (0-based) out of `workers`."""
+    if workers < 1 or not 0 <= worker < workers:
+        raise ValueError(f"worker {worker} is not in 0..{workers - 1}")
+    return islice(arrivals, worker, None, workers)
+
+
+def stage_bounds(stages: Sequence[Stage]) -> list[tuple[float, float]]:
+    """(start, end) offsets of each stage."""
+    bounds = []
+    start = 0.0
+    for stage in stages:
+        bounds.append((start, start + stage.duration_s))
+        start += stage.duration_s
+    return bounds
+
+
+def rate_at(stages: Sequence[Stage], elapsed_s: float) -> float:
+    """The scheduled arrival rate at `elapsed_s` (0 after the end)."""
+    for stage, (start, end) in zip(stages, stage_bounds(stages), strict=True):
+        if start <= elapsed_s < end:
+            return stage.rate
+    return 0.0
+
+
+def expected_starts_by(stages: Sequence[Stage], elapsed_s: float) -> float:
+    """How many starts the schedule intends by `elapsed_s` (its expectation for Poisson)."""
+    total = 0.0
+    for stage, (start, end) in zip(stages, stage_bounds(stages), strict=True):
+        total += stage.rate * max(0.0, min(elapsed_s, end) - start)
+    return total
