@@ -1,0 +1,155 @@
+"""A small Prometheus HTTP API client: instant queries with timeouts and auth.
+
+Works against Prometheus, Thanos, Mimir or a managed Prometheus (bearer token, basic auth, a CA
+file, extra headers). Failures raise `PrometheusUnavailable` (unreachable, timed out) or
+`PrometheusQueryFailed` (an HTTP or PromQL error); both are InconclusiveError: a missing answer
+is never a pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from slogate.errors import InconclusiveError
+
+
+class PrometheusUnavailable(InconclusiveError):
+    """Prometheus could not be reached or did not answer in time."""
+
+
+class PrometheusQueryFailed(InconclusiveError):
+    """Prometheus answered with an error (HTTP status, bad PromQL, unexpected payload)."""
+
+
+class PrometheusAuth(BaseModel):
+    """How to reach a Prometheus-compatible API (the `prometheus:` section of a config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bearer_token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+@dataclass(frozen=True)
+class InstantSample:
+    labels: dict[str, str]
+    value: float
+
+
+@dataclass(frozen=True)
+class RangeSeries:
+    labels: dict[str, str]
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _value(raw: Any) -> float:
+    return float(raw)  # Prometheus encodes "NaN", "+Inf" as strings; float() reads them
+
+
+class PrometheusClient:
+    """Instant queries against `base_url` (`http://host:9090`, or a Thanos/Mimir prefix)."""
+
+    def __init__(self, base_url: str, auth: PrometheusAuth | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth or PrometheusAuth()
+        self.queries = 0
+        self._client: httpx.Client | None = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            auth = self.auth
+            headers = dict(auth.headers)
+            if auth.bearer_token:
+                headers["Authorization"] = f"Bearer {auth.bearer_token}"
+            basic = (auth.username, auth.password or "") if auth.username else None
+            verify: bool | str = auth.ca_file or not auth.insecure_skip_verify
+            self._client = httpx.Client(
+                base_url=self.base_url,
+                headers=headers,
+                auth=basic,
+                verify=verify,
+                timeout=httpx.Timeout(auth.timeout_s),
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> PrometheusClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _query(self, expr: str, time: float) -> dict[str, Any]:
+        self.queries += 1
+        try:
+            response = self._http().post(
+                "/api/v1/query", data={"query": expr, "time": f"{time:.3f}"}
+            )
+        except httpx.TimeoutException as error:
+            raise PrometheusUnavailable(
+                f"Prometheus at {self.base_url} did not answer within {self.auth.timeout_s} s"
+            ) from error
+        except httpx.HTTPError as error:
+            raise PrometheusUnavailable(
+                f"Prometheus at {self.base_url} is unreachable ({type(error).__name__}: {error})"
+            ) from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200 or not isinstance(body, dict):
+            detail = body.get("error") if isinstance(body, dict) else response.text[:200]
+            raise PrometheusQueryFailed(
+                f"Prometheus at {self.base_url} answered HTTP {response.status_code} "
+                f"to {expr!r}: {detail}"
+            )
+        if body.get("status") != "success":
+            raise PrometheusQueryFailed(f"Prometheus rejected {expr!r}: {body.get('error')}")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PrometheusQueryFailed(f"Prometheus returned no data object for {expr!r}")
+        return data
+
+    def vector(self, expr: str, time: float) -> list[InstantSample]:
+        """An instant query returning an instant vector (or a scalar, as one unlabelled sample)."""
+        data = self._query(expr, time)
+        kind = data.get("resultType")
+        if kind == "scalar":
+            return [InstantSample({}, _value(data["result"][1]))]
+        if kind != "vector":
+            raise PrometheusQueryFailed(f"expected a vector from {expr!r}, got {kind}")
+        return [
+            InstantSample(dict(item["metric"]), _value(item["value"][1])) for item in data["result"]
+        ]
+
+    def matrix(self, expr: str, time: float) -> list[RangeSeries]:
+        """An instant query of a range selector (`x[5m]`): every raw sample, per series."""
+        data = self._query(expr, time)
+        if data.get("resultType") != "matrix":
+            raise PrometheusQueryFailed(
+                f"expected a matrix from {expr!r}, got {data.get('resultType')}"
+            )
+        return [
+            RangeSeries(
+                dict(item["metric"]), [(float(t), _value(v)) for t, v in item.get("values", [])]
+            )
+            for item in data["result"]
+        ]
+
+
+def has_nan(values: list[float]) -> bool:
+    return any(math.isnan(value) for value in values)

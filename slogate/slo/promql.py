@@ -1,0 +1,113 @@
+"""PromQL for SLIs: selectors for the built-in SLIs and the counting queries (pure functions).
+
+Counts are raw, reset-aware counter deltas between the window's ends, never `increase()`
+(which extrapolates: a backfilled integer counter came back as 898,334.5). For a counter
+selector S and a window [start, end] of D seconds, three instant queries give every series'
+value at both ends and whether it reset in between:
+
+    last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
+    last_over_time(S[D])         @ end     value at the window's end (also for a series that
+                                           went stale inside the window)
+    resets(S[D + LOOKBACK])      @ end     resets since the start sample
+
+A series without resets has the exact delta end - start; one that reset is fetched raw
+(`{exact labels}[D + LOOKBACK]`) and summed pairwise (see counting.py). Both paths read the same
+samples, so the fast path is exact, not an approximation.
+"""
+
+from __future__ import annotations
+
+from slogate.slo.spec import BuiltinSLI, Objective, Place
+
+# How far before the window's start a sample may lie and still count as its start value
+# (Prometheus' own default lookback).
+LOOKBACK_S = 300
+API_ROUTES = 'route=~"/api/.*"'
+DEFAULT_PLACE_MATCHERS: dict[Place, str] = {
+    Place.SERVER: 'source="server"',
+    Place.CLIENT: 'source="client"',
+    Place.EDGE: 'source="edge"',
+}
+
+
+def duration(seconds: float) -> str:
+    """A PromQL duration in whole milliseconds (`3600000ms`)."""
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def selector(metric: str, *matchers: str) -> str:
+    """`metric{m1,m2}` from non-empty matchers."""
+    present = [m for m in matchers if m]
+    return f"{metric}{{{','.join(present)}}}" if present else metric
+
+
+def exact_series_selector(labels: dict[str, str]) -> str:
+    """A selector matching exactly one series by all its labels (including `__name__`)."""
+    parts = [f'{name}="{_escape(value)}"' for name, value in sorted(labels.items())]
+    return "{" + ",".join(parts) + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def start_values_query(series: str) -> str:
+    return f"last_over_time({series}[{duration(LOOKBACK_S)}])"
+
+
+def end_values_query(series: str, window_s: float) -> str:
+    return f"last_over_time({series}[{duration(window_s)}])"
+
+
+def resets_query(series: str, window_s: float) -> str:
+    return f"resets({series}[{duration(window_s + LOOKBACK_S)}])"
+
+
+def raw_samples_query(series: str, window_s: float) -> str:
+    return f"{series}[{duration(window_s + LOOKBACK_S)}]"
+
+
+def requests_selector(place: Place, matcher: str) -> str:
+    """All API requests seen at `place`."""
+    if place is Place.EDGE:
+        return selector("haproxy_frontend_http_requests_total", 'proxy="api"', matcher)
+    return selector("http_requests_total", matcher, API_ROUTES)
+
+
+def errors_selector(place: Place, matcher: str) -> str:
+    """Failed API requests at `place`: 5xx, plus transport failures on the client."""
+    if place is Place.EDGE:
+        return selector(
+            "haproxy_frontend_http_responses_total", 'proxy="api"', 'code="5xx"', matcher
+        )
+    status = 'status_class=~"5xx|transport"' if place is Place.CLIENT else 'status_class="5xx"'
+    return selector("http_requests_total", matcher, API_ROUTES, status)
+
+
+def latency_buckets_selector(place: Place, matcher: str, timing: str) -> str:
+    """The API latency histogram's buckets at `place` (client: `timing` service|intended)."""
+    timing_matcher = f'timing="{timing}"' if place is Place.CLIENT else ""
+    return selector("http_request_duration_seconds_bucket", matcher, API_ROUTES, timing_matcher)
+
+
+def lag_buckets_selector(matcher: str) -> str:
+    return selector("event_loop_lag_seconds_bucket", matcher)
+
+
+def histogram_buckets_selector(histogram: str) -> str:
+    """`x_seconds{a="b"}` -> `x_seconds_bucket{a="b"}`."""
+    name, brace, rest = histogram.strip().partition("{")
+    return f"{name.strip()}_bucket{brace}{rest}"
+
+
+def startup_query(matcher: str, window_s: float) -> str:
+    """The longest start-up any replica reported in the window."""
+    series = selector("process_startup_duration_seconds", matcher)
+    return f"max(max_over_time({series}[{duration(window_s)}]))"
+
+
+def objective_kind(objective: Objective, custom_names: set[str]) -> str:
+    """availability | latency | throughput | event_loop_lag | startup | custom."""
+    if objective.sli in custom_names:
+        return "custom"
+    return BuiltinSLI(objective.sli).value
