@@ -200,16 +200,23 @@ def test_root_kustomization_deploys_target_and_redis_in_the_namespace() -> None:
 # ---- the target's Deployment keeps the service's promises
 
 
-def served_paths() -> set[str] | None:
-    """The route paths target_service serves, or None while its app does not exist yet."""
+def target_app() -> Any | None:
+    """target_service's ASGI app, or None while target_service.main does not exist yet."""
     try:
         main = importlib.import_module("target_service.main")
     except ModuleNotFoundError as error:
         if error.name in {"target_service.main", "target_service"}:
             return None
         raise
-    app = getattr(main, "app", None) or main.create_app()
-    return {path for route in app.routes if (path := getattr(route, "path", None))}
+    return main.create_app()
+
+
+def serves_get(app: Any, path: str) -> bool:
+    """True when a route of `app` fully matches GET `path` (included routers too)."""
+    from starlette.routing import Match
+
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
 
 
 def target_settings_env_names() -> set[str]:
@@ -245,11 +252,12 @@ def test_probe_points_at_the_contract_health_path(probe: str, path: str) -> None
 
 
 def test_probe_paths_are_served_by_target_service() -> None:
-    paths = served_paths()
-    if paths is None:
+    app = target_app()
+    if app is None:
         pytest.skip("target_service.main does not exist yet; probes checked against the contract")
-    assert set(PROBE_PATHS.values()) <= paths
-    assert "/metrics" in paths
+    for path in [*PROBE_PATHS.values(), "/metrics"]:
+        assert serves_get(app, path), f"target_service does not serve GET {path}"
+    assert not serves_get(app, "/health/nowhere")
 
 
 def test_startup_probe_allows_a_slow_start_and_liveness_waits_for_it() -> None:
