@@ -1,0 +1,127 @@
+"""`python -m target_service [serve|seed|reset]`: run the service, load or clear its data.
+
+Configuration comes from TARGET_* environment variables (see README.md); a bad value stops
+start-up with a message naming the variable and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from prometheus_client import CollectorRegistry
+
+from target_service.core.config import InvalidSettings, Settings, load_settings
+from target_service.core.context import ServiceContext
+from target_service.core.redis_gateway import DependencyUnavailable
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except InvalidSettings as error:
+        print(f"target_service: invalid configuration: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command in (None, "serve"):
+        return serve(settings)
+    try:
+        return asyncio.run(_data_command(settings, args))
+    except DependencyUnavailable:
+        print(f"target_service: Redis at {settings.redis_url} is unavailable", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from target_service.core.lifecycle import Lifecycle
+    from target_service.core.server import GracefulServer
+    from target_service.main import create_app
+
+    _configure_logging(settings.log_level)
+    lifecycle = Lifecycle()
+    config = uvicorn.Config(
+        create_app(settings, lifecycle=lifecycle),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=math.ceil(settings.drain_timeout_s),
+        server_header=False,
+    )
+    server = GracefulServer(config, lifecycle, settings.shutdown_delay_s)
+    server.run()
+    return EXIT_OK if server.started else EXIT_FAILED
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     [target_service] %(message)s"))
+    logger = logging.getLogger("target_service")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+
+async def _data_command(settings: Settings, args: argparse.Namespace) -> int:
+    from target_service.seed import SeedPlan, seed
+
+    context = ServiceContext.build(settings, CollectorRegistry())
+    context.gateway.open()
+    try:
+        if args.command == "reset":
+            deleted = await context.store.reset()
+            print(json.dumps({"deleted_keys": deleted}))
+        else:
+            plan = SeedPlan(args.organisations, args.clinics, args.staff, args.seed)
+            summary = await seed(context.store, plan)
+            print(json.dumps(asdict(summary)))
+    finally:
+        await context.gateway.close()
+    return EXIT_OK
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1000000")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m target_service",
+        description="Clinic network back office (slogate's reference service). "
+        "Without a command: serve. Settings come from TARGET_* environment variables.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve HTTP (the default)")
+    seed_parser = commands.add_parser("seed", help="load a deterministic data set into Redis")
+    seed_parser.add_argument("--organisations", type=_count, default=20)
+    seed_parser.add_argument(
+        "--clinics", type=_count, default=5, help="clinics per organisation (default 5)"
+    )
+    seed_parser.add_argument(
+        "--staff", type=_count, default=8, help="staff assignments per clinic (default 8)"
+    )
+    seed_parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    commands.add_parser("reset", help="delete every key of this service from Redis")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

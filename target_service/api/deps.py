@@ -1,0 +1,64 @@
+"""FastAPI dependencies as `Annotated` aliases."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from target_service.core.context import ServiceContext
+from target_service.core.faults import FaultBoard
+from target_service.domain.store import ClinicStore
+
+API_PREFIX = "/api/v1"
+
+
+def get_context(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+def get_store(context: ContextDep) -> ClinicStore:
+    return context.store
+
+
+StoreDep = Annotated[ClinicStore, Depends(get_store)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_admin(
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> FaultBoard:
+    """The fault board, for a caller with the admin bearer token (constant-time comparison)."""
+    expected = context.settings.admin_token or ""
+    given = credentials.credentials if credentials else ""
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return context.faults
+
+
+AdminFaultsDep = Annotated[FaultBoard, Depends(require_admin)]
+
+
+class Pagination:
+    def __init__(
+        self,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> None:
+        self.offset = offset
+        self.limit = limit
+
+
+PaginationDep = Annotated[Pagination, Depends()]

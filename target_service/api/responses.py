@@ -1,0 +1,30 @@
+"""Answers shared by the API routers: problem bodies and the stale-data header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+
+from target_service.domain.models import Problem
+
+STALE_HEADER = "X-Fallback"
+STALE_VALUE = "last-known-value"
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "Still has children"}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "The data store is unavailable and no last known value exists",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+
+
+def mark_stale(response: Response, stale: bool) -> None:
+    """Tell the client the body is the last known value, served while Redis is unavailable."""
+    if stale:
+        response.headers[STALE_HEADER] = STALE_VALUE

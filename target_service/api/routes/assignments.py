@@ -1,0 +1,46 @@
+"""/api/v1/assignments: a staff member assigned to a clinic."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
+from target_service.api.responses import NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.domain.models import Assignment, AssignmentCreate, Page
+from target_service.domain.store import ASSIGNMENTS
+
+router = APIRouter(prefix=f"{API_PREFIX}/assignments", tags=["assignments"], responses=UNAVAILABLE)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
+async def create_assignment(body: AssignmentCreate, store: StoreDep) -> Assignment:
+    """Assign a staff member to a clinic; 404 when the clinic does not exist."""
+    return await store.create(ASSIGNMENTS, body)
+
+
+@router.get("")
+async def list_assignments(
+    store: StoreDep,
+    page: PaginationDep,
+    response: Response,
+    clinic_id: Annotated[UUID | None, Query()] = None,
+) -> Page[Assignment]:
+    result = await store.list(ASSIGNMENTS, page.offset, page.limit, parent_id=clinic_id)
+    mark_stale(response, result.stale)
+    total, items = result.value
+    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/{assignment_id}", responses=NOT_FOUND)
+async def read_assignment(assignment_id: UUID, store: StoreDep, response: Response) -> Assignment:
+    result = await store.get(ASSIGNMENTS, assignment_id)
+    mark_stale(response, result.stale)
+    return result.value
+
+
+@router.delete("/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_assignment(assignment_id: UUID, store: StoreDep) -> None:
+    await store.delete(ASSIGNMENTS, assignment_id)

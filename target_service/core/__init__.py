@@ -1,0 +1,1 @@
+"""Cross-cutting parts of the service: settings, lifecycle, metrics, resilience, faults."""

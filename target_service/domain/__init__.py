@@ -1,0 +1,1 @@
+"""The clinic network's back office: organisations, clinics, staff assignments."""
