@@ -1,0 +1,178 @@
+"""User journeys over the seeded clinic network (`python -m target_service seed`).
+
+Run through slogate (`slogate load PROFILE`), which starts Locust in a subprocess:
+
+- `OpenModelUser` runs the chosen profile as an open model: one dispatcher per Locust
+  process starts each request at its scheduled time, picking the request from the weighted
+  mix in ACTIONS (browse organisations, open a clinic, create and remove assignments).
+- `BrowsingUser` and `SchedulingUser` are the same journeys as closed-loop users, for
+  exploring in the web UI (`slogate load PROFILE --ui`, user classes selectable).
+
+Request names are the service's route templates, so statistics group per route. Adapt the
+journeys and weights to your service; keep the route templates equal to the server's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import urllib.request
+from collections import deque
+
+from locust import FastHttpUser, between, events, task
+from locust.exception import StopUser
+
+from slogate.load.actions import Action, PreparedRequest
+from slogate.load.openmodel import OpenModel, add_arguments
+
+API = "/api/v1"
+ROLES = ("physician", "nurse", "pharmacist", "receptionist", "technician")
+NAMES = ("Anna de Vries", "Bram Peeters", "Eva Müller", "Finn Murphy", "Iris Jensen")
+
+
+class SeededData:
+    """Ids of the seeded data set, discovered once per process, and assignments we created."""
+
+    def __init__(self) -> None:
+        self.organisations: list[str] = []
+        self.clinics: list[str] = []
+        self.created: deque[str] = deque(maxlen=10_000)
+
+    def discover(self, host: str) -> None:
+        if self.clinics:
+            return
+        self.organisations = self._ids(host, f"{API}/organisations?limit=200")
+        self.clinics = self._ids(host, f"{API}/clinics?limit=200")
+        if not self.organisations or not self.clinics:
+            raise RuntimeError(
+                f"no seeded data at {host}: run `python -m target_service seed` first"
+            )
+
+    @staticmethod
+    def _ids(host: str, path: str) -> list[str]:
+        with urllib.request.urlopen(host.rstrip("/") + path, timeout=10) as answer:
+            return [item["id"] for item in json.load(answer)["items"]]
+
+    def remember_assignment(self, status: int, body: bytes) -> None:
+        self.created.append(json.loads(body)["id"])
+
+    # request builders for ACTIONS ---------------------------------------------------------
+
+    def browse_organisations(self, rng: random.Random) -> PreparedRequest:
+        return PreparedRequest(f"{API}/organisations?offset={rng.randrange(0, 20)}&limit=20")
+
+    def open_organisation(self, rng: random.Random) -> PreparedRequest:
+        return PreparedRequest(f"{API}/organisations/{rng.choice(self.organisations)}")
+
+    def list_clinics(self, rng: random.Random) -> PreparedRequest:
+        organisation = rng.choice(self.organisations)
+        return PreparedRequest(f"{API}/clinics?organisation_id={organisation}&limit=20")
+
+    def open_clinic(self, rng: random.Random) -> PreparedRequest:
+        return PreparedRequest(f"{API}/clinics/{rng.choice(self.clinics)}")
+
+    def list_assignments(self, rng: random.Random) -> PreparedRequest:
+        return PreparedRequest(f"{API}/assignments?clinic_id={rng.choice(self.clinics)}&limit=20")
+
+    def create_assignment(self, rng: random.Random) -> PreparedRequest:
+        body = {
+            "clinic_id": rng.choice(self.clinics),
+            "staff_name": rng.choice(NAMES),
+            "role": rng.choice(ROLES),
+            "weekly_hours": rng.randint(8, 40),
+        }
+        return PreparedRequest(f"{API}/assignments", body)
+
+    def remove_assignment(self, rng: random.Random) -> PreparedRequest | None:
+        if not self.created:
+            return None
+        return PreparedRequest(f"{API}/assignments/{self.created.popleft()}")
+
+
+DATA = SeededData()
+
+# The open-model request mix: weights are shares of all request starts.
+ACTIONS = [
+    Action("GET", f"{API}/organisations", 20, DATA.browse_organisations),
+    Action("GET", f"{API}/organisations/{{organisation_id}}", 15, DATA.open_organisation),
+    Action("GET", f"{API}/clinics", 15, DATA.list_clinics),
+    Action("GET", f"{API}/clinics/{{clinic_id}}", 25, DATA.open_clinic),
+    Action("GET", f"{API}/assignments", 10, DATA.list_assignments),
+    Action("POST", f"{API}/assignments", 8, DATA.create_assignment, DATA.remember_assignment),
+    Action(
+        "DELETE",
+        f"{API}/assignments/{{assignment_id}}",
+        7,
+        DATA.remove_assignment,
+        fallback=f"{API}/assignments",
+    ),
+]
+MODEL: OpenModel | None = None
+
+
+@events.init_command_line_parser.add_listener
+def _arguments(parser, **_kwargs):
+    add_arguments(parser)
+
+
+@events.init.add_listener
+def _install(environment, **_kwargs):
+    global MODEL
+    MODEL = OpenModel(environment, ACTIONS)
+    MODEL.install()
+
+
+class OpenModelUser(FastHttpUser):
+    """Runs the selected profile as an open model (one per Locust process is enough)."""
+
+    wait_time = between(0, 0)
+
+    @task
+    def run_profile(self):
+        assert MODEL is not None
+        DATA.discover(self.host)
+        MODEL.dispatch(self.host)
+        raise StopUser()
+
+
+class _JourneyUser(FastHttpUser):
+    abstract = True
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self):
+        DATA.discover(self.host)
+        self.rng = random.Random()
+
+    def _get(self, prepared, route):
+        return self.client.get(prepared.path, name=route)
+
+
+class BrowsingUser(_JourneyUser):
+    """Browse organisations, open one, list its clinics, open a clinic."""
+
+    weight = 3
+
+    @task
+    def browse(self):
+        self._get(DATA.browse_organisations(self.rng), f"{API}/organisations")
+        self._get(DATA.open_organisation(self.rng), f"{API}/organisations/{{organisation_id}}")
+        self._get(DATA.list_clinics(self.rng), f"{API}/clinics")
+        self._get(DATA.open_clinic(self.rng), f"{API}/clinics/{{clinic_id}}")
+
+
+class SchedulingUser(_JourneyUser):
+    """Open a clinic, assign a member of staff, list the clinic's staff, remove the assignment."""
+
+    weight = 1
+
+    @task
+    def schedule(self):
+        self._get(DATA.open_clinic(self.rng), f"{API}/clinics/{{clinic_id}}")
+        create = DATA.create_assignment(self.rng)
+        answer = self.client.post(create.path, json=create.body, name=f"{API}/assignments")
+        self._get(DATA.list_assignments(self.rng), f"{API}/assignments")
+        if answer.status_code == 201:
+            assignment = json.loads(answer.content)["id"]
+            self.client.delete(
+                f"{API}/assignments/{assignment}", name=f"{API}/assignments/{{assignment_id}}"
+            )

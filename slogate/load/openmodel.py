@@ -1,0 +1,378 @@
+"""The open-model dispatcher, run inside the Locust process. IMPORTS GEVENT AND LOCUST.
+
+Only the locustfile imports this module (Locust always runs in a subprocess); the engine and
+pytest never do, so gevent's monkey-patching never reaches them.
+
+One dispatcher per Locust process (the single process, or each worker) walks its share of
+the profile's seeded schedule and starts each request at its intended time from a bounded
+gevent pool, whether or not earlier responses have come back. A start that finds the pool
+full is *missed*; one that begins more than `late_after_ms` after its intended time is
+*late*. Each request's latency is recorded as service time and as time from its intended
+start. Every second each process hands its counts to the aggregate (directly, or as a
+custom message to the master), which serves the client metrics, writes `status.json`, and at
+the end `tally.json` into the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.pool
+import psutil
+from gevent.pywsgi import WSGIServer
+from locust.contrib.fasthttp import FastHttpSession
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from slogate.load.actions import Action, choose, routes_of
+from slogate.load.client_metrics import ClientMetricsCollector
+from slogate.load.profiles import DEFAULT_LOADTESTS, Profile, find_profile
+from slogate.load.schedule import Arrival, expected_starts_by, iter_arrivals, rate_at, worker_share
+from slogate.load.tally import Tally
+
+log = logging.getLogger("slogate.openmodel")
+
+CPU_SATURATED_PERCENT = 90.0
+LATE_SHARE_SATURATED = 0.2
+SUSTAINED_SECONDS = 3
+TALLY_MESSAGE = "slogate_tally"
+DONE_MESSAGE = "slogate_done"
+
+
+def add_arguments(parser: Any) -> None:
+    """Locust command-line (and web UI) options of the open model."""
+    group = parser  # Locust's parser understands include_in_web_ui (its groups do not)
+    group.add_argument("--load-profile", default="smoke", help="slogate load profile name")
+    group.add_argument("--loadtests-dir", default=str(DEFAULT_LOADTESTS), include_in_web_ui=False)
+    group.add_argument("--profile-rate", type=float, default=0.0, help="override rate (0: none)")
+    group.add_argument("--profile-duration", type=float, default=0.0, help="override (0: none)")
+    group.add_argument("--profile-seed", type=int, default=-1, help="override seed (-1: none)")
+    group.add_argument("--run-dir", default="", include_in_web_ui=False)
+    group.add_argument("--client-metrics-port", type=int, default=0, include_in_web_ui=False)
+    group.add_argument("--client-metrics-host", default="127.0.0.1", include_in_web_ui=False)
+    group.add_argument("--metrics-linger", type=float, default=3.0, include_in_web_ui=False)
+    group.add_argument("--worker-count", type=int, default=1, include_in_web_ui=False)
+
+
+def transport_error_kind(error: BaseException | None) -> str:
+    """refused | reset | timeout | other, for an exception that left no HTTP answer."""
+    if isinstance(error, ConnectionRefusedError):
+        return "refused"
+    if isinstance(error, ConnectionResetError | BrokenPipeError):
+        return "reset"
+    if isinstance(error, TimeoutError | socket.timeout | gevent.Timeout):
+        return "timeout"
+    return "other"
+
+
+class OpenModel:
+    """The open model of one Locust process (and the aggregate, on the master or alone)."""
+
+    def __init__(self, environment: Environment, actions: list[Action]) -> None:
+        self.environment = environment
+        self.actions = actions
+        self.recorder = Tally()
+        self.aggregate = Tally()
+        for tally in (self.recorder, self.aggregate):
+            tally.declare_routes(routes_of(actions))
+        self.saturation: dict[str, bool] = {}
+        self.workers_done: set[int] = set()
+        self.dispatching = False
+        self.finished = False
+        self.started_at: float | None = None
+        self.profile: Profile | None = None
+
+    # --- set-up ------------------------------------------------------------------------------
+
+    @property
+    def options(self) -> Any:
+        return self.environment.parsed_options
+
+    @property
+    def is_worker(self) -> bool:
+        return isinstance(self.environment.runner, WorkerRunner)
+
+    @property
+    def is_master(self) -> bool:
+        return isinstance(self.environment.runner, MasterRunner)
+
+    def install(self) -> None:
+        """Register listeners; on the master or a single process serve metrics and status."""
+        events = self.environment.events
+        events.request.add_listener(self._on_closed_model_request)  # type: ignore[no-untyped-call]
+        if self.is_worker:
+            return
+        events.test_start.add_listener(self._on_test_start)  # type: ignore[no-untyped-call]
+        events.quitting.add_listener(self._on_quitting)  # type: ignore[no-untyped-call]
+        if self.is_master:
+            runner = self.environment.runner
+            assert runner is not None
+            runner.register_message(TALLY_MESSAGE, self._on_tally_message)
+            runner.register_message(DONE_MESSAGE, self._on_done_message)
+        if self.options.client_metrics_port:
+            self._serve_metrics()
+        gevent.spawn(self._write_status_forever)
+
+    def load_profile(self) -> Profile:
+        options = self.options
+        profile = find_profile(options.load_profile, Path(options.loadtests_dir))
+        return profile.with_overrides(
+            rate=options.profile_rate or None,
+            duration_s=options.profile_duration or None,
+            seed=None if options.profile_seed < 0 else options.profile_seed,
+        )
+
+    def _serve_metrics(self) -> None:
+        registry = CollectorRegistry(auto_describe=True)
+        registry.register(ClientMetricsCollector(lambda: self.aggregate))
+        address = (self.options.client_metrics_host, self.options.client_metrics_port)
+        server = WSGIServer(address, make_wsgi_app(registry), log=None, error_log=None)
+        server.start()
+        log.info("client metrics on http://%s:%s/metrics", *address)
+
+    def _on_test_start(self, **_: Any) -> None:
+        self.started_at = time.time()
+        self.profile = self.load_profile()
+
+    # --- dispatching (every process that runs load) ------------------------------------------
+
+    def dispatch(self, host: str) -> None:
+        """Run this process's share of the schedule; returns when it is done."""
+        if self.dispatching:
+            log.warning("one open-model dispatcher per process; this extra user idles")
+            gevent.sleep(10**6)
+            return
+        self.dispatching = True
+        profile = self.profile = self.load_profile()
+        worker, workers = self._worker_slot()
+        rng = random.Random(f"{profile.seed}:{worker}")
+        client = FastHttpSession(
+            base_url=host,
+            request_event=self.environment.events.request,
+            user=None,
+            concurrency=profile.max_in_flight,
+            network_timeout=profile.request_timeout_s,
+            connection_timeout=min(5.0, profile.request_timeout_s),
+            max_retries=0,
+        )
+        pool = gevent.pool.Pool(profile.max_in_flight)
+        late_after = profile.late_after_ms / 1000
+        monitor = gevent.spawn(self._monitor_forever)
+        schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
+        origin = time.perf_counter()
+        for count, arrival in enumerate(worker_share(schedule, worker, workers)):
+            intended = origin + arrival.offset_s
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            elif count % 32 == 0:
+                gevent.sleep(0)  # behind schedule: let started requests run
+            if pool.full():
+                self.recorder.record_missed(arrival.stage)
+                continue
+            action = choose(self.actions, rng)
+            pool.spawn(self._request, client, action, rng, arrival, intended, late_after)
+        pool.join(timeout=profile.request_timeout_s + 2)
+        pool.kill(block=True, timeout=2)
+        monitor.kill()
+        self._hand_over(final=True)
+
+    def _worker_slot(self) -> tuple[int, int]:
+        if not self.is_worker:
+            return 0, 1
+        index = int(os.environ.get("SLOGATE_WORKER_INDEX", "-1"))
+        if index < 0:
+            index = getattr(self.environment.runner, "worker_index", 0)
+        return index, max(1, self.options.worker_count)
+
+    def _request(
+        self,
+        client: FastHttpSession,
+        action: Action,
+        rng: random.Random,
+        arrival: Arrival,
+        intended: float,
+        late_after: float,
+    ) -> None:
+        started = time.perf_counter()
+        self.recorder.record_start(arrival.stage, late=started - intended > late_after)
+        prepared = action.prepare(rng)
+        if prepared is None and action.fallback:
+            action = next(a for a in self.actions if a.route == action.fallback)
+            prepared = action.prepare(rng)
+        if prepared is None:
+            prepared_path, body = action.route, None
+        else:
+            prepared_path, body = prepared.path, prepared.body
+        response = client.request(
+            action.method,
+            prepared_path,
+            name=action.route,
+            json=body,
+            context={"slogate_open_model": True},
+        )
+        ended = time.perf_counter()
+        status = int(response.status_code or 0)
+        error = getattr(response, "error", None)
+        answered = 100 <= status < 600
+        self.recorder.record_response(
+            action.method,
+            action.route,
+            status if answered else 0,
+            ended - started,
+            ended - intended,
+            arrival.stage,
+            transport_error=None if answered else transport_error_kind(error),
+        )
+        if action.after is not None and 200 <= status < 300:
+            action.after(status, response.content or b"")
+
+    def _on_closed_model_request(self, **meta: Any) -> None:
+        """Requests of the closed-model journey users (UI): counted with service time only."""
+        if meta.get("context", {}).get("slogate_open_model"):
+            return
+        response = meta.get("response")
+        status = int(getattr(response, "status_code", 0) or 0)
+        seconds = float(meta.get("response_time") or 0) / 1000
+        answered = 100 <= status < 600
+        kind = None if answered else transport_error_kind(meta.get("exception"))
+        self.recorder.record_response(
+            meta.get("request_type", "GET"),
+            meta.get("name", ""),
+            status if answered else 0,
+            seconds,
+            seconds,
+            0,
+            kind,
+        )
+        if not self.dispatching and not self.is_worker:
+            self._hand_over(final=False)
+
+    # --- saturation and hand-over -----------------------------------------------------------
+
+    def _monitor_forever(self) -> None:
+        process = psutil.Process()
+        process.cpu_percent(None)
+        consecutive = 0
+        while True:
+            gevent.sleep(1.0)
+            cpu = process.cpu_percent(None)
+            # the recorder holds the last second only: it is handed over every second
+            window_starts = self.recorder.total("starts")
+            window_late = self.recorder.total("late")
+            late_share = window_late / window_starts if window_starts else 0.0
+            bad = cpu >= CPU_SATURATED_PERCENT or late_share > LATE_SHARE_SATURATED
+            consecutive = consecutive + 1 if bad else 0
+            self.recorder.saturated_now = consecutive >= SUSTAINED_SECONDS
+            if consecutive == SUSTAINED_SECONDS:
+                self.recorder.saturated_seconds += SUSTAINED_SECONDS
+            elif consecutive > SUSTAINED_SECONDS:
+                self.recorder.saturated_seconds += 1
+            if bad:
+                log.info("generator busy: cpu %.0f%%, late share %.2f", cpu, late_share)
+            self._hand_over(final=False)
+
+    def _hand_over(self, final: bool) -> None:
+        saturated = self.recorder.saturated_now and not final
+        delta = self.recorder.take_delta()
+        delta["saturated_now"] = saturated
+        if self.is_worker:
+            runner = self.environment.runner
+            assert runner is not None
+            worker, _ = self._worker_slot()
+            runner.send_message(TALLY_MESSAGE, {"worker": worker, "delta": delta})
+            if final:
+                runner.send_message(DONE_MESSAGE, {"worker": worker})
+            return
+        self._merge("local", delta)
+        if final:
+            gevent.spawn(self._finish)
+
+    def _merge(self, source: str, delta: dict[str, Any]) -> None:
+        self.aggregate.merge(delta)
+        self.saturation[source] = bool(delta.get("saturated_now"))
+        self.aggregate.saturated_now = any(self.saturation.values())
+
+    def _on_tally_message(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self._merge(f"worker-{msg.data['worker']}", msg.data["delta"])
+
+    def _on_done_message(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.workers_done.add(int(msg.data["worker"]))
+        if len(self.workers_done) >= max(1, self.options.worker_count):
+            gevent.spawn(self._finish)
+
+    # --- results (master or single process) -------------------------------------------------
+
+    def _finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self._write_results(complete=True)
+        self._write_status()
+        # Keep the metrics endpoint up for a few more scrapes before the process ends.
+        gevent.sleep(self.options.metrics_linger)
+        runner = self.environment.runner
+        assert runner is not None
+        runner.quit()
+
+    def _on_quitting(self, **_: Any) -> None:
+        if not self.finished:
+            self._write_results(complete=False)
+            self._write_status()
+
+    def _run_dir(self) -> Path | None:
+        return Path(self.options.run_dir) if self.options.run_dir else None
+
+    def _write_json(self, name: str, document: dict[str, Any]) -> None:
+        folder = self._run_dir()
+        if folder is None:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{name}.tmp"
+        temporary.write_text(json.dumps(document))
+        temporary.replace(folder / name)
+
+    def _write_results(self, complete: bool) -> None:
+        document = self.aggregate.to_document()
+        document["complete"] = complete
+        document["started_at"] = self.started_at
+        document["ended_at"] = time.time()
+        document["profile"] = self.profile.model_dump() if self.profile else None
+        document["workers"] = max(1, self.options.worker_count) if self.is_master else 1
+        self._write_json("tally.json", document)
+
+    def _write_status_forever(self) -> None:
+        while True:
+            gevent.sleep(1.0)
+            self._write_status()
+
+    def _write_status(self) -> None:
+        tally = self.aggregate
+        elapsed = time.time() - self.started_at if self.started_at else 0.0
+        stages = self.profile.resolved_stages() if self.profile else []
+        p95_us = tally.histogram("intended").get_value_at_percentile(95)
+        self._write_json(
+            "status.json",
+            {
+                "elapsed_s": elapsed,
+                "scheduled_rate": rate_at(stages, elapsed),
+                "expected_starts": expected_starts_by(stages, elapsed),
+                "starts": tally.total("starts"),
+                "missed": tally.total("missed"),
+                "late": tally.total("late"),
+                "completed": tally.total("completed"),
+                "errors": tally.total("errors"),
+                "p95_ms": p95_us / 1000 if tally.total("completed") else None,
+                "saturated": tally.saturated_now,
+                "finished": self.finished,
+            },
+        )
