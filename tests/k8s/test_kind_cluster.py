@@ -26,7 +26,8 @@ import pytest
 from tests.k8s.manifests import K8S_DIR, REPO, load_documents
 from tests.support.waiting import free_port, port_is_listening, wait_until
 
-pytestmark = [pytest.mark.kind, pytest.mark.slow]
+# The first test also builds the image and rolls out: far beyond the suite's 300 s default.
+pytestmark = [pytest.mark.kind, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 CLUSTER = os.environ.get("SLOGATE_KIND_CLUSTER", "slogate")
 CONTEXT = f"kind-{CLUSTER}"
