@@ -15,9 +15,12 @@ from collections.abc import AsyncIterator
 
 import psutil
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from target_service.api.deps import API_PREFIX
 from target_service.api.middleware import FaultInjectionMiddleware, RequestMetricsMiddleware
@@ -80,7 +83,7 @@ def create_app(
         app.include_router(router)
     routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
 
-    _add_error_answers(app)
+    _add_error_answers(app, routes)
     context.metrics.preinitialise_routes(
         (method, route.path_format)
         for route in routes
@@ -93,7 +96,23 @@ def create_app(
     return app
 
 
-def _add_error_answers(app: FastAPI) -> None:
+def _add_error_answers(app: FastAPI, routes: list[APIRoute]) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code != status.HTTP_405_METHOD_NOT_ALLOWED:
+            return await http_exception_handler(request, error)
+        # Starlette's Allow names only the first route of the path; list them all
+        allowed = set()
+        for route in routes:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                allowed |= route.methods or set()
+        return JSONResponse(
+            {"detail": error.detail},
+            status_code=error.status_code,
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_404_NOT_FOUND)

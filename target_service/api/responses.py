@@ -12,6 +12,9 @@ STALE_HEADER = "X-Fallback"
 STALE_VALUE = "last-known-value"
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body could not be parsed"}
+}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "Still has children"}
 }

@@ -8,14 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import BAD_BODY, NOT_FOUND, UNAVAILABLE, mark_stale
 from target_service.domain.models import Assignment, AssignmentCreate, Page
 from target_service.domain.store import ASSIGNMENTS
 
 router = APIRouter(prefix=f"{API_PREFIX}/assignments", tags=["assignments"], responses=UNAVAILABLE)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND | BAD_BODY)
 async def create_assignment(body: AssignmentCreate, store: StoreDep) -> Assignment:
     """Assign a staff member to a clinic; 404 when the clinic does not exist."""
     return await store.create(ASSIGNMENTS, body)

@@ -8,14 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import BAD_BODY, CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
 from target_service.domain.models import Clinic, ClinicCreate, Page
 from target_service.domain.store import CLINICS
 
 router = APIRouter(prefix=f"{API_PREFIX}/clinics", tags=["clinics"], responses=UNAVAILABLE)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=NOT_FOUND | BAD_BODY)
 async def create_clinic(body: ClinicCreate, store: StoreDep) -> Clinic:
     """Create a clinic; 404 when its organisation does not exist."""
     return await store.create(CLINICS, body)

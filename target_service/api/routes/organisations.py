@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import BAD_BODY, CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
 from target_service.domain.models import Organisation, OrganisationCreate, Page
 from target_service.domain.store import ORGANISATIONS
 
@@ -16,7 +16,7 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=BAD_BODY)
 async def create_organisation(body: OrganisationCreate, store: StoreDep) -> Organisation:
     return await store.create(ORGANISATIONS, body)
 
