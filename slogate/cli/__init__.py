@@ -15,7 +15,15 @@ from slogate import __version__
 from slogate.errors import ExitCode, SlogateError
 
 # module name under slogate.cli -> attribute holding the click command
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "up": "up",
+    "down": "down",
+    "status": "status",
+    "validate": "validate",
+    "doctor": "doctor",
+    "check": "check",
+    "rules": "rules",
+}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

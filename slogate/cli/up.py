@@ -1,0 +1,86 @@
+"""`slogate up`: start a local stack and return once it is ready (or stay attached)."""
+
+from __future__ import annotations
+
+import click
+
+from slogate.cli._stack_options import config_option, stack_option
+from slogate.cli.live import ProgressPrinter
+from slogate.config import load_config
+from slogate.errors import ExitCode, Interrupted
+from slogate.platform.local.daemon import StopFlag
+from slogate.platform.local.launcher import preflight, start_detached
+from slogate.platform.local.stack import LocalStack
+from slogate.platform.state import StackState
+
+_PORT_FLAGS = {
+    "edge_port": "edge",
+    "edge_metrics_port": "edge_metrics",
+    "prometheus_port": "prometheus",
+    "redis_port": "redis",
+    "supervisor_port": "supervisor",
+    "client_metrics_port": "client_metrics",
+    "replicas_base_port": "replicas_base",
+}
+
+
+def _port_options(function: click.Command | click.decorators.FC) -> click.decorators.FC:
+    for flag in reversed(list(_PORT_FLAGS)):
+        option = "--" + flag.replace("_", "-")
+        function = click.option(
+            option, flag, type=click.IntRange(1, 65535), default=None,
+            help=f"pin the {_PORT_FLAGS[flag].replace('_', ' ')} port",
+        )(function)  # fmt: skip
+    return function  # type: ignore[return-value]
+
+
+def print_urls(state: StackState) -> None:
+    """The URLs an engineer needs once the stack is ready."""
+    click.echo(f"stack {state.stack!r} is ready")
+    click.echo(f"  edge        {state.edge_url}")
+    click.echo(f"  prometheus  {state.prometheus_url}")
+    click.echo(f"  supervisor  {state.supervisor_url}")
+    for part in state.parts_of_kind("replica"):
+        click.echo(f"  {part.name:<11} {part.url}")
+    click.echo(f"  logs        {state.run_dir}/logs")
+
+
+@click.command("up")
+@stack_option
+@config_option
+@click.option("--replicas", type=click.IntRange(1, 32), default=None, help="number of replicas")
+@click.option("--foreground", is_flag=True, help="stay attached; Ctrl-C stops the stack")
+@_port_options
+def up(
+    stack: str, config_path: str | None, replicas: int | None, foreground: bool, **ports: int | None
+) -> ExitCode:
+    """Start Redis, the replicas, the HAProxy edge and Prometheus; return once ready."""
+    config = load_config(config_path)
+    if replicas is not None:
+        config = config.model_copy(
+            update={"service": config.service.model_copy(update={"replicas": replicas})}
+        )
+    pinned = {_PORT_FLAGS[flag]: value for flag, value in ports.items() if value is not None}
+    if pinned:
+        config = config.model_copy(update={"ports": config.ports.model_copy(update=pinned)})
+    if not foreground:
+        with ProgressPrinter() as printer:
+            state = start_detached(config, stack, printer.event)
+        print_urls(state)
+        return ExitCode.OK
+    preflight(config, stack)
+    stop = StopFlag()
+    stop.install()
+    local = LocalStack(config, stack, should_stop=stop)
+    with ProgressPrinter() as printer:
+        local.progress = printer.event
+        state = local.up()
+    print_urls(state)
+    click.echo("supervising; Ctrl-C or `slogate down` stops the stack", err=True)
+    try:
+        local.serve()
+    finally:
+        local.down()
+    if stop.signal is not None and stop.signal != 15:
+        raise Interrupted("stopped by Ctrl-C; the stack is down")
+    return ExitCode.OK

@@ -1,0 +1,168 @@
+"""`slogate.yaml`: what a team changes to gate its own service.
+
+The file is optional; without it slogate gates the reference `target_service` with three
+replicas on free ports. Every key is documented in the repository's `slogate.yaml`. Unknown
+keys and bad values are errors that name the file, the key and what was expected
+(`ConfigError`, exit 2).
+
+Later sections (gates, load, chaos) are added by their own issues as new fields here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from slogate.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "slogate.yaml"
+PLACEHOLDERS = ("python", "port", "replica", "redis_url", "host")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(_Section):
+    """How to start one replica of the service under test and how to probe it.
+
+    `command` and `env` values may use the placeholders {python} (this interpreter),
+    {port}, {host}, {replica} (0..N-1) and {redis_url}.
+    """
+
+    command: list[str] = Field(
+        default_factory=lambda: ["{python}", "-m", "target_service"], min_length=1
+    )
+    working_dir: str | None = Field(
+        default=None, description="folder to start it in, relative to slogate.yaml's folder"
+    )
+    port_env: str | None = Field(default="TARGET_PORT", description="variable holding its port")
+    host_env: str | None = "TARGET_HOST"
+    redis_url_env: str | None = "TARGET_REDIS_URL"
+    replica_env: str | None = "TARGET_REPLICA"
+    readiness_path: str = "/health/readiness"
+    metrics_path: str = "/metrics"
+    replicas: int = Field(default=3, ge=1, le=32)
+    env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("readiness_path", "metrics_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must be an absolute URL path starting with '/'")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _known_placeholders(cls, value: list[str]) -> list[str]:
+        for argument in value:
+            for name in _PLACEHOLDER.findall(argument):
+                if name not in PLACEHOLDERS:
+                    raise ValueError(
+                        f"unknown placeholder {{{name}}} in {argument!r}; "
+                        f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
+                    )
+        return value
+
+
+class PortsConfig(_Section):
+    """Pinned ports. Unset ports are chosen free at `up` (so stacks can run side by side)."""
+
+    edge: int | None = Field(default=None, ge=1, le=65535)
+    edge_metrics: int | None = Field(default=None, ge=1, le=65535)
+    prometheus: int | None = Field(default=None, ge=1, le=65535)
+    redis: int | None = Field(default=None, ge=1, le=65535)
+    supervisor: int | None = Field(default=None, ge=1, le=65535)
+    client_metrics: int | None = Field(default=None, ge=1, le=65535)
+    replicas_base: int | None = Field(
+        default=None, ge=1, le=65535, description="replica i listens on replicas_base + i"
+    )
+
+
+class TimingsConfig(_Section):
+    """Intervals and timeouts of the local platform."""
+
+    scrape_interval_s: float = Field(default=1.0, gt=0, le=60)
+    health_check_interval_ms: int = Field(default=250, ge=50, le=10_000)
+    restart_backoff_base_s: float = Field(default=1.0, ge=0, le=300)
+    restart_backoff_cap_s: float = Field(default=30.0, ge=0, le=3600)
+    restart_backoff_reset_s: float = Field(
+        default=60.0, gt=0, description="running this long resets the back-off"
+    )
+    grace_period_s: float = Field(
+        default=30.0, ge=0, le=3600, description="SIGTERM to SIGKILL when a replica is deleted"
+    )
+    stop_timeout_s: float = Field(default=5.0, ge=0, le=600, description="`down`: TERM to KILL")
+    ready_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+
+
+class SlogateConfig(_Section):
+    """The whole `slogate.yaml`."""
+
+    platform: Literal["local"] = "local"
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    ports: PortsConfig = Field(default_factory=PortsConfig)
+    timings: TimingsConfig = Field(default_factory=TimingsConfig)
+    source: str | None = Field(default=None, exclude=True, description="the file it came from")
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths are resolved from (the config file's folder or cwd)."""
+        return Path(self.source).parent if self.source else Path.cwd()
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def parse_config(data: Any, source: str) -> SlogateConfig:
+    """Validate already-parsed YAML; the first error becomes a ConfigError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, "", f"expected a mapping at the top level, got {type(data)}")
+    try:
+        config = SlogateConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = _field_path(tuple(first["loc"]))
+        if first["type"] == "extra_forbidden":
+            expected = "unknown key (check its spelling against the documented slogate.yaml)"
+        else:
+            expected = f"{first['msg']} (got {first.get('input')!r})"
+        raise ConfigError(source, field, expected) from error
+    return config.model_copy(update={"source": source})
+
+
+def load_config(path: str | Path | None = None) -> SlogateConfig:
+    """Load `path`, or `./slogate.yaml` when it exists, or the defaults."""
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_FILE)
+        if not candidate.exists():
+            return SlogateConfig()
+        path = candidate
+    file = Path(path).resolve()
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise ConfigError(str(file), "", f"cannot read the file ({error.strerror})") from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(str(file), where, f"not valid YAML ({error})") from error
+    return parse_config(data, str(file))
+
+
+def expand(template: str, values: dict[str, str]) -> str:
+    """Replace {placeholders} in a command argument or env value."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)

@@ -1,0 +1,126 @@
+"""Ports of a stack: pinned by the user or chosen free, then reserved until the stack stops.
+
+A reservation is a socket bound with SO_REUSEADDR that never listens. While it is open the
+kernel does not hand that port to anyone else who asks for a free one, yet the child process
+(redis-server, haproxy, prometheus, uvicorn: all set SO_REUSEADDR) can still bind and listen
+on it. So there is no window between choosing a port and the child binding it, and a replica
+that restarts finds its port still free.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+from slogate.config import PortsConfig
+from slogate.errors import PortInUseError
+
+HOST = "127.0.0.1"
+
+
+def _reserve(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def port_in_use(port: int) -> bool:
+    """True when something listens on (or exclusively holds) the port on loopback."""
+    try:
+        _reserve(port).close()
+    except OSError:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((HOST, port)) == 0
+
+
+@dataclass
+class StackPorts:
+    """Every port of one stack, with the reservations that hold them."""
+
+    edge: int
+    edge_metrics: int
+    prometheus: int
+    redis: int
+    supervisor: int
+    client_metrics: int
+    replicas: list[int]
+    _held: list[socket.socket] = field(default_factory=list, repr=False)
+
+    def named(self) -> dict[str, int]:
+        """Each port with the part it belongs to."""
+        ports = {
+            "edge": self.edge,
+            "edge_metrics": self.edge_metrics,
+            "prometheus": self.prometheus,
+            "redis": self.redis,
+            "supervisor": self.supervisor,
+            "client_metrics": self.client_metrics,
+        }
+        ports.update({f"replica-{i}": port for i, port in enumerate(self.replicas)})
+        return ports
+
+    def release(self) -> None:
+        """Close the reservations (when the stack stops)."""
+        for sock in self._held:
+            sock.close()
+        self._held.clear()
+
+
+def check_pinned_ports(config: PortsConfig, replicas: int) -> None:
+    """PortInUseError for the first pinned port that is taken (nothing is started)."""
+    for what, port in _pinned(config, replicas):
+        if port_in_use(port):
+            raise PortInUseError(port, what)
+
+
+def _pinned(config: PortsConfig, replicas: int) -> list[tuple[str, int]]:
+    pinned = [
+        (name, value)
+        for name, value in config.model_dump().items()
+        if name != "replicas_base" and value is not None
+    ]
+    if config.replicas_base is not None:
+        pinned += [(f"replica-{i}", config.replicas_base + i) for i in range(replicas)]
+    return pinned
+
+
+def allocate_ports(config: PortsConfig, replicas: int) -> StackPorts:
+    """Reserve the pinned ports (PortInUseError if taken) and free ones for the rest."""
+    held: list[socket.socket] = []
+    chosen: dict[str, int] = {}
+    try:
+        for what, port in _pinned(config, replicas):
+            if port in chosen.values():
+                raise PortInUseError(port, f"{what} (pinned twice in slogate.yaml)")
+            if port_in_use(port):
+                raise PortInUseError(port, what)
+            held.append(_reserve(port))
+            chosen[what] = port
+        names = [*PortsConfig.model_fields.keys(), *(f"replica-{i}" for i in range(replicas))]
+        for what in names:
+            if what == "replicas_base" or what in chosen:
+                continue
+            sock = _reserve(0)
+            held.append(sock)
+            chosen[what] = int(sock.getsockname()[1])
+    except BaseException:
+        for sock in held:
+            sock.close()
+        raise
+    return StackPorts(
+        edge=chosen["edge"],
+        edge_metrics=chosen["edge_metrics"],
+        prometheus=chosen["prometheus"],
+        redis=chosen["redis"],
+        supervisor=chosen["supervisor"],
+        client_metrics=chosen["client_metrics"],
+        replicas=[chosen[f"replica-{i}"] for i in range(replicas)],
+        _held=held,
+    )
