@@ -364,6 +364,7 @@ class OpenModel:
             "status.json",
             {
                 "elapsed_s": elapsed,
+                "duration_s": sum(stage.duration_s for stage in stages),
                 "scheduled_rate": rate_at(stages, elapsed),
                 "expected_starts": expected_starts_by(stages, elapsed),
                 "starts": tally.total("starts"),

@@ -1,0 +1,97 @@
+"""`slogate load PROFILE`: run a load profile with Locust against a stack or a URL."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from slogate.errors import ExitCode, UsageError
+from slogate.load.profiles import find_profile
+from slogate.load.progress import Progress
+from slogate.load.results import LoadSummary, percentiles_table
+from slogate.load.runner import LoadPlan, run_load, run_ui
+from slogate.platform.state import require_state
+
+
+def _target(stack: str, host: str | None) -> tuple[str, int | None]:
+    if host is not None:
+        return host.rstrip("/"), None
+    state = require_state(stack)
+    if not state.edge_url:
+        raise UsageError(f"stack {stack!r} has no edge URL in its state file; pass --host URL")
+    return state.edge_url.rstrip("/"), state.client_metrics_port
+
+
+def _report(summary: LoadSummary, run_dir: Path) -> None:
+    click.echo(
+        f"profile {summary.profile}: {summary.starts} of {summary.scheduled} scheduled requests "
+        f"started ({summary.achieved_rate:.1f}/s of {summary.offered_rate:.1f}/s), "
+        f"{summary.missed} missed, {summary.late} late (> {summary.late_after_ms:g} ms), "
+        f"{summary.completed} completed, {summary.errors} errors"
+    )
+    click.echo(percentiles_table(summary), nl=False)
+    if summary.breaking_point is not None:
+        point = summary.breaking_point
+        if point.get("stage") is None:
+            click.echo("breaking point: none reached")
+        else:
+            click.echo(
+                f"breaking point: stage {point['stage']} at {point['rate']:g} req/s, "
+                f"limited by the {str(point['limited_by']).replace('_', ' ')}"
+            )
+    for problem in summary.problems:
+        click.secho(f"warning: {problem}", fg="yellow", err=True)
+    click.echo(f"results: {run_dir}")
+
+
+@click.command("load")
+@click.argument("profile")
+@click.option("--stack", default="default", show_default=True, help="stack to load")
+@click.option("--host", help="base URL of the target instead of a stack's edge")
+@click.option("--rate", type=float, help="override the profile's rate (req/s; peak if staged)")
+@click.option("--duration", type=float, help="override the profile's duration (seconds)")
+@click.option("--seed", type=int, help="override the profile's seed")
+@click.option("--workers", type=click.IntRange(0, 64), default=0, help="Locust worker processes")
+@click.option("--ui", is_flag=True, help="start the Locust web UI instead of a headless run")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="results folder")
+@click.option("--client-metrics-port", type=int, help="port for client metrics (default: stack's)")
+@click.option("--loadtests", type=click.Path(path_type=Path), default=Path("loadtests"))
+def load_command(
+    profile: str,
+    stack: str,
+    host: str | None,
+    rate: float | None,
+    duration: float | None,
+    seed: int | None,
+    workers: int,
+    ui: bool,
+    run_dir: Path | None,
+    client_metrics_port: int | None,
+    loadtests: Path,
+) -> ExitCode:
+    """Run load PROFILE (from loadtests/profiles.yaml) with Locust as an open model."""
+    chosen = find_profile(profile, loadtests).with_overrides(rate, duration, seed)
+    url, stack_port = _target(stack, host)
+    folder = run_dir or Path("reports") / f"load-{profile}-{time.strftime('%Y%m%d-%H%M%S')}"
+    locustfile = loadtests / "locustfile.py"
+    if not locustfile.is_file():
+        raise UsageError(f"{locustfile} not found: run slogate from the project folder")
+    plan = LoadPlan(
+        profile=chosen,
+        host=url,
+        run_dir=folder.resolve(),
+        locustfile=locustfile,
+        loadtests_dir=loadtests,
+        workers=workers,
+        client_metrics_port=client_metrics_port or stack_port,
+        overrides={"rate": rate, "duration": duration, "seed": seed},
+    )
+    if ui:
+        run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))
+        return ExitCode.OK
+    with Progress() as progress:
+        summary = run_load(plan, progress)
+    _report(summary, plan.run_dir)
+    return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK

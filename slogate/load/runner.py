@@ -1,0 +1,268 @@
+"""Runs Locust for a profile in a subprocess (never in this process: gevent monkey-patches).
+
+One process headless, or a master and N workers (`--worker`, each told its slot by
+SLOGATE_WORKER_INDEX), all in one process group so they stop together: at the end, on
+Ctrl-C/SIGTERM (SIGTERM first, so Locust writes its partial tally; SIGKILL after a grace),
+and when the run overruns its time limit. Progress comes from the `status.json` that the
+Locust process writes every second; results from its `tally.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from slogate.errors import InfrastructureError, Interrupted, PortInUseError
+from slogate.load.profiles import Profile
+from slogate.load.results import LoadSummary, read_tally, summarise, write_results
+
+STARTUP_ALLOWANCE_S = 30.0
+STOP_GRACE_S = 10.0
+StatusSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class LoadPlan:
+    """Everything one `slogate load` needs to start Locust."""
+
+    profile: Profile
+    host: str
+    run_dir: Path
+    locustfile: Path = Path("loadtests/locustfile.py")
+    loadtests_dir: Path = Path("loadtests")
+    workers: int = 0
+    client_metrics_port: int | None = None
+    metrics_linger_s: float = 3.0
+    overrides: dict[str, float | int | None] = field(default_factory=dict)
+
+    def time_limit_s(self) -> float:
+        drain = self.profile.request_timeout_s + 2 + self.metrics_linger_s
+        return self.profile.total_duration_s + drain + STARTUP_ALLOWANCE_S
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def check_target(host: str) -> None:
+    """The target answers HTTP at all (any status); otherwise nothing is started."""
+    try:
+        httpx.get(host.rstrip("/") + "/health/liveness", timeout=5)
+    except httpx.HTTPError as error:
+        raise InfrastructureError(f"the target at {host} does not answer: {error}") from error
+
+
+def _profile_arguments(plan: LoadPlan) -> list[str]:
+    rate, duration, seed = (plan.overrides.get(k) for k in ("rate", "duration", "seed"))
+    return [
+        "--load-profile", plan.profile.name,
+        "--loadtests-dir", str(plan.loadtests_dir),
+        "--profile-rate", str(rate or 0),
+        "--profile-duration", str(duration or 0),
+        "--profile-seed", str(-1 if seed is None else seed),
+        "--worker-count", str(max(1, plan.workers)),
+    ]  # fmt: skip
+
+
+def locust_commands(plan: LoadPlan, ui_port: int | None = None) -> list[list[str]]:
+    """The Locust command lines: the main (or master) process first, then the workers."""
+    locust = [sys.executable, "-m", "locust", "-f", str(plan.locustfile)]
+    master_port = free_port() if plan.workers else None
+    role = []
+    if master_port is not None:
+        role = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port"]
+        role += [str(master_port), "--expect-workers", str(plan.workers)]
+    main = [*locust, *role, "--host", plan.host, *_profile_arguments(plan)]
+    main += ["--run-dir", str(plan.run_dir), "--metrics-linger", str(plan.metrics_linger_s)]
+    if plan.client_metrics_port:
+        main += ["--client-metrics-port", str(plan.client_metrics_port)]
+    if ui_port is not None:
+        main += ["--web-host", "127.0.0.1", "--web-port", str(ui_port), "--class-picker"]
+    else:
+        users = max(1, plan.workers)
+        main += ["--headless", "-u", str(users), "-r", str(users)]
+        main += ["--run-time", f"{int(plan.time_limit_s())}s", "--stop-timeout", "5"]
+        main += ["--only-summary", "--csv", str(plan.run_dir / "locust"), "OpenModelUser"]
+    commands = [main]
+    if master_port is not None:
+        worker = [*locust, "--worker", "--master-host", "127.0.0.1"]
+        worker += ["--master-port", str(master_port), *_profile_arguments(plan)]
+        commands += [worker] * plan.workers
+    return commands
+
+
+@contextmanager
+def locust_processes(
+    plan: LoadPlan, commands: list[list[str]]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start the processes in one new process group; stop the whole group afterwards."""
+    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for index, command in enumerate(commands):
+            name = "locust.log" if index == 0 else f"locust-worker-{index - 1}.log"
+            env = {**os.environ, "SLOGATE_WORKER_INDEX": str(index - 1)} if index else None
+            with (plan.run_dir / name).open("wb") as log:
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                        process_group=processes[0].pid if processes else 0,
+                    )
+                )
+        yield processes[0]
+    finally:
+        stop_group(processes)
+
+
+def stop_group(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM the group (Locust writes partial results), SIGKILL what is left after a grace."""
+    if not processes:
+        return
+    group = processes[0].pid
+    if any(p.poll() is None for p in processes):
+        _signal_group(group, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while time.monotonic() < deadline and any(p.poll() is None for p in processes):
+            time.sleep(0.1)
+    _signal_group(group, signal.SIGKILL)
+    for process in processes:
+        process.wait(timeout=10)
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
+
+
+def log_tail(run_dir: Path, lines: int = 15) -> str:
+    try:
+        text = (run_dir / "locust.log").read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def read_status(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        status: dict[str, Any] = json.loads((run_dir / "status.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return status
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while Locust runs, so the group is stopped either way."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary:
+    """Run the profile headless; the summary (also written to the run folder).
+
+    Raises Interrupted (after writing the partial summary) on Ctrl-C/SIGTERM and
+    InfrastructureError when Locust fails or overruns its time limit.
+    """
+    if plan.client_metrics_port and not port_is_free(plan.client_metrics_port):
+        raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
+    check_target(plan.host)
+    interrupted = overran = False
+    deadline = time.monotonic() + plan.time_limit_s()
+    with sigterm_as_interrupt(), locust_processes(plan, locust_commands(plan)) as main:
+        try:
+            while main.poll() is None:
+                if time.monotonic() > deadline:
+                    overran = True
+                    break
+                time.sleep(0.5)
+                status = read_status(plan.run_dir)
+                if status is not None and on_status is not None:
+                    on_status(status)
+        except KeyboardInterrupt:
+            interrupted = True
+    return _finish(plan, interrupted, overran)
+
+
+def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
+    document = read_tally(plan.run_dir)
+    if document is None:
+        if interrupted:
+            raise Interrupted("interrupted before the load generator wrote any results")
+        raise InfrastructureError(
+            f"Locust ended without results; its log ({plan.run_dir / 'locust.log'}) ends with:\n"
+            + log_tail(plan.run_dir)
+        )
+    summary = summarise(document, plan.profile, max(1, plan.workers))
+    if overran:
+        summary.problems.append(f"Locust overran its time limit ({plan.time_limit_s():.0f} s)")
+    write_results(plan.run_dir, document, summary)
+    if interrupted:
+        raise Interrupted(f"interrupted; partial results in {plan.run_dir}")
+    if overran or not summary.complete:
+        raise InfrastructureError(
+            f"the load run did not complete; partial results in {plan.run_dir}; Locust log:\n"
+            + log_tail(plan.run_dir)
+        )
+    return summary
+
+
+def run_ui(plan: LoadPlan, on_url: Callable[[str], None]) -> None:
+    """Start Locust's web UI (profile and user classes selectable) until Ctrl-C/SIGTERM."""
+    if plan.client_metrics_port and not port_is_free(plan.client_metrics_port):
+        raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
+    check_target(plan.host)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with sigterm_as_interrupt(), locust_processes(plan, locust_commands(plan, port)) as main:
+        try:
+            deadline = time.monotonic() + STARTUP_ALLOWANCE_S
+            while not _answers(url):
+                if main.poll() is not None or time.monotonic() > deadline:
+                    raise InfrastructureError(
+                        "the Locust web UI did not start:\n" + log_tail(plan.run_dir)
+                    )
+                time.sleep(0.2)
+            on_url(url)
+            main.wait()
+        except KeyboardInterrupt:
+            raise Interrupted("web UI stopped") from None
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
