@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "doctor",
     "check": "check",
     "rules": "rules",
+    "load": "load_command",
 }
 
 
