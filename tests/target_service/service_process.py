@@ -82,7 +82,9 @@ class ServiceProcess:
             self.process.wait(timeout=10)
 
 
-def service_env(redis_url: str, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def service_env(
+    redis_url: str, port: int, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_")}
     env.update(
         {
