@@ -1,0 +1,123 @@
+"""Fixtures for the local-platform tests: the slogate CLI in a subprocess, stacks that are
+always brought down, and the tiny second service given only through slogate.yaml."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import yaml
+
+from slogate.platform.state import StackState, load_state
+
+REPO = Path(__file__).resolve().parents[2]
+TINY_COMMAND = [
+    "{python}", "-m", "uvicorn", "tests.platform.tiny_service:app",
+    "--host", "{host}", "--port", "{port}", "--no-access-log", "--log-level", "warning",
+]  # fmt: skip
+
+
+@dataclass
+class Slogate:
+    """Runs `slogate` in a subprocess with SLOGATE_HOME and cwd in the test's tmp_path."""
+
+    home: Path
+    cwd: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, timeout: float = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "from slogate.cli import main; main()", *args],
+            cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout, **kwargs,
+        )  # fmt: skip
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from slogate.cli import main; main()", *args],
+            cwd=self.cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def state(self, stack: str) -> StackState | None:
+        old = os.environ.get("SLOGATE_HOME")
+        os.environ["SLOGATE_HOME"] = str(self.home)
+        try:
+            return load_state(stack)
+        finally:
+            if old is None:
+                del os.environ["SLOGATE_HOME"]
+            else:
+                os.environ["SLOGATE_HOME"] = old
+
+
+def tiny_config(mark: Path, **sections: Any) -> dict[str, Any]:
+    """slogate.yaml for the tiny service; `mark` ends up in every process's environment."""
+    config: dict[str, Any] = {
+        "service": {
+            "command": TINY_COMMAND,
+            "working_dir": str(REPO),
+            "port_env": None,
+            "host_env": None,
+            "redis_url_env": None,
+            "replica_env": "TINY_REPLICA",
+            "env": {"SLOGATE_TEST_MARK": str(mark)},
+        },
+        "timings": {"restart_backoff_base_s": 0.5, "ready_timeout_s": 30, "stop_timeout_s": 3},
+    }
+    for name, values in sections.items():
+        config.setdefault(name, {}).update(values)
+    return config
+
+
+def write_config(directory: Path, config: dict[str, Any]) -> Path:
+    path = directory / "slogate.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def marked_processes(mark: Path) -> list[psutil.Process]:
+    """Processes of this test: `mark` in their command line or environment."""
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if process.pid == os.getpid():
+                continue
+            text = " ".join(process.info["cmdline"] or [])
+            if str(mark) in text or process.environ().get("SLOGATE_TEST_MARK") == str(mark):
+                if process.status() != psutil.STATUS_ZOMBIE:
+                    found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.fixture
+def slogate(tmp_path: Path) -> Iterator[Slogate]:
+    """The CLI for this test; every stack it started is brought down afterwards."""
+    home = tmp_path / "home"
+    env = {**os.environ, "SLOGATE_HOME": str(home), "SLOGATE_TEST_MARK": str(tmp_path)}
+    runner = Slogate(home=home, cwd=tmp_path, env=env)
+    yield runner
+    stacks = home / "stacks"
+    if stacks.exists():
+        for stack in stacks.iterdir():
+            if (stack / "state.json").exists():
+                runner.run("down", "--stack", stack.name, timeout=60)
+    for process in marked_processes(tmp_path):  # last resort: never leave a process behind
+        process.kill()
+
+
+@pytest.fixture
+def tiny_stack_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write slogate.yaml for the tiny service (sections override the defaults)."""
+
+    def write(**sections: Any) -> Path:
+        return write_config(tmp_path, tiny_config(tmp_path, **sections))
+
+    return write
