@@ -57,7 +57,8 @@ class Count:
 
 
 def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(labels.items()))
+    """Series identity without `__name__` (some functions keep it, `resets` drops it)."""
+    return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
 
 
 def count_counters(
@@ -80,7 +81,7 @@ def count_counters(
     resets = {_key(s.labels): s.value for s in client.vector(queries[2], end)}
     for sample in ends:
         key = _key(sample.labels)
-        # last_over_time/resets drop __name__; the raw query needs it back
+        # functions may drop __name__; the raw query needs it back
         labels = dict(sample.labels)
         name = series.partition("{")[0].strip()
         if name and "__name__" not in labels:

@@ -1,0 +1,43 @@
+"""`slogate rules SLO_FILE [-o DIR]`: Prometheus recording and burn-rate alert rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from slogate.errors import ExitCode
+from slogate.slo.rules import DEFAULT_MEMORY_LIMIT_BYTES, write_rule_files
+from slogate.slo.spec import load_spec
+
+
+@click.command("rules")
+@click.argument("slo_file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("rules"),
+    show_default=True,
+    help="Folder to write the rule files into.",
+)
+@click.option(
+    "--operational/--no-operational",
+    default=True,
+    show_default=True,
+    help="Also write the target's operational alerts.",
+)
+@click.option(
+    "--memory-limit-bytes",
+    type=int,
+    default=DEFAULT_MEMORY_LIMIT_BYTES,
+    show_default=True,
+    help="A replica's memory limit (local platform; Kubernetes reads the pod's limit).",
+)
+def rules(slo_file: Path, directory: Path, operational: bool, memory_limit_bytes: int) -> ExitCode:
+    """Write recording rules, multi-window multi-burn-rate alerts and no-data alerts."""
+    spec = load_spec(slo_file)
+    for path in write_rule_files(spec, directory, operational, memory_limit_bytes):
+        click.echo(f"wrote {path}")
+    return ExitCode.OK

@@ -1,0 +1,368 @@
+"""Evaluate an SLO spec over a window: every objective at every place it is measured.
+
+Each result is PASS, FAIL or INCONCLUSIVE with the evidence that decided it (counts, bounds, the
+PromQL that produced them). INCONCLUSIVE, never PASS, when Prometheus is unreachable or errors,
+the total series is missing or NaN, the window is shorter than 4 scrape intervals, or there are
+too few requests to decide. Non-gating objectives are reported but never set the exit code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from slogate.errors import ExitCode, InconclusiveError, combine_exit_codes
+from slogate.slo import promql
+from slogate.slo.counting import Count, count_counters
+from slogate.slo.prometheus import PrometheusClient, PrometheusUnavailable
+from slogate.slo.spec import CustomSLI, Objective, Place, SLOSpec
+from slogate.slo.stats import (
+    Verdict,
+    error_budget,
+    good_at_or_under,
+    lower_bound,
+    quantile_from_buckets,
+    required_requests,
+    share_verdict,
+    upper_bound,
+)
+
+MIN_SCRAPE_INTERVALS = 4
+REPORTED_QUANTILES = (0.5, 0.95, 0.99)
+
+
+class Window(BaseModel):
+    """[start, end] in unix seconds."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class QuantileEvidence(BaseModel):
+    lower: float
+    upper: float | None = Field(description="None when the quantile is in the +Inf bucket")
+    estimate: float
+
+
+class BudgetEvidence(BaseModel):
+    allowed_bad: float
+    consumed: float
+    remaining: float
+    burn_rate: float
+    period_consumed: float | None = None
+
+
+class Evidence(BaseModel):
+    """What decided a verdict."""
+
+    total: int | None = None
+    bad: int | None = None
+    observed_bad_share: float | None = None
+    allowed_bad_share: float | None = None
+    upper_bound: float | None = None
+    lower_bound: float | None = None
+    required_requests: int | None = None
+    rate_rps: float | None = None
+    value: float | None = None
+    threshold: float | None = None
+    interpolated: bool = False
+    quantiles: dict[str, QuantileEvidence] = Field(default_factory=dict)
+    budget: BudgetEvidence | None = None
+    series: int | None = None
+    reset_series: int | None = None
+    queries: list[str] = Field(default_factory=list)
+
+
+class ObjectiveResult(BaseModel):
+    objective: str
+    sli: str
+    place: str
+    gating: bool
+    verdict: Verdict
+    reason: str
+    evidence: Evidence = Field(default_factory=Evidence)
+
+
+class CheckReport(BaseModel):
+    """The outcome of `slogate check`."""
+
+    slo: str
+    prometheus_url: str
+    window: Window
+    scrape_interval_s: float
+    results: list[ObjectiveResult]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return exit_code_of(self.results)
+
+
+def exit_code_of(results: list[ObjectiveResult]) -> ExitCode:
+    """OK, BREACHED or INCONCLUSIVE from the gating results (none gating: OK)."""
+    codes = {
+        Verdict.PASS: ExitCode.OK,
+        Verdict.FAIL: ExitCode.BREACHED,
+        Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+    }
+    return combine_exit_codes([codes[r.verdict] for r in results if r.gating])
+
+
+@dataclass
+class Evaluator:
+    """Asks Prometheus for one window; counts are cached across objectives."""
+
+    client: PrometheusClient
+    window: Window
+    scrape_interval_s: float = 1.0
+    period_s: float | None = None
+    offered_rps: float | None = None
+    place_matchers: dict[Place, str] = field(
+        default_factory=lambda: dict(promql.DEFAULT_PLACE_MATCHERS)
+    )
+    _counts: dict[tuple[str, str | None], Count] = field(default_factory=dict)
+    _unavailable: str | None = None
+
+    def count(self, series: str, group_by: str | None = None) -> Count:
+        key = (series, group_by)
+        if key not in self._counts:
+            if self._unavailable is not None:
+                raise PrometheusUnavailable(self._unavailable)
+            try:
+                self._counts[key] = count_counters(
+                    self.client, series, self.window.start, self.window.end, group_by
+                )
+            except PrometheusUnavailable as error:
+                self._unavailable = str(error)
+                raise
+        return self._counts[key]
+
+    def evaluate(self, spec: SLOSpec) -> list[ObjectiveResult]:
+        results = []
+        for objective in spec.spec.objectives:
+            for place in objective.measured_at:
+                results.append(self.evaluate_one(spec, objective, place))
+        return results
+
+    def evaluate_one(self, spec: SLOSpec, objective: Objective, place: Place) -> ObjectiveResult:
+        result = ObjectiveResult(
+            objective=objective.name,
+            sli=objective.sli,
+            place=place.value,
+            gating=objective.is_gating(),
+            verdict=Verdict.INCONCLUSIVE,
+            reason="",
+        )
+        shortest = MIN_SCRAPE_INTERVALS * self.scrape_interval_s
+        if self.window.seconds < shortest:
+            result.reason = (
+                f"window of {self.window.seconds:g} s is shorter than {MIN_SCRAPE_INTERVALS} "
+                f"scrape intervals ({shortest:g} s)"
+            )
+            return result
+        kind = promql.objective_kind(objective, set(spec.spec.slis))
+        try:
+            if kind in ("availability", "custom") and not _is_histogram(spec, objective):
+                self._ratio(spec, objective, place, result)
+            elif kind in ("latency", "event_loop_lag", "custom"):
+                self._latency(spec, objective, place, result)
+            elif kind == "throughput":
+                self._throughput(objective, place, result)
+            else:
+                self._startup(objective, place, result)
+        except InconclusiveError as error:
+            result.verdict = Verdict.INCONCLUSIVE
+            result.reason = str(error)
+        return result
+
+    # --- availability and custom ratios -------------------------------------------------
+    def _ratio(
+        self, spec: SLOSpec, objective: Objective, place: Place, result: ObjectiveResult
+    ) -> None:
+        custom = spec.spec.slis.get(objective.sli)
+        matcher = self.place_matchers.get(place, "")
+        if custom is None:
+            total_sel = promql.requests_selector(place, matcher)
+            bad_sel: str | None = promql.errors_selector(place, matcher)
+            good_sel = None
+        else:
+            assert custom.total is not None
+            total_sel, bad_sel, good_sel = custom.total, custom.bad, custom.good
+        total = self._present(self.count(total_sel), total_sel, result)
+        if total is None:
+            return
+        if bad_sel is not None:
+            bad_count = self.count(bad_sel)
+            result.evidence.queries += bad_count.queries
+            if bad_count.nan:
+                result.reason = f"no data: NaN samples in {bad_sel}"
+                return
+            bad = round(bad_count.total)  # an absent error series means 0 errors
+        else:
+            assert good_sel is not None
+            good_count = self.count(good_sel)
+            result.evidence.queries += good_count.queries
+            if good_count.nan:
+                result.reason = f"no data: NaN samples in {good_sel}"
+                return
+            bad = total - round(good_count.total)
+        self._share(objective, total, bad, result, what="errors")
+
+    # --- latency shares from histograms ---------------------------------------------------
+    def _latency(
+        self, spec: SLOSpec, objective: Objective, place: Place, result: ObjectiveResult
+    ) -> None:
+        matcher = self.place_matchers.get(place, "")
+        custom = spec.spec.slis.get(objective.sli)
+        if custom is not None:
+            assert custom.histogram is not None
+            series = promql.histogram_buckets_selector(custom.histogram)
+        elif objective.sli == "event_loop_lag":
+            series = promql.lag_buckets_selector(matcher)
+        else:
+            series = promql.latency_buckets_selector(place, matcher, objective.client_timing)
+        count = self.count(series, group_by="le")
+        if self._present(count, series, result) is None:
+            return
+        buckets: dict[float, float] = {}
+        for le, value in count.by_group.items():
+            bound = float(le)
+            buckets[bound] = buckets.get(bound, 0.0) + value
+        if math.inf not in buckets:
+            result.reason = f'no data: {series} has no le="+Inf" bucket'
+            return
+        total = round(buckets[math.inf])
+        assert objective.threshold is not None
+        good, exact = good_at_or_under(objective.threshold, buckets)
+        bad = total - math.floor(good + 1e-9)  # interpolation never rounds in the SLO's favour
+        result.evidence.threshold = objective.threshold
+        result.evidence.interpolated = not exact
+        for q in REPORTED_QUANTILES:
+            quantile = quantile_from_buckets(q, buckets)
+            if quantile is not None:
+                result.evidence.quantiles[f"p{q * 100:g}"] = QuantileEvidence(
+                    lower=quantile.lower,
+                    upper=None if math.isinf(quantile.upper) else quantile.upper,
+                    estimate=quantile.estimate,
+                )
+        self._share(objective, total, bad, result, what=f"slower than {objective.threshold:g} s")
+        if not exact:
+            result.reason += " (threshold interpolated inside its bucket: an estimate)"
+
+    # --- shared verdict logic for binomial shares -----------------------------------------
+    def _share(
+        self, objective: Objective, total: int, bad: int, result: ObjectiveResult, what: str
+    ) -> None:
+        evidence = result.evidence
+        allowed = objective.allowed_bad_share
+        evidence.total, evidence.bad, evidence.allowed_bad_share = total, bad, allowed
+        assert objective.target is not None
+        evidence.required_requests = required_requests(objective.target)
+        if total == 0:
+            result.reason = "no requests in the window"
+            return
+        if bad < 0 or bad > total:
+            result.reason = f"inconsistent counts: {bad} {what} of {total}"
+            return
+        evidence.observed_bad_share = bad / total
+        evidence.upper_bound = upper_bound(bad, total)
+        evidence.lower_bound = lower_bound(bad, total)
+        budget = error_budget(bad, total, allowed, self.window.seconds, self.period_s)
+        if budget is not None:
+            evidence.budget = BudgetEvidence(
+                allowed_bad=budget.allowed_bad,
+                consumed=budget.consumed,
+                remaining=budget.remaining,
+                burn_rate=budget.burn_rate,
+                period_consumed=budget.period_consumed,
+            )
+        result.verdict = share_verdict(bad, total, allowed)
+        summary = (
+            f"{bad:,} {what} of {total:,} ({bad / total:.4%}); 95 % bound "
+            f"[{evidence.lower_bound:.4%}, {evidence.upper_bound:.4%}] vs allowed {allowed:.4%}"
+        )
+        if result.verdict is Verdict.INCONCLUSIVE:
+            needed = required_requests(objective.target, bad)
+            if total < needed:
+                summary = f"too few requests: {total:,} of {needed:,} needed; " + summary
+            else:
+                summary = "bound straddles the objective; " + summary
+        result.reason = summary
+
+    # --- throughput -----------------------------------------------------------------------
+    def _throughput(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+        matcher = self.place_matchers.get(place, "")
+        series = promql.requests_selector(place, matcher)
+        total = self._present(self.count(series), series, result)
+        if total is None:
+            return
+        rate = total / self.window.seconds
+        result.evidence.total, result.evidence.rate_rps = total, rate
+        if objective.min_rps is not None:
+            needed = objective.min_rps
+        else:
+            assert objective.min_share_of_offered is not None
+            if self.offered_rps is None:
+                result.reason = "no offered rate known (run through a gate or pass --offered-rps)"
+                return
+            needed = objective.min_share_of_offered * self.offered_rps
+        result.evidence.threshold = needed
+        result.verdict = Verdict.PASS if rate >= needed else Verdict.FAIL
+        result.reason = (
+            f"{rate:,.1f} req/s over {self.window.seconds:g} s (objective >= {needed:g})"
+        )
+
+    # --- startup ----------------------------------------------------------------------------
+    def _startup(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+        matcher = self.place_matchers.get(place, "")
+        query = promql.startup_query(matcher, self.window.seconds)
+        result.evidence.queries.append(query)
+        samples = self.client.vector(query, self.window.end)
+        if not samples or math.isnan(samples[0].value):
+            result.reason = "no data: no replica reported process_startup_duration_seconds"
+            return
+        value = samples[0].value
+        assert objective.threshold is not None
+        result.evidence.value, result.evidence.threshold = value, objective.threshold
+        result.verdict = Verdict.PASS if value <= objective.threshold else Verdict.FAIL
+        result.reason = f"slowest start-up {value:.3f} s (objective <= {objective.threshold:g} s)"
+
+    def _present(self, count: Count, series: str, result: ObjectiveResult) -> int | None:
+        """The counted total, or None (and the reason) when the series is missing or NaN."""
+        result.evidence.queries += count.queries
+        result.evidence.series, result.evidence.reset_series = count.series, count.reset_series
+        if count.nan:
+            result.reason = f"no data: NaN samples in {series}"
+            return None
+        if not count.present:
+            result.reason = f"no data: no series matches {series} in the window"
+            return None
+        return round(count.total)
+
+
+def _is_histogram(spec: SLOSpec, objective: Objective) -> bool:
+    custom: CustomSLI | None = spec.spec.slis.get(objective.sli)
+    return custom is not None and custom.histogram is not None
+
+
+def evaluate_spec(
+    spec: SLOSpec,
+    client: PrometheusClient,
+    window: Window,
+    scrape_interval_s: float | None = None,
+    offered_rps: float | None = None,
+) -> list[ObjectiveResult]:
+    """Every objective of `spec` at every place, over `window`."""
+    evaluator = Evaluator(
+        client=client,
+        window=window,
+        scrape_interval_s=scrape_interval_s or spec.scrape_interval_s,
+        period_s=spec.period_s,
+        offered_rps=offered_rps,
+    )
+    return evaluator.evaluate(spec)

@@ -1,0 +1,167 @@
+"""`slogate check` against a real Prometheus over backfilled, known data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from xml.etree import ElementTree as ET
+
+import httpx
+import pytest
+
+from slogate.slo.evaluate import Window, evaluate_spec
+from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.spec import load_spec
+from tests.slo.backfill import backfilled_prometheus
+from tests.slo.known_data import EXPECTED, SPEC, WINDOW, base_time, known_data
+from tests.support.waiting import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
+
+
+@pytest.fixture(scope="module")
+def prometheus():
+    t0 = base_time()
+    with backfilled_prometheus(known_data(t0)) as server:
+        yield server.url, t0
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    path = tmp_path / "known.yaml"
+    path.write_text(SPEC)
+    return path
+
+
+def _rfc3339(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from slogate.cli import main; main()", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def _evaluate(url, t0, spec_file, start=WINDOW[0], end=WINDOW[1]):
+    with PrometheusClient(url) as client:
+        return evaluate_spec(load_spec(spec_file), client, Window(start=t0 + start, end=t0 + end))
+
+
+def test_verdicts_and_evidence_are_exact(prometheus, spec_file):
+    url, t0 = prometheus
+    results = _evaluate(url, t0, spec_file)
+    got = {(r.objective, r.place): r.verdict.value for r in results}
+    assert got == EXPECTED
+    by = {(r.objective, r.place): r for r in results}
+
+    server = by["availability", "server"].evidence
+    # raw reset-aware deltas: health route excluded, 4xx counted as good, replica 1 reset once
+    assert (server.total, server.bad, server.reset_series) == (20_408, 8, 1)
+    assert server.budget is not None
+    assert server.budget.allowed_bad == pytest.approx(20.408)
+    assert server.budget.consumed == pytest.approx(8 / 20.408)
+    assert server.budget.remaining == pytest.approx(1 - 8 / 20.408)
+    assert server.budget.burn_rate == pytest.approx((8 / 20_408) / 0.001)
+    assert any("resets(" in q for q in server.queries)
+
+    client = by["availability", "client"].evidence
+    assert (client.total, client.bad) == (20_030, 30)
+    assert client.lower_bound is not None and client.lower_bound > 0.001
+
+    edge = by["availability", "edge"].evidence
+    assert (edge.total, edge.bad) == (20_000, 0)  # absent 5xx series = 0 errors
+
+    p95 = by["p95", "server"].evidence
+    assert (p95.total, p95.bad, p95.interpolated) == (40_000, 1_200, False)
+    bounds = {name: (q.lower, q.upper) for name, q in p95.quantiles.items()}
+    assert bounds == {"p50": (0.01, 0.025), "p95": (0.25, 0.5), "p99": (1.0, 2.5)}
+    assert by["p99", "server"].evidence.bad == 800
+    assert "no data" in by["p95", "client"].reason
+
+    assert by["throughput", "server"].evidence.rate_rps == pytest.approx(20_408 / 400)
+    assert by["throughput", "edge"].evidence.rate_rps == pytest.approx(50.0)
+    assert by["startup", "server"].evidence.value == pytest.approx(2.1)
+    assert by["lag", "server"].gating is False
+
+
+def test_increase_would_have_miscounted(prometheus, spec_file):
+    """The trap the raw deltas avoid: off the scrape grid, increase() extrapolates."""
+    url, t0 = prometheus
+    end = t0 + WINDOW[1] + 0.5
+    query = 'sum(increase(http_requests_total{source="server",route=~"/api/.*"}[400s]))'
+    body = httpx.get(f"{url}/api/v1/query", params={"query": query, "time": end}, timeout=10)
+    extrapolated = float(body.json()["data"]["result"][0]["value"][1])
+    assert extrapolated != round(extrapolated)  # not even a whole number of requests
+    results = _evaluate(url, t0, spec_file, start=WINDOW[0] + 0.5, end=WINDOW[1] + 0.5)
+    counted = next(r for r in results if (r.objective, r.place) == ("availability", "server"))
+    assert counted.evidence.total == 20_408  # the samples at t0+100 and t0+500 bound it
+
+
+def test_cli_exit_code_and_reports(prometheus, spec_file, tmp_path):
+    url, t0 = prometheus
+    out = tmp_path / "out"
+    result = _check(
+        str(spec_file),
+        "--prometheus", url,
+        "--since", _rfc3339(t0 + WINDOW[0]),
+        "--until", _rfc3339(t0 + WINDOW[1]),
+        "--json", str(out / "check.json"),
+        "--junit", str(out / "junit.xml"),
+        "--markdown", str(out / "summary.md"),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr  # a breach beats inconclusive
+    assert "FAIL" in result.stdout and "INCONCLUSIVE" in result.stdout
+    data = json.loads((out / "check.json").read_text())
+    assert data["exit_code"] == 1
+    assert len(data["results"]) == len(EXPECTED)
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("12", "2", "1")
+    errors = [c for c in suite.iter("testcase") if c.find("error") is not None]
+    assert errors[0].get("name") == "p95 @ client"
+    assert "PromQL" in (errors[0].find("error").text or "")
+    assert "| availability | client | FAIL |" in (out / "summary.md").read_text()
+
+
+def test_missing_series_is_inconclusive(prometheus, tmp_path):
+    url, t0 = prometheus
+    spec = tmp_path / "missing.yaml"
+    spec.write_text(SPEC.split("  objectives:")[0] + "  objectives:\n"
+                    "    - {name: p95, sli: latency, threshold: 0.5, target: 0.95,"
+                    " measured_at: [client]}\n")  # fmt: skip
+    since, until = _rfc3339(t0 + WINDOW[0]), _rfc3339(t0 + WINDOW[1])
+    result = _check(str(spec), "--prometheus", url, "--since", since, "--until", until)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no data" in result.stdout
+
+
+def test_window_shorter_than_four_scrapes_is_inconclusive(prometheus, spec_file):
+    url, t0 = prometheus
+    results = _evaluate(url, t0, spec_file, start=200, end=203)
+    assert {r.verdict.value for r in results} == {"INCONCLUSIVE"}
+    assert "shorter than 4 scrape intervals" in results[0].reason
+
+
+def test_window_before_any_data_is_inconclusive(prometheus, spec_file):
+    url, t0 = prometheus
+    results = _evaluate(url, t0, spec_file, start=-2000, end=-1000)
+    assert {r.verdict.value for r in results} == {"INCONCLUSIVE"}
+
+
+def test_prometheus_down_is_inconclusive(spec_file, tmp_path):
+    port = free_port()  # nothing listens here
+    result = _check(
+        str(spec_file), "--prometheus", f"http://127.0.0.1:{port}", "--last", "5m",
+        "--json", str(tmp_path / "c.json"), "--timeout", "2",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert {r["verdict"] for r in data["results"]} == {"INCONCLUSIVE"}
+    assert "unreachable" in data["results"][0]["reason"]
