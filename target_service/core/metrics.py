@@ -90,7 +90,6 @@ class ServiceMetrics:
         self.ready = Gauge(
             "service_ready", "1 when readiness answers 200, else 0.", registry=registry
         )
-        self.breaker_state.labels(REDIS_DEPENDENCY).set(0)
 
     def preinitialise_routes(self, routes: Iterable[tuple[str, str]]) -> None:
         """Create every (method, route, status class) series at 0 before the first request."""

@@ -84,12 +84,11 @@ class RedisGateway:
         self._settings = settings
         self._metrics = metrics
         self._faults = faults
-        state_gauge = metrics.breaker_state.labels(REDIS_DEPENDENCY)
         self.breaker = CircuitBreaker(
-            settings.breaker_failure_threshold,
-            settings.breaker_reset_timeout_s,
-            on_change=lambda state: state_gauge.set(int(state)),
+            settings.breaker_failure_threshold, settings.breaker_reset_timeout_s
         )
+        breaker = self.breaker
+        metrics.breaker_state.labels(REDIS_DEPENDENCY).set_function(lambda: float(breaker.state))
         self.cache = FallbackCache(settings.fallback_cache_size)
         self._client: Redis | None = None
 

@@ -130,8 +130,9 @@ def test_latency_fault_slows_matching_routes_only(
     started = time.perf_counter()
     assert client.get("/health/liveness").status_code == 200
     assert time.perf_counter() - started < 0.2
-    slow = 'http_request_duration_seconds_bucket{le="0.25",method="GET",route="/api/v1/organisations",status_class="2xx"}'
-    total = 'http_request_duration_seconds_count{method="GET",route="/api/v1/organisations",status_class="2xx"}'
+    labels = 'method="GET",route="/api/v1/organisations",status_class="2xx"'
+    slow = f'http_request_duration_seconds_bucket{{le="0.25",{labels}}}'
+    total = f"http_request_duration_seconds_count{{{labels}}}"
     assert (metric(client, total) or 0) > (metric(client, slow) or 0)
 
 
