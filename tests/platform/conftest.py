@@ -32,7 +32,9 @@ class Slogate:
     cwd: Path
     env: dict[str, str]
 
-    def run(self, *args: str, timeout: float = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 120, **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-c", "from slogate.cli import main; main()", *args],
             cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout, **kwargs,
@@ -89,9 +91,9 @@ def marked_processes(mark: Path) -> list[psutil.Process]:
             if process.pid == os.getpid():
                 continue
             text = " ".join(process.info["cmdline"] or [])
-            if str(mark) in text or process.environ().get("SLOGATE_TEST_MARK") == str(mark):
-                if process.status() != psutil.STATUS_ZOMBIE:
-                    found.append(process)
+            ours = str(mark) in text or process.environ().get("SLOGATE_TEST_MARK") == str(mark)
+            if ours and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
         except psutil.Error:
             continue
     return found

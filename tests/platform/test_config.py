@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 BAD_CONFIGS = {
     "unknown_top_level_key": ("servise:\n  replicas: 2\n", "servise", "unknown key"),
     "unknown_nested_key": ("service:\n  replicaz: 2\n", "service.replicaz", "unknown key"),
-    "replicas_zero": ("service:\n  replicas: 0\n", "service.replicas", "greater than or equal to 1"),
+    "replicas_zero": ("service:\n  replicas: 0\n", "service.replicas", "greater than or equal"),
     "port_out_of_range": ("ports:\n  edge: 70000\n", "ports.edge", "less than or equal to 65535"),
     "relative_health_path": (
         "service:\n  readiness_path: health\n", "service.readiness_path", "starting with '/'"

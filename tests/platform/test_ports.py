@@ -18,7 +18,7 @@ def test_free_ports_are_distinct_and_held() -> None:
     try:
         values = list(ports.named().values())
         assert len(values) == len(set(values)) == 9
-        with socket.socket() as other, pytest.raises(OSError):
+        with socket.socket() as other, pytest.raises(OSError, match="in use"):
             other.bind(("127.0.0.1", ports.edge))  # no SO_REUSEADDR: refused while reserved
     finally:
         ports.release()
@@ -61,7 +61,7 @@ def test_a_reserved_port_can_be_taken_by_the_child() -> None:
         stdout=subprocess.DEVNULL,
     )
     try:
-        wait_until(lambda: port_is_listening(ports.redis), timeout=10, what="redis on reserved port")
+        wait_until(lambda: port_is_listening(ports.redis), timeout=10, what="redis, reserved port")
     finally:
         process.kill()
         process.wait(timeout=10)

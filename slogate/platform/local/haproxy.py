@@ -23,7 +23,7 @@ from slogate.platform.local.ports import HOST
 FRONTEND = "api"
 BACKEND = "service"
 ServerState = Literal["ready", "drain", "maint"]
-_UNIX_PATH_MAX = 100
+_UNIX_PATH_MAX = 80  # HAProxy binds "<path>.<pid>.tmp" first; sun_path holds 108
 
 
 @dataclass(frozen=True)
