@@ -70,6 +70,24 @@ def to_json(report: CheckReport) -> str:
     return json.dumps(data, indent=2)
 
 
+def add_junit_case(
+    suite: ET.Element, classname: str, result: ObjectiveResult, prefix: str = ""
+) -> ET.Element:
+    """One <testcase> for a result: FAIL a <failure>, INCONCLUSIVE an <error> (when gating)."""
+    name = f"{prefix}{result.objective} @ {result.place}"
+    if not result.gating:
+        name += f" (not gating: {result.verdict.value})"
+    case = ET.SubElement(suite, "testcase", classname=classname, name=name)
+    message = describe(result)
+    if result.gating and result.verdict is Verdict.FAIL:
+        ET.SubElement(case, "failure", message=result.reason, type="SLOBreached").text = message
+    elif result.gating and result.verdict is Verdict.INCONCLUSIVE:
+        ET.SubElement(case, "error", message=result.reason, type="Inconclusive").text = message
+    else:
+        ET.SubElement(case, "system-out").text = message
+    return case
+
+
 def to_junit(report: CheckReport) -> str:
     cases = report.results
     failures = sum(r.gating and r.verdict is Verdict.FAIL for r in cases)
@@ -83,17 +101,7 @@ def to_junit(report: CheckReport) -> str:
         time=f"{report.window.seconds:g}",
     )
     for result in cases:
-        name = f"{result.objective} @ {result.place}"
-        if not result.gating:
-            name += f" (not gating: {result.verdict.value})"
-        case = ET.SubElement(suite, "testcase", classname=f"slo.{report.slo}", name=name)
-        message = describe(result)
-        if result.gating and result.verdict is Verdict.FAIL:
-            ET.SubElement(case, "failure", message=result.reason, type="SLOBreached").text = message
-        elif result.gating and result.verdict is Verdict.INCONCLUSIVE:
-            ET.SubElement(case, "error", message=result.reason, type="Inconclusive").text = message
-        else:
-            ET.SubElement(case, "system-out").text = message
+        add_junit_case(suite, f"slo.{report.slo}", result)
     suites = ET.Element("testsuites")
     suites.append(suite)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
@@ -109,11 +117,16 @@ def to_markdown(report: CheckReport) -> str:
         "| objective | at | verdict | evidence | budget | quantiles |",
         "|---|---|---|---|---|---|",
     ]
-    for r in report.results:
-        verdict = r.verdict.value + ("" if r.gating else " (not gating)")
-        cells = [r.objective, r.place, verdict, r.reason, _budget(r), _quantiles(r)]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += [markdown_row(r) for r in report.results]
     return "\n".join(lines) + "\n"
+
+
+def markdown_row(result: ObjectiveResult, *leading: str) -> str:
+    """A table row: leading cells, objective, at, verdict, evidence, budget, quantiles."""
+    verdict = result.verdict.value + ("" if result.gating else " (not gating)")
+    cells = [*leading, result.objective, result.place, verdict, result.reason]
+    cells += [_budget(result), _quantiles(result)]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
 def write_outputs(
