@@ -39,6 +39,15 @@ def delta_from_samples(samples: Iterable[tuple[float, float]], start: float) -> 
     return total
 
 
+def samples_in_window(
+    samples: Iterable[tuple[float, float]], start: float
+) -> list[tuple[float, float]]:
+    """The samples a delta reads: the last one at or before `start`, and all after it."""
+    ordered = sorted(samples)
+    before = [pair for pair in ordered if pair[0] <= start]
+    return before[-1:] + [pair for pair in ordered if pair[0] > start]
+
+
 @dataclass
 class Count:
     """Events counted in a window, with how they were counted."""
@@ -91,12 +100,14 @@ def count_counters(
         if any(math.isnan(v) for v in values):
             count.nan = True
             continue
-        if resets.get(key, 0.0) > 0 or (start_value is not None and sample.value < start_value):
+        reset_count = resets.get(key, 0.0)
+        suspicious = math.isnan(reset_count) or reset_count > 0
+        if suspicious or (start_value is not None and sample.value < start_value):
             raw_query = promql.raw_samples_query(promql.exact_series_selector(labels), window)
             count.queries.append(raw_query)
             raw = client.matrix(raw_query, end)
             samples = [pair for item in raw for pair in item.samples]
-            if any(math.isnan(v) for _, v in samples):
+            if any(math.isnan(v) for _, v in samples_in_window(samples, start)):
                 count.nan = True
                 continue
             delta = delta_from_samples(samples, start)

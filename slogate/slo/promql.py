@@ -8,7 +8,7 @@ value at both ends and whether it reset in between:
     last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
     last_over_time(S[D])         @ end     value at the window's end (also for a series that
                                            went stale inside the window)
-    resets(S[D + LOOKBACK])      @ end     resets since the start sample
+    resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
 
 A series without resets has the exact delta end - start; one that reset is fetched raw
 (`{exact labels}[D + LOOKBACK]`) and summed pairwise (see counting.py). Both paths read the same
@@ -60,7 +60,13 @@ def end_values_query(series: str, window_s: float) -> str:
 
 
 def resets_query(series: str, window_s: float) -> str:
-    return f"resets({series}[{duration(window_s + LOOKBACK_S)}])"
+    """Resets per series since the start sample; NaN when any sample in range is NaN.
+
+    `resets()` does not see a NaN sample (NaN compares false), so `0 * sum_over_time()` (NaN
+    if any sample is) is added: such a series goes to the raw path, which judges it exactly.
+    """
+    selection = f"{series}[{duration(window_s + LOOKBACK_S)}]"
+    return f"resets({selection}) + 0 * sum_over_time({selection})"
 
 
 def raw_samples_query(series: str, window_s: float) -> str:

@@ -7,6 +7,7 @@ blocks never overlap the head.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -80,9 +81,13 @@ class SeriesData:
         for (family, kind), series in self.families.items():
             lines.append(f"# TYPE {family} {kind}")
             for key, points in series.items():
-                lines.extend(f"{key} {value:.17g} {t:.3f}" for t, value in sorted(points))
+                lines.extend(f"{key} {_number(value)} {t:.3f}" for t, value in sorted(points))
         lines.append("# EOF")
         return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    return "NaN" if math.isnan(value) else f"{value:.17g}"
 
 
 @dataclass

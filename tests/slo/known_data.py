@@ -13,6 +13,7 @@ latency server histogram 100 obs/s: le 0.01: 20, 0.025: 50, 0.05: 70, 0.1: 85, 0
         0.5: 97, 1: 98, 2.5: 99, 5: 100 -> 40,000 obs, 1,200 over 0.5 s, 800 over 1 s
 lag     10 obs/s all <= 0.01 s (4,000)
 startup replica 0: 1.2 s, replica 1: 2.1 s
+custom  weird_total is NaN from t0 + 300 to t0 + 309; few_total counts 1/s (400, no errors)
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def known_data(t0: int, n: int = 600) -> SeriesData:
         lambda i, le: (10 * i) if le >= 0.01 else 0,
         n,
     )
+    # custom SLIs: a total that turns NaN inside the window, and one with too few events
+    data.counter("weird_total", {"job": "x"}, t0, lambda i: math.nan if 300 <= i < 310 else i, n)
+    data.counter("few_total", {"job": "x"}, t0, lambda i: i, n)
     for replica, seconds in (("0", 1.2), ("1", 2.1)):
         data.gauge(
             "process_startup_duration_seconds",
@@ -142,3 +146,18 @@ EXPECTED = {
     ("startup", "server"): "PASS",
     ("lag", "server"): "PASS",
 }
+
+CUSTOM_SPEC = """\
+apiVersion: slogate.dev/v1
+kind: SLO
+metadata: {name: custom}
+spec:
+  service: known
+  slis:
+    weird: {bad: 'weird_errors_total{job="x"}', total: 'weird_total{job="x"}'}
+    few: {bad: 'few_errors_total{job="x"}', total: 'few_total{job="x"}'}
+  objectives:
+    - {name: weird, sli: weird, target: 0.9}
+    - {name: few, sli: few, target: 0.999}
+    - {name: few-loose, sli: few, target: 0.99}
+"""

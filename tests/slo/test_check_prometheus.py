@@ -15,7 +15,7 @@ from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import load_spec
 from tests.slo.backfill import backfilled_prometheus
-from tests.slo.known_data import EXPECTED, SPEC, WINDOW, base_time, known_data
+from tests.slo.known_data import CUSTOM_SPEC, EXPECTED, SPEC, WINDOW, base_time, known_data
 from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
@@ -165,3 +165,16 @@ def test_prometheus_down_is_inconclusive(spec_file, tmp_path):
     data = json.loads((tmp_path / "c.json").read_text())
     assert {r["verdict"] for r in data["results"]} == {"INCONCLUSIVE"}
     assert "unreachable" in data["results"][0]["reason"]
+
+
+def test_nan_total_and_too_few_requests_are_inconclusive(prometheus, tmp_path):
+    url, t0 = prometheus
+    spec = tmp_path / "custom.yaml"
+    spec.write_text(CUSTOM_SPEC)
+    by = {r.objective: r for r in _evaluate(url, t0, spec)}
+    assert by["weird"].verdict.value == "INCONCLUSIVE"
+    assert "NaN" in by["weird"].reason
+    assert by["few"].verdict.value == "INCONCLUSIVE"
+    assert "too few requests: 400 of 2,995 needed" in by["few"].reason
+    assert (by["few"].evidence.total, by["few"].evidence.bad) == (400, 0)
+    assert by["few-loose"].verdict.value == "PASS"  # 400 > 299 needed at 99 %
