@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from slogate.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "slogate.yaml"
-PLACEHOLDERS = ("python", "port", "replica", "redis_url", "host")
+PLACEHOLDERS = ("python", "port", "replica", "redis_url", "host", "admin_token")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -32,7 +32,7 @@ class ServiceConfig(_Section):
     """How to start one replica of the service under test and how to probe it.
 
     `command` and `env` values may use the placeholders {python} (this interpreter),
-    {port}, {host}, {replica} (0..N-1) and {redis_url}.
+    {port}, {host}, {replica} (0..N-1), {redis_url} and {admin_token}.
     """
 
     command: list[str] = Field(
@@ -45,6 +45,12 @@ class ServiceConfig(_Section):
     host_env: str | None = "TARGET_HOST"
     redis_url_env: str | None = "TARGET_REDIS_URL"
     replica_env: str | None = "TARGET_REPLICA"
+    admin_enabled_env: str | None = Field(
+        default="TARGET_ADMIN_ENABLED", description="set to 'true' (fault hooks on, behind a token)"
+    )
+    admin_token_env: str | None = Field(
+        default="TARGET_ADMIN_TOKEN", description="gets the stack's random admin token"
+    )
     readiness_path: str = "/health/readiness"
     metrics_path: str = "/metrics"
     replicas: int = Field(default=3, ge=1, le=32)

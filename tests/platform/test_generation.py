@@ -114,7 +114,7 @@ def test_prometheus_config_has_the_scrape_contract(tmp_path: Path) -> None:
 
 
 def test_replica_launch_of_the_default_service() -> None:
-    launch = replica_launch(SlogateConfig(), 2, 19002, "redis://127.0.0.1:6390/0")
+    launch = replica_launch(SlogateConfig(), 2, 19002, "redis://127.0.0.1:6390/0", "tok")
     assert launch.name == "replica-2"
     assert launch.command == [sys.executable, "-m", "target_service"]
     assert launch.env == {
@@ -122,6 +122,8 @@ def test_replica_launch_of_the_default_service() -> None:
         "TARGET_HOST": "127.0.0.1",
         "TARGET_REDIS_URL": "redis://127.0.0.1:6390/0",
         "TARGET_REPLICA": "2",
+        "TARGET_ADMIN_ENABLED": "true",
+        "TARGET_ADMIN_TOKEN": "tok",
     }
 
 
@@ -134,13 +136,15 @@ def test_replica_launch_of_a_service_given_by_config(tmp_path: Path) -> None:
                 "host_env": None,
                 "redis_url_env": "CACHE",
                 "replica_env": None,
+                "admin_enabled_env": None,
+                "admin_token_env": "ADMIN",
                 "working_dir": "svc",
                 "env": {"NAME": "r{replica}"},
             }
         },
         str(tmp_path / "slogate.yaml"),
     )
-    launch = replica_launch(config, 1, 19001, "redis://127.0.0.1:1/0")
+    launch = replica_launch(config, 1, 19001, "redis://127.0.0.1:1/0", "secret")
     assert launch.command == [sys.executable, "app.py", "--listen=127.0.0.1:19001"]
-    assert launch.env == {"CACHE": "redis://127.0.0.1:1/0", "NAME": "r1"}
+    assert launch.env == {"CACHE": "redis://127.0.0.1:1/0", "ADMIN": "secret", "NAME": "r1"}
     assert launch.cwd == (tmp_path / "svc").resolve()

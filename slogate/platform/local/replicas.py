@@ -27,8 +27,13 @@ def replica_name(index: int) -> str:
     return f"replica-{index}"
 
 
-def replica_launch(config: SlogateConfig, index: int, port: int, redis_url: str) -> ReplicaLaunch:
-    """How to start replica `index` on `port`, connected to `redis_url`."""
+def replica_launch(
+    config: SlogateConfig, index: int, port: int, redis_url: str, admin_token: str = ""
+) -> ReplicaLaunch:
+    """How to start replica `index` on `port`, connected to `redis_url`.
+
+    With an `admin_token` the service's admin API (fault hooks) is enabled behind it.
+    """
     service: ServiceConfig = config.service
     values = {
         "python": sys.executable,
@@ -36,6 +41,7 @@ def replica_launch(config: SlogateConfig, index: int, port: int, redis_url: str)
         "host": HOST,
         "replica": str(index),
         "redis_url": redis_url,
+        "admin_token": admin_token,
     }
     env: dict[str, str] = {}
     for variable, value in (
@@ -43,6 +49,8 @@ def replica_launch(config: SlogateConfig, index: int, port: int, redis_url: str)
         (service.host_env, HOST),
         (service.redis_url_env, redis_url),
         (service.replica_env, str(index)),
+        (service.admin_enabled_env if admin_token else None, "true"),
+        (service.admin_token_env if admin_token else None, admin_token),
     ):
         if variable:
             env[variable] = value

@@ -23,6 +23,7 @@ import psutil
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted
 from slogate.platform.local import haproxy, prometheus, redis
+from slogate.platform.local.admin_token import ensure_admin_token
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
 from slogate.platform.local.ports import HOST, StackPorts, allocate_ports
@@ -136,8 +137,9 @@ class LocalStack:
 
     def _start_replicas(self, run_dir: Path, ports: StackPorts) -> None:
         service = self.config.service
+        token = ensure_admin_token(self.stack)
         launches = [
-            replica_launch(self.config, i, port, redis.redis_url(ports.redis))
+            replica_launch(self.config, i, port, redis.redis_url(ports.redis), token)
             for i, port in enumerate(ports.replicas)
         ]
         for launch in launches:
