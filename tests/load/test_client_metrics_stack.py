@@ -1,0 +1,116 @@
+"""Through `slogate up`: client metrics reach the stack's Prometheus and agree with the server.
+
+Tolerance: after the load stops and two more scrapes, the server's API request count equals
+the client's plus the locustfile's two discovery requests (it lists organisations and clinics
+once per Locust process, outside the schedule), within max(3 requests, 0.5 %).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import yaml
+
+from slogate.load.tally import BUCKETS
+from tests.load.support import REPO_ROOT, explain, run_load, slogate_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-stack")]
+STACK = "loadtest"
+DISCOVERY_REQUESTS = 2
+
+
+def _query(prometheus: str, promql: str) -> float | None:
+    answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": promql}, timeout=10)
+    answer.raise_for_status()
+    result = answer.json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def _slogate(home, *args, timeout=180):
+    return subprocess.run(
+        [sys.executable, "-c", "from slogate.cli import main; main()", *args],
+        cwd=REPO_ROOT,
+        env=slogate_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
+    home = tmp_path / "home"
+    config = tmp_path / "slogate.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "service": {
+                    "working_dir": str(REPO_ROOT),
+                    "replicas": 2,
+                    "env": {"TARGET_LOG_LEVEL": "warning", "TARGET_SHUTDOWN_DELAY_S": "0"},
+                }
+            }
+        )
+    )
+    up = _slogate(home, "up", "--stack", STACK, "--config", str(config))
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        from slogate.platform.state import StackState
+
+        state = StackState.model_validate_json((home / "stacks" / STACK / "state.json").read_text())
+        redis = state.part("redis")
+        seeded = subprocess.run(
+            [sys.executable, "-m", "target_service", "seed"],
+            env={"TARGET_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0", "PATH": ""},
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        prometheus = state.prometheus_url
+        assert prometheus is not None
+
+        run_dir = tmp_path / "run"
+        result, summary = run_load(
+            run_dir, "smoke", "--stack", STACK, "--rate", "50", "--duration", "5", home=home
+        )
+        assert result.returncode == 0, explain(result, run_dir)
+        assert summary is not None and summary["completed"] == 250
+        time.sleep(2 * state.scrape_interval_s + 0.5)  # two more scrapes of the server
+
+        api = 'route=~"/api/.*"'
+        client = _query(
+            prometheus, f'sum(max_over_time(http_requests_total{{job="client",{api}}}[5m]))'
+        )
+        server = _query(prometheus, f'sum(http_requests_total{{job="service",{api}}})')
+        # the lingering endpoint let Prometheus scrape the final values: exact on the client
+        assert client == summary["completed"]
+        assert server is not None
+        tolerance = max(3, 0.005 * client)
+        assert abs(server - (client + DISCOVERY_REQUESTS)) <= tolerance, (client, server)
+        # labelled like the server's, source="client", same buckets, both timings
+        # (the load generator has exited: its series are stale now, so query over a range)
+        source = _query(
+            prometheus, 'count(max_over_time(request_starts_total{source="client"}[5m]))'
+        )
+        assert source == 1
+        starts = _query(prometheus, "max_over_time(request_starts_total[5m])")
+        assert starts == summary["starts"]
+        le = _query(
+            prometheus,
+            'count(count by (le) (max_over_time(http_request_duration_seconds_bucket{job="client",'
+            'timing="intended"}[5m])))',
+        )
+        assert le == len(BUCKETS) + 1
+        transport = _query(
+            prometheus,
+            'count(max_over_time(http_requests_total{job="client",status_class="transport"}[5m]))',
+        )
+        assert transport is not None and transport >= 7  # pre-initialised for every route
+    finally:
+        down = _slogate(home, "down", "--stack", STACK)
+        assert down.returncode == 0, down.stdout + down.stderr
