@@ -171,3 +171,26 @@ def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def test_a_saturated_generator_is_flagged_and_inconclusive(seeded_target, tmp_path):
+    # 15,000 starts/s is beyond one Locust process on this machine (FastHttpUser bare does
+    # ~10,000 req/s closed-loop): the dispatcher falls behind, starts come late, the CPU is
+    # pegged. The run must say so (exit 3), not report the numbers as if they held.
+    result, summary = run_load(
+        tmp_path,
+        "smoke",
+        "--host",
+        seeded_target.url,
+        "--rate",
+        "15000",
+        "--duration",
+        "3",
+        timeout=240,
+    )
+    assert result.returncode == 3, explain(result, tmp_path)
+    assert summary is not None
+    assert summary["saturated"] is True
+    assert summary["saturated_seconds"] >= 3
+    assert any("saturated" in problem for problem in summary["problems"])
+    assert "load generator was saturated" in result.stderr
