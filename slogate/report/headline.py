@@ -1,0 +1,40 @@
+"""The one-line outcome of a run, shared by the HTML, Markdown and terminal outputs."""
+
+from __future__ import annotations
+
+from slogate.errors import ExitCode
+from slogate.report.model import RunReport, RunStatus
+
+OUTCOME = {
+    ExitCode.OK: "PASS",
+    ExitCode.BREACHED: "FAIL",
+    ExitCode.USAGE: "BAD INPUT",
+    ExitCode.INCONCLUSIVE: "INCONCLUSIVE",
+    ExitCode.INFRASTRUCTURE: "INFRASTRUCTURE FAILURE",
+    ExitCode.INTERRUPTED: "INTERRUPTED",
+}
+# CSS class of the outcome banner
+TONE = {
+    ExitCode.OK: "pass",
+    ExitCode.BREACHED: "fail",
+    ExitCode.USAGE: "error",
+    ExitCode.INCONCLUSIVE: "inconclusive",
+    ExitCode.INFRASTRUCTURE: "error",
+    ExitCode.INTERRUPTED: "inconclusive",
+}
+
+
+def outcome(report: RunReport) -> str:
+    """`PASS`, `FAIL`, ... with `(partial: why)` when the run did not finish."""
+    text = OUTCOME[report.exit_code]
+    if report.status is RunStatus.PARTIAL:
+        text += f" (partial: {report.partial_reason})"
+    return text
+
+
+def counts_line(report: RunReport) -> str:
+    """`12 gating objectives: 10 PASS, 1 FAIL, 1 INCONCLUSIVE`."""
+    counts = report.verdict_counts()
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {verdict.value}" for verdict, n in counts.items() if n)
+    return f"{total} gating verdicts: {parts or 'none'}"

@@ -1,0 +1,54 @@
+"""summary.md of a run: short enough for a CI job summary ($GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slogate.report.headline import counts_line, outcome
+from slogate.report.model import RunReport
+from slogate.slo.output import markdown_row
+from slogate.slo.stats import Verdict
+
+ICON = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚠️"}
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
+    lines = [
+        f"## slogate `{report.gate}`: {outcome(report)} (exit {int(report.exit_code)})",
+        "",
+        f"Run `{report.run_id}`, {_when(report.started_at)}, {report.duration_s:.0f} s. "
+        f"{counts_line(report)}.",
+        "",
+    ]
+    if report.partial_reason:
+        lines += [f"> **Partial run**: {report.partial_reason}. Results below are incomplete.", ""]
+    lines += [f"- {note}" for note in report.notes]
+    if report.notes:
+        lines.append("")
+    lines += [
+        "| | phase | objective | at | verdict | evidence | budget | quantiles |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for phase, result in report.phase_results():
+        lines.append(markdown_row(result, ICON[result.verdict], phase))
+    if report.recoveries:
+        lines += ["", "| fault | objective | time to recover | verdict |", "|---|---|---|---|"]
+        for recovery in report.recoveries:
+            seconds = recovery.seconds
+            took = "not recovered" if seconds is None else f"{seconds:.1f} s"
+            verdict = recovery.verdict.value if recovery.verdict else ""
+            lines.append(f"| {recovery.kind} | {recovery.objective or ''} | {took} | {verdict} |")
+    unseen = [
+        (c.phase, c.errors_server_never_saw) for c in report.client_server
+        if c.errors_server_never_saw
+    ]  # fmt: skip
+    if unseen:
+        lines.append("")
+        for phase, count in unseen:
+            lines.append(f"- {phase}: {count:,} client errors the server never saw")
+    lines += ["", f"Full report: `{html_name}` in the run folder `reports/{report.run_id}/`."]
+    return "\n".join(lines) + "\n"
