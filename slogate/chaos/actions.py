@@ -1,0 +1,176 @@
+"""Chaos Toolkit actions: break the stack on purpose, always with a way back.
+
+Every fault carries a TTL at its injector (the replica's fault hook or the supervisor), is
+written to the fault ledger before it is applied, and is removed by the rollbacks below, by
+`slogate chaos` whatever Chaos Toolkit did, or by the next run's sweep. Rollbacks are
+idempotent: Chaos Toolkit runs them even when the method never ran.
+
+In an experiment:
+
+    provider:
+      type: python
+      module: slogate.chaos.actions
+      func: inject_latency
+      arguments: {fixed_ms: 300, ttl_s: 30}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaoslib.exceptions import ActivityFailed
+from chaoslib.types import Configuration, Secrets
+
+from slogate.chaos.backends import backend_for
+from slogate.chaos.rollback import roll_back_faults
+from slogate.chaos.target import ChaosTarget
+
+__all__ = [
+    "clear_dependency_faults",
+    "clear_faults",
+    "hang_dependency",
+    "inject_errors",
+    "inject_latency",
+    "kill_dependency",
+    "rolling_restart",
+    "terminate_replicas",
+]
+
+DEPENDENCIES = {"redis": "redis"}
+
+
+def terminate_replicas(
+    count: int | None = None,
+    percentage: float | None = None,
+    graceful: bool = True,
+    down_s: float = 5.0,
+    rand: bool = False,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> list[str]:
+    """Terminate `count` replicas (or `percentage` of them, rounded up).
+
+    graceful: delete the Kubernetes way (drain at the edge, SIGTERM, SIGKILL after the grace
+    period; the supervisor starts a replacement). Otherwise SIGKILL, and the replica stays
+    down for `down_s` seconds (its TTL at the supervisor) before it is restarted.
+    Returns the names of the terminated replicas.
+    """
+    backend = backend_for(configuration)
+    names = backend.pick_replicas(count, percentage, rand)
+    for name in names:
+        if graceful:
+            backend.delete_replica(name)
+        else:
+            backend.process_fault(name, "kill", down_s, kind="replica_kill")
+    return names
+
+
+def inject_latency(
+    fixed_ms: float | None = None,
+    mean_ms: float | None = None,
+    stddev_ms: float = 0.0,
+    ttl_s: float = 30.0,
+    routes: str = "/api/",
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> list[str]:
+    """Delay matching requests on every replica (fixed, or normal with mean and stddev)."""
+    if (fixed_ms is None) == (mean_ms is None):
+        raise ActivityFailed("inject_latency: give exactly one of fixed_ms or mean_ms")
+    spec: dict[str, Any] = {"kind": "latency", "routes": routes}
+    if fixed_ms is not None:
+        spec["fixed_ms"] = fixed_ms
+    else:
+        spec.update(mean_ms=mean_ms, stddev_ms=stddev_ms)
+    return backend_for(configuration).target_fault_everywhere(spec, ttl_s)
+
+
+def inject_errors(
+    ratio: float,
+    status: int = 503,
+    ttl_s: float = 30.0,
+    routes: str = "/api/",
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> list[str]:
+    """Answer a share `ratio` of matching requests with `status` on every replica."""
+    if not 0 < ratio <= 1:
+        raise ActivityFailed(f"inject_errors: ratio must be in (0, 1], got {ratio}")
+    spec = {"kind": "errors", "ratio": ratio, "status": status, "routes": routes}
+    return backend_for(configuration).target_fault_everywhere(spec, ttl_s)
+
+
+def clear_faults(configuration: Configuration = None, secrets: Secrets = None) -> int:
+    """Roll back every open fault of this run (idempotent; also before any was injected).
+
+    Returns how many faults were closed. Raises when one could not be removed.
+    """
+    target = ChaosTarget.of(configuration)
+    report = roll_back_faults(target.ledger(), target.stack, run_id=target.run_id)
+    if report.errors:
+        raise ActivityFailed("rollback incomplete: " + "; ".join(report.errors))
+    return len(report.closed)
+
+
+def _dependency(name: str) -> str:
+    try:
+        return DEPENDENCIES[name]
+    except KeyError:
+        known = ", ".join(DEPENDENCIES)
+        raise ActivityFailed(f"unknown dependency {name!r}; known: {known}") from None
+
+
+def hang_dependency(
+    name: str = "redis",
+    ttl_s: float = 10.0,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> str:
+    """Freeze the dependency (SIGSTOP: connections open, nothing answered) for `ttl_s` s."""
+    part = _dependency(name)
+    return backend_for(configuration).process_fault(part, "stop", ttl_s, kind="dependency_hang")
+
+
+def kill_dependency(
+    name: str = "redis",
+    ttl_s: float = 10.0,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> str:
+    """Kill the dependency (connections refused) and keep it down for `ttl_s` s."""
+    part = _dependency(name)
+    return backend_for(configuration).process_fault(part, "kill", ttl_s, kind="dependency_kill")
+
+
+def clear_dependency_faults(configuration: Configuration = None, secrets: Secrets = None) -> int:
+    """End this run's dependency faults now (the rest stay); idempotent."""
+    target = ChaosTarget.of(configuration)
+    report = roll_back_faults(
+        target.ledger(),
+        target.stack,
+        run_id=target.run_id,
+        kinds={"dependency_hang", "dependency_kill"},
+    )
+    if report.errors:
+        raise ActivityFailed("rollback incomplete: " + "; ".join(report.errors))
+    return len(report.closed)
+
+
+def rolling_restart(
+    ready_timeout_s: float = 60.0,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> list[dict[str, Any]]:
+    """Restart every replica, one at a time, each replaced and ready before the next.
+
+    Returns, per replica, how long it took to be ready again.
+    """
+    backend = backend_for(configuration)
+    restarted = []
+    for replica in backend.replicas():
+        old_pid = backend.part_status(replica.name)["pid"]
+        fault_id = backend.delete_replica(replica.name, kind="replica_restart")
+        seconds = backend.wait_replaced_and_ready(replica.name, old_pid, ready_timeout_s)
+        backend.mark_healed(fault_id, "replica_restart", replica.name)
+        restarted.append({"replica": replica.name, "ready_after_s": round(seconds, 3)})
+    return restarted

@@ -1,0 +1,235 @@
+"""The local platform's backend: the supervisor's control API and the replicas' fault hooks.
+
+    terminate (graceful)   POST {supervisor}/parts/{replica}/delete   (drain, SIGTERM, replace)
+    terminate (kill)       POST {supervisor}/faults {"action": "kill", "ttl_s"}  (restarted at TTL)
+    dependency hang/kill   POST {supervisor}/faults {"part": "redis", "action": "stop"|"kill"}
+    latency, errors, ...   POST {replica}/admin/faults (bearer token; TTL at the replica)
+
+Every fault is written to the ledger before it is applied (see backends/__init__.py).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from chaoslib.exceptions import ActivityFailed
+
+from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
+from slogate.errors import SlogateError
+from slogate.platform.local.admin_token import read_admin_token
+from slogate.platform.state import PartState, StackState
+
+HTTP_TIMEOUT_S = 5.0
+READINESS_PATH = "/health/readiness"
+MAX_TTL_S = 3600.0
+
+Applied = tuple[str | None, float | None]  # the injector's fault id and expiry (unix s)
+
+
+def _check_ttl(ttl_s: float) -> float:
+    if not 0 < ttl_s <= MAX_TTL_S:
+        raise ActivityFailed(f"ttl_s must be in (0, {MAX_TTL_S:g}] seconds, got {ttl_s!r}")
+    return float(ttl_s)
+
+
+def select_count(total: int, count: int | None, percentage: float | None) -> int:
+    """How many of `total` to pick: a fixed count or a percentage (rounded up), at most all."""
+    if (count is None) == (percentage is None):
+        raise ActivityFailed("give exactly one of count or percentage")
+    if count is not None:
+        if count < 1:
+            raise ActivityFailed(f"count must be at least 1, got {count}")
+        return min(count, total)
+    assert percentage is not None
+    if not 0 < percentage <= 100:
+        raise ActivityFailed(f"percentage must be in (0, 100], got {percentage}")
+    return min(total, max(1, math.ceil(percentage * total / 100)))
+
+
+class LocalBackend:
+    """Faults and probes on one local stack, recorded in its ledger under `run_id`."""
+
+    def __init__(self, state: StackState, ledger: FaultLedger, run_id: str) -> None:
+        self.state = state
+        self.ledger = ledger
+        self.run_id = run_id
+
+    # -- parts -----------------------------------------------------------------------------
+
+    @property
+    def supervisor_url(self) -> str:
+        if not self.state.supervisor_url:
+            raise ActivityFailed(f"stack {self.state.stack!r} has no supervisor URL (is it up?)")
+        return self.state.supervisor_url
+
+    def replicas(self) -> list[PartState]:
+        replicas = [p for p in self.state.parts_of_kind("replica") if p.url]
+        if not replicas:
+            raise ActivityFailed(f"stack {self.state.stack!r} has no replicas in its state file")
+        return replicas
+
+    def _admin_headers(self) -> dict[str, str]:
+        try:
+            token = read_admin_token(self.state.stack)
+        except SlogateError as error:
+            raise ActivityFailed(str(error)) from None
+        return {"Authorization": f"Bearer {token}"}
+
+    # -- recording -------------------------------------------------------------------------
+
+    def _inject(
+        self, kind: str, target: str, ttl_s: float, rollback: Rollback, apply: Callable[[], Applied]
+    ) -> str:
+        """Intent, apply, then applied (or failed, re-raised as ActivityFailed)."""
+        fault_id = new_fault_id()
+        common: dict[str, Any] = {"run_id": self.run_id, "fault_id": fault_id, "kind": kind}
+        common.update(target=target, ttl_s=ttl_s)
+        self.ledger.record(FaultEvent.INTENT, rollback=rollback, **common)
+        try:
+            injector_id, expires_at = apply()
+        except (httpx.HTTPError, ActivityFailed) as error:
+            self.ledger.record(FaultEvent.FAILED, message=str(error), **common)
+            if isinstance(error, ActivityFailed):
+                raise
+            raise ActivityFailed(f"could not apply {kind} to {target}: {error}") from None
+        applied = rollback.model_copy(update={"injector_id": injector_id})
+        self.ledger.record(FaultEvent.APPLIED, rollback=applied, expires_at=expires_at, **common)
+        return fault_id
+
+    # -- supervisor ------------------------------------------------------------------------
+
+    def _supervisor_fault(self, part: str, action: str, ttl_s: float) -> Applied:
+        url = f"{self.supervisor_url}/faults"
+        body = {"part": part, "action": action, "ttl_s": ttl_s}
+        response = httpx.post(url, json=body, timeout=HTTP_TIMEOUT_S)
+        if response.status_code != 201:
+            raise ActivityFailed(
+                f"the supervisor refused {action} of {part}: {response.status_code} "
+                f"{response.text[:200]}"
+            )
+        fault = response.json()
+        return str(fault["id"]), float(fault["expires_at"])
+
+    def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
+        """A supervisor-enforced process fault (kill, term, stop) on `part`, ended at its TTL."""
+        ttl_s = _check_ttl(ttl_s)
+        rollback = Rollback(
+            via="supervisor_fault", url=self.supervisor_url, detail={"part": part, "action": action}
+        )
+        return self._inject(
+            kind, part, ttl_s, rollback, lambda: self._supervisor_fault(part, action, ttl_s)
+        )
+
+    def supervisor_status(self) -> dict[str, Any]:
+        try:
+            response = httpx.get(f"{self.supervisor_url}/status", timeout=HTTP_TIMEOUT_S)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise ActivityFailed(f"the supervisor does not answer: {error}") from None
+        status: dict[str, Any] = response.json()
+        return status
+
+    def part_status(self, name: str) -> dict[str, Any]:
+        for part in self.supervisor_status()["parts"]:
+            if part["name"] == name:
+                return dict(part)
+        raise ActivityFailed(f"the supervisor knows no part named {name!r}")
+
+    def delete_replica(self, name: str, kind: str = "replica_delete") -> str:
+        """Delete a replica the Kubernetes way; the supervisor replaces it by itself."""
+        grace = 60.0
+
+        def apply() -> Applied:
+            url = f"{self.supervisor_url}/parts/{name}/delete"
+            response = httpx.post(url, timeout=HTTP_TIMEOUT_S)
+            if response.status_code != 202:
+                raise ActivityFailed(
+                    f"the supervisor refused to delete {name}: {response.status_code} "
+                    f"{response.text[:200]}"
+                )
+            return None, None
+
+        rollback = Rollback(via="none", detail={"part": name, "healed_by": "supervisor"})
+        return self._inject(kind, name, grace, rollback, apply)
+
+    def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
+        """Close a self-healing fault (a deleted replica the supervisor replaced)."""
+        self.ledger.record(
+            FaultEvent.ROLLED_BACK,
+            run_id=self.run_id,
+            fault_id=fault_id,
+            kind=kind,
+            target=name,
+            ttl_s=0,
+            message="replaced and ready",
+        )
+
+    def pick_replicas(self, count: int | None, percentage: float | None, rand: bool) -> list[str]:
+        names = [p.name for p in self.replicas()]
+        quantity = select_count(len(names), count, percentage)
+        return random.sample(names, quantity) if rand else names[:quantity]
+
+    # -- the target's fault hooks ------------------------------------------------------------
+
+    def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
+        """POST the fault to every replica's /admin/faults; ledger ids, one per replica."""
+        ttl_s = _check_ttl(ttl_s)
+        body = {**spec, "ttl_s": ttl_s}
+        headers = self._admin_headers()
+        ids = []
+        for replica in self.replicas():
+            url = f"{replica.url}/admin/faults"
+
+            def apply(url: str = url, name: str = replica.name) -> Applied:
+                response = httpx.post(url, json=body, headers=headers, timeout=HTTP_TIMEOUT_S)
+                if response.status_code != 201:
+                    raise ActivityFailed(
+                        f"{name} refused the {spec['kind']} fault: {response.status_code} "
+                        f"{response.text[:200]}"
+                    )
+                fault = response.json()
+                return str(fault["id"]), float(fault["expires_at"])
+
+            rollback = Rollback(via="target_fault", url=replica.url, detail={"part": replica.name})
+            ids.append(self._inject(str(spec["kind"]), replica.name, ttl_s, rollback, apply))
+        return ids
+
+    def target_faults(self, replica: PartState) -> list[dict[str, Any]]:
+        """The faults in force on one replica (GET /admin/faults)."""
+        try:
+            response = httpx.get(
+                f"{replica.url}/admin/faults", headers=self._admin_headers(), timeout=HTTP_TIMEOUT_S
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise ActivityFailed(f"{replica.name}'s fault hooks do not answer: {error}") from None
+        faults: list[dict[str, Any]] = response.json()
+        return faults
+
+    # -- readiness ---------------------------------------------------------------------------
+
+    def replica_ready(self, replica: PartState) -> bool:
+        try:
+            response = httpx.get(f"{replica.url}{READINESS_PATH}", timeout=HTTP_TIMEOUT_S)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
+        """Wait until `name` runs as a new process and is ready; seconds it took."""
+        replica = next(p for p in self.replicas() if p.name == name)
+        started = time.monotonic()
+        deadline = started + timeout_s
+        while time.monotonic() < deadline:
+            status = self.part_status(name)
+            replaced = status["pid"] is not None and status["pid"] != old_pid
+            settled = replaced and status["running"] and not status["deleting"]
+            if settled and self.replica_ready(replica):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise ActivityFailed(f"{name} was not replaced and ready within {timeout_s:g} s")

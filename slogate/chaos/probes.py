@@ -1,0 +1,175 @@
+"""Chaos Toolkit probes: is the service keeping its SLOs, are its replicas ready.
+
+The SLO probes ask the stack's Prometheus through slogate's SLO checker (raw counter deltas,
+exact binomial bounds), so "no data", too short a window or too few requests is never a pass:
+they return True only on a PASS verdict, and log why otherwise. Use them with
+`tolerance: true`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from chaoslib.exceptions import ActivityFailed
+from chaoslib.types import Configuration, Secrets
+
+from slogate.chaos.backends import backend_for
+from slogate.errors import SlogateError
+from slogate.slo import promql
+from slogate.slo.counting import count_counters
+from slogate.slo.evaluate import Evaluator, ObjectiveResult, Window
+from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.spec import Place, load_spec
+from slogate.slo.stats import Verdict
+
+__all__ = [
+    "active_fault_count",
+    "all_replicas_ready",
+    "objective_holds",
+    "reads_served",
+    "replica_restart_count",
+]
+
+logger = logging.getLogger("chaostoolkit")
+
+
+def _prometheus(configuration: Configuration) -> tuple[str, float]:
+    state = backend_for(configuration).state
+    if not state.prometheus_url:
+        raise ActivityFailed(f"stack {state.stack!r} has no Prometheus URL in its state file")
+    return state.prometheus_url, state.scrape_interval_s
+
+
+def _place(place: str | None) -> Place | None:
+    if place is None:
+        return None
+    try:
+        return Place(place)
+    except ValueError:
+        known = ", ".join(p.value for p in Place)
+        raise ActivityFailed(f"unknown place {place!r}; known: {known}") from None
+
+
+def objective_holds(
+    slo_file: str,
+    objective: str,
+    last_s: float = 15.0,
+    place: str | None = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> bool:
+    """True when `objective` of `slo_file` is PASS over the last `last_s` seconds.
+
+    Evaluated at `place` (server, client, edge) or at every place the objective names.
+    INCONCLUSIVE (no data, too few requests, Prometheus unreachable) is not a pass.
+    """
+    try:
+        spec = load_spec(Path(slo_file))
+    except SlogateError as error:
+        raise ActivityFailed(str(error)) from None
+    chosen = next((o for o in spec.spec.objectives if o.name == objective), None)
+    if chosen is None:
+        names = ", ".join(o.name for o in spec.spec.objectives)
+        raise ActivityFailed(f"{slo_file} has no objective {objective!r}; it has: {names}")
+    wanted = _place(place)
+    places = [wanted] if wanted is not None else list(chosen.measured_at)
+    url, scrape_interval_s = _prometheus(configuration)
+    now = time.time()
+    results: list[ObjectiveResult] = []
+    with PrometheusClient(url) as client:
+        evaluator = Evaluator(
+            client=client,
+            window=Window(start=now - last_s, end=now),
+            scrape_interval_s=scrape_interval_s,
+            period_s=spec.period_s,
+        )
+        results = [evaluator.evaluate_one(spec, chosen, p) for p in places]
+    for result in results:
+        logger.info(
+            "objective %s at %s over the last %g s: %s (%s)",
+            result.objective,
+            result.place,
+            last_s,
+            result.verdict.value,
+            result.reason,
+        )
+    return all(result.verdict is Verdict.PASS for result in results)
+
+
+def reads_served(
+    min_share: float = 0.95,
+    last_s: float = 20.0,
+    place: str = "client",
+    min_requests: int = 50,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> bool:
+    """True when at least `min_share` of API reads (GET) succeeded over the last `last_s` s.
+
+    A degraded service keeps serving reads (from its fallbacks) while a dependency is down;
+    one that goes dark does not. Fewer than `min_requests` reads is no evidence: False.
+    """
+    where = _place(place)
+    assert where is not None
+    if where is Place.EDGE:
+        raise ActivityFailed("reads_served: the edge has no per-method counts; use server/client")
+    matcher = promql.DEFAULT_PLACE_MATCHERS[where]
+    reads = 'method="GET"'
+    total_selector = promql.selector("http_requests_total", matcher, promql.API_ROUTES, reads)
+    status = 'status_class=~"5xx|transport"' if where is Place.CLIENT else 'status_class="5xx"'
+    bad_selector = promql.selector(
+        "http_requests_total", matcher, promql.API_ROUTES, 'method="GET"', status
+    )
+    url, _ = _prometheus(configuration)
+    now = time.time()
+    try:
+        with PrometheusClient(url) as client:
+            total = count_counters(client, total_selector, now - last_s, now)
+            bad = count_counters(client, bad_selector, now - last_s, now)
+    except SlogateError as error:
+        logger.warning("reads_served: no evidence: %s", error)
+        return False
+    if total.nan or bad.nan or not total.present or total.total < min_requests:
+        logger.warning(
+            "reads_served: no evidence: %s reads counted at %s over %g s (need %d)",
+            round(total.total),
+            place,
+            last_s,
+            min_requests,
+        )
+        return False
+    share = 1 - bad.total / total.total
+    logger.info(
+        "reads_served: %.2f%% of %d reads served at %s over the last %g s (need %.2f%%)",
+        share * 100,
+        round(total.total),
+        place,
+        last_s,
+        min_share * 100,
+    )
+    return share >= min_share
+
+
+def all_replicas_ready(configuration: Configuration = None, secrets: Secrets = None) -> bool:
+    """True when every replica answers its readiness probe with 200."""
+    backend = backend_for(configuration)
+    not_ready = [r.name for r in backend.replicas() if not backend.replica_ready(r)]
+    if not_ready:
+        logger.warning("replicas not ready: %s", ", ".join(not_ready))
+    return not not_ready
+
+
+def replica_restart_count(
+    replica: str = "replica-0", configuration: Configuration = None, secrets: Secrets = None
+) -> int:
+    """How often the supervisor restarted `replica` after it died (deletes not counted)."""
+    return int(backend_for(configuration).part_status(replica)["restarts"])
+
+
+def active_fault_count(configuration: Configuration = None, secrets: Secrets = None) -> int:
+    """Faults in force on the replicas' fault hooks plus the supervisor's active faults."""
+    backend = backend_for(configuration)
+    count = sum(len(backend.target_faults(r)) for r in backend.replicas())
+    return count + len(backend.supervisor_status()["faults"])

@@ -1,0 +1,202 @@
+"""`slogate chaos`: one experiment, with background load, whose faults never outlive it.
+
+The phases, each its own small step:
+
+    sweep      roll back leftovers of earlier runs of this stack (never another stack's)
+    load       start the background load (`slogate load PROFILE`) and let it warm up, because
+               steady-state probes need traffic
+    chaos      `chaos run --rollback-strategy always` in a child that dies with slogate
+    clean up   on normal end, exception, SIGINT or SIGTERM: stop Chaos Toolkit, roll back
+               every fault of this run still open in the ledger (whatever Chaos Toolkit did),
+               stop the load
+    verdict    from journal.json (journal.py), not from `chaos run`'s exit code
+
+A first SIGINT/SIGTERM interrupts; later ones are noted and ignored, so they cannot cut the
+clean-up short (Chaos Toolkit's own trap).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from slogate.chaos.children import spawn_child, stop_child
+from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
+from slogate.chaos.ledger import FaultLedger
+from slogate.chaos.rollback import RollbackReport, roll_back_faults
+from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
+from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
+from slogate.platform.state import require_state
+
+CHAOS_STOP_GRACE_S = 20.0
+LOAD_STOP_GRACE_S = 15.0
+LOAD_START_TIMEOUT_S = 40.0
+LOAD_DURATION_S = 3600.0  # the load runs until the experiment ends; this only bounds it
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class ChaosPlan:
+    """What one `slogate chaos` run does."""
+
+    experiment: Path
+    stack: str
+    run_id: str
+    run_dir: Path
+    load_profile: str | None = "smoke"
+    warmup_s: float = 12.0
+    steady_state: bool = True
+    loadtests_dir: Path = Path("loadtests")
+
+
+@dataclass
+class ChaosOutcome:
+    exit_code: ExitCode
+    reasons: list[str] = field(default_factory=list)
+    journal_path: Path | None = None
+    swept: RollbackReport | None = None
+    rolled_back: RollbackReport | None = None
+
+
+class _Signals:
+    """The first SIGINT/SIGTERM raises KeyboardInterrupt; later ones are only counted."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if len(self.received) == 1:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = {s: signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def _slogate_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
+
+
+def chaos_command(plan: ChaosPlan) -> list[str]:
+    """The `chaos run` command line (journal and log in the run folder, no version check)."""
+    settings = plan.run_dir / "chaostoolkit-settings.yaml"
+    command = [sys.executable, "-m", "chaostoolkit", "--no-version-check"]
+    command += ["--log-file", str(plan.run_dir / "chaostoolkit.log"), "--settings", str(settings)]
+    command += ["run", "--rollback-strategy", "always"]
+    command += ["--journal-path", str(plan.run_dir / "journal.json")]
+    if not plan.steady_state:
+        command += ["--hypothesis-strategy", "skip"]
+    return [*command, str(plan.experiment)]
+
+
+def sweep(stack: str, echo: Echo) -> RollbackReport:
+    """Roll back every open fault of the stack left by earlier runs."""
+    report = roll_back_faults(FaultLedger(stack), stack, run_id=None)
+    if report.closed or report.expired:
+        echo(
+            f"swept leftovers of earlier runs: {len(report.closed)} rolled back, "
+            f"{len(report.expired)} expired at their TTL"
+        )
+    if report.errors:
+        raise InfrastructureError(
+            "leftover faults of earlier runs could not be removed: " + "; ".join(report.errors)
+        )
+    return report
+
+
+def _wait_for_load(load_dir: Path, process_alive: Callable[[], bool], warmup_s: float) -> None:
+    deadline = time.monotonic() + LOAD_START_TIMEOUT_S
+    log = load_dir.parent / "load.log"
+    while not (load_dir / "status.json").exists():
+        if not process_alive():
+            raise InfrastructureError(f"the background load ended early; see {log}")
+        if time.monotonic() > deadline:
+            raise InfrastructureError(f"the background load did not start; see {load_dir}")
+        time.sleep(0.2)
+    until = time.monotonic() + warmup_s
+    while time.monotonic() < until:
+        if not process_alive():
+            raise InfrastructureError(f"the background load ended early; see {log}")
+        time.sleep(0.2)
+
+
+def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
+    """Run the plan; every fault of the run is rolled back before this returns."""
+    if not plan.experiment.is_file():
+        raise UsageError(f"experiment {plan.experiment} not found (see experiments/)")
+    require_state(plan.stack)
+    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
+    outcome = ChaosOutcome(ExitCode.OK, journal_path=plan.run_dir / "journal.json")
+    signals = _Signals()
+    load = chaos = None
+    interrupted = False
+    with signals.installed():
+        try:
+            outcome.swept = sweep(plan.stack, echo)
+            env = {**os.environ, STACK_ENV: plan.stack, RUN_ID_ENV: plan.run_id}
+            if plan.load_profile is not None:
+                load_dir = plan.run_dir / "load"
+                command = _slogate_command(
+                    "load", plan.load_profile, "--stack", plan.stack,
+                    "--duration", str(LOAD_DURATION_S), "--run-dir", str(load_dir),
+                    "--loadtests", str(plan.loadtests_dir),
+                )  # fmt: skip
+                load = spawn_child(command, plan.run_dir / "load.log", env=env)
+                echo(
+                    f"background load {plan.load_profile!r} started; warming up {plan.warmup_s:g} s"
+                )
+                _wait_for_load(load_dir, lambda: load.poll() is None, plan.warmup_s)
+            echo(f"chaos run {plan.experiment} (run id {plan.run_id})")
+            chaos = spawn_child(chaos_command(plan), plan.run_dir / "chaos.log", env=env)
+            chaos.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            echo("interrupted: stopping the experiment and rolling back its faults")
+        finally:
+            if chaos is not None:
+                stop_child(chaos, CHAOS_STOP_GRACE_S)
+            outcome.rolled_back = roll_back_faults(
+                FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
+            )
+            if load is not None:
+                stop_child(load, LOAD_STOP_GRACE_S)
+    return _verdict(plan, outcome, interrupted or bool(signals.received), echo)
+
+
+def _verdict(plan: ChaosPlan, outcome: ChaosOutcome, interrupted: bool, echo: Echo) -> ChaosOutcome:
+    rolled = outcome.rolled_back
+    if rolled is not None and (rolled.closed or rolled.expired):
+        echo(f"rolled back {len(rolled.closed)} fault(s) left open; {len(rolled.expired)} expired")
+    codes: list[ExitCode] = []
+    if rolled is not None and rolled.errors:
+        codes.append(ExitCode.INFRASTRUCTURE)
+        outcome.reasons.append("faults could not be rolled back: " + "; ".join(rolled.errors))
+    journal = read_journal(plan.run_dir / "journal.json")
+    verdict: JournalVerdict | None = None
+    if journal is not None:
+        verdict = verdict_of_journal(journal)
+        codes.append(verdict.exit_code)
+        outcome.reasons += verdict.reasons
+    if interrupted:
+        codes.append(ExitCode.INTERRUPTED)
+        outcome.reasons.append("interrupted by a signal")
+    elif journal is None:
+        codes.append(ExitCode.INFRASTRUCTURE)
+        outcome.reasons.append(f"Chaos Toolkit wrote no journal; see {plan.run_dir}/chaos.log")
+    outcome.exit_code = combine_exit_codes(codes)
+    return outcome
