@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "rules": "rules",
     "load": "load_command",
+    "chaos": "chaos",
 }
 
 
