@@ -26,7 +26,7 @@ from target_service.core.breaker import CircuitBreaker, CircuitState
 from target_service.core.config import Settings
 from target_service.core.faults import FaultBoard
 from target_service.core.metrics import REDIS_DEPENDENCY, ServiceMetrics
-from target_service.core.retry import backoff_delays
+from target_service.core.retry import backoff_delay
 
 T = TypeVar("T")
 Call = Callable[[Redis], Awaitable[T]]
@@ -119,11 +119,6 @@ class RedisGateway:
 
     async def read(self, operation: str, key: str, call: Call[T]) -> ReadResult[T]:
         """An idempotent read: retried, and served from the last known value if Redis fails."""
-        delays = backoff_delays(
-            self._settings.read_retries,
-            self._settings.retry_base_delay_s,
-            self._settings.retry_max_delay_s,
-        )
         attempt = 0
         while True:
             try:
@@ -131,9 +126,17 @@ class RedisGateway:
             except DependencyUnavailable:
                 break
             except DEPENDENCY_FAILURES:
-                if attempt >= len(delays) or self.breaker.state is CircuitState.OPEN:
+                if attempt >= self._settings.read_retries:
                     break
-                await asyncio.sleep(delays[attempt])
+                if self.breaker.state is CircuitState.OPEN:
+                    break
+                await asyncio.sleep(
+                    backoff_delay(
+                        attempt,
+                        self._settings.retry_base_delay_s,
+                        self._settings.retry_max_delay_s,
+                    )
+                )
                 attempt += 1
                 continue
             self.cache.put(key, value)

@@ -9,6 +9,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
+MISSING_ID = "7f3c2a10-5d4e-4b6a-9c8d-0123456789ab"
+
 
 def make_organisation(client: httpx.Client, name: str = "Riverside Health") -> dict:
     response = client.post("/api/v1/organisations", json={"name": name, "country": "NL"})
@@ -97,12 +99,12 @@ def test_children_need_a_parent_and_block_its_delete(client: httpx.Client) -> No
         ),
         (
             "/api/v1/clinics",
-            {"organisation_id": str(uuid.uuid4()), "name": "A", "city": "B", "capacity": 0},
+            {"organisation_id": MISSING_ID, "name": "A", "city": "B", "capacity": 0},
             "capacity",
         ),
         (
             "/api/v1/assignments",
-            {"clinic_id": str(uuid.uuid4()), "staff_name": "A", "role": "chef", "weekly_hours": 8},
+            {"clinic_id": MISSING_ID, "staff_name": "A", "role": "chef", "weekly_hours": 8},
             "role",
         ),
     ],
@@ -122,7 +124,7 @@ def test_bad_input_is_422_naming_the_field(
         ("GET", "/api/v1/organisations?limit=0", 422),
         ("GET", "/api/v1/organisations?limit=201", 422),
         ("GET", "/api/v1/organisations?offset=-1", 422),
-        ("GET", f"/api/v1/clinics/{uuid.uuid4()}", 404),
+        ("GET", f"/api/v1/clinics/{MISSING_ID}", 404),
         ("PUT", "/api/v1/organisations", 405),
         ("GET", "/api/v1/nowhere", 404),
     ],
