@@ -1,0 +1,28 @@
+"""`slogate report RUN_ID`: re-render report.html, junit.xml and summary.md from report.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from slogate.errors import ExitCode
+from slogate.report.store import DEFAULT_REPORTS_DIR, locate_report, read_report
+from slogate.report.writer import render_outputs
+
+
+@click.command("report")
+@click.argument("run_id")
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_REPORTS_DIR,
+    show_default=True,
+)
+def report(run_id: str, reports_dir: Path) -> ExitCode:
+    """Re-render RUN_ID's report (a run id, a run folder or a report.json path)."""
+    path = locate_report(run_id, reports_dir)
+    run = read_report(path)
+    for written in render_outputs(run, path.parent).values():
+        click.echo(str(written))
+    return ExitCode.OK
