@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "load": "load_command",
     "chaos": "chaos",
+    "report": "report",
+    "compare": "compare",
 }
 
 
