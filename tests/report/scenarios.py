@@ -521,6 +521,7 @@ def inconclusive() -> RunReport:
         phases,
         timeline,
         _series(15, 50, None),
+        run_id="20261128T141503Z-smoke-2",
         notes=["the load generator's metrics were never scraped (job client)"],
     )
 
