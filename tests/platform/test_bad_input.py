@@ -116,3 +116,23 @@ def test_interrupt_during_up_leaves_nothing_running(
     assert "interrupted" in (process.stderr.read() if process.stderr else "")
     wait_until(lambda: marked_processes(tmp_path) == [], timeout=10, what="no process left")
     assert slogate.state("default") is None
+
+
+@pytest.mark.slow
+def test_prometheus_that_fails_to_start_is_exit_4_naming_its_log(
+    slogate: Slogate, tiny_stack_config: Any, tmp_path: Path
+) -> None:
+    tiny_stack_config()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "prometheus"
+    fake.write_text("#!/bin/sh\necho 'err: cannot start' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    slogate.env["PATH"] = f"{bin_dir}{os.pathsep}{slogate.env['PATH']}"
+    result = slogate.run("up")
+    assert result.returncode == 4, result.stderr
+    assert "prometheus exited (code 1) while starting; see its log:" in result.stderr
+    log = Path(result.stderr.split("see its log: ")[1].strip())
+    assert "err: cannot start" in log.read_text()
+    assert marked_processes(tmp_path) == []
+    assert slogate.state("default") is None

@@ -19,9 +19,10 @@ import psutil
 import pytest
 
 from slogate.platform.local import haproxy
+from slogate.platform.local.prometheus import reload_prometheus
 from slogate.platform.state import StackState
 from tests.platform.conftest import Slogate, marked_processes
-from tests.support.waiting import port_is_listening, wait_until
+from tests.support.waiting import free_port, port_is_listening, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -144,16 +145,16 @@ def test_up_kill_restart_fault_and_down(
     # a stop fault on Redis, applied by the supervisor, ends by itself at its TTL
     redis = psutil.Process(state.part("redis").process.pid)  # type: ignore[union-attr]
     fault = httpx.post(f"{state.supervisor_url}/faults", timeout=5,
-                       json={"part": "redis", "action": "stop", "ttl_s": 2}).json()  # fmt: skip
+                       json={"part": "redis", "action": "stop", "ttl_s": 5}).json()  # fmt: skip
     assert fault["action"] == "stop" and fault["active"] is True
     assert redis.status() == psutil.STATUS_STOPPED
     status = slogate.run("status")
     assert status.returncode == 0
-    assert f"stop (2 s, id {fault['id']})" in status.stdout
+    assert f"stop (5 s, id {fault['id']})" in status.stdout
     wait_until(lambda: redis.status() != psutil.STATUS_STOPPED, timeout=10, what="SIGCONT at TTL")
     ended = httpx.get(f"{state.supervisor_url}/faults", timeout=5).json()
     assert [(f["id"], f["active"], f["ended_by"]) for f in ended] == [(fault["id"], False, "ttl")]
-    assert ended[0]["ended_at"] - fault["applied_at"] == pytest.approx(2.0, abs=0.5)
+    assert ended[0]["ended_at"] - fault["applied_at"] == pytest.approx(5.0, abs=0.6)
 
     # status shows every part with its restarts
     status = slogate.run("status")
@@ -228,12 +229,25 @@ def test_two_stacks_at_once_do_not_collide(
 
 
 def test_foreground_up_stops_on_sigterm(slogate: Slogate, tiny_stack_config: Any) -> None:
-    tiny_stack_config(service={"replicas": 1})
-    process = slogate.popen("up", "--foreground", "--stack", "fg")
+    tiny_stack_config(service={"replicas": 3})
+    edge_port = free_port()
+    process = slogate.popen("up", "--foreground", "--stack", "fg", "--replicas", "1",
+                            "--edge-port", str(edge_port))  # fmt: skip
     try:
         state = wait_until(lambda: (s := slogate.state("fg")) and s.edge_url and s, timeout=60,
                            what="foreground stack ready")  # fmt: skip
+        assert state.edge_url == f"http://127.0.0.1:{edge_port}"
+        assert [p.name for p in state.parts_of_kind("replica")] == ["replica-0"]
         assert httpx.get(f"{state.edge_url}/api/hello", timeout=5).status_code == 200
+
+        # the rule-file hook: a file in the run folder's rules/ is loaded on reload
+        rules_dir = Path(str(state.part("prometheus").extra["rules_dir"]))
+        (rules_dir / "test.yml").write_text(
+            "groups:\n- name: hook\n  rules:\n  - record: hook:up\n    expr: sum(up)\n"
+        )
+        reload_prometheus(state.prometheus_url or "")
+        groups = httpx.get(f"{state.prometheus_url}/api/v1/rules", timeout=5).json()
+        assert [g["name"] for g in groups["data"]["groups"]] == ["hook"]
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:
