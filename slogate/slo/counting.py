@@ -88,13 +88,10 @@ def count_counters(
     starts = {_key(s.labels): s.value for s in client.vector(queries[0], start)}
     ends = client.vector(queries[1], end)
     resets = {_key(s.labels): s.value for s in client.vector(queries[2], end)}
+    deltas: list[tuple[dict[str, str], float]] = []
+    reset: list[dict[str, str]] = []
     for sample in ends:
         key = _key(sample.labels)
-        # functions may drop __name__; the raw query needs it back
-        labels = dict(sample.labels)
-        name = series.partition("{")[0].strip()
-        if name and "__name__" not in labels:
-            labels["__name__"] = name
         start_value = starts.get(key)
         values = [sample.value] + ([start_value] if start_value is not None else [])
         if any(math.isnan(v) for v in values):
@@ -103,20 +100,53 @@ def count_counters(
         reset_count = resets.get(key, 0.0)
         suspicious = math.isnan(reset_count) or reset_count > 0
         if suspicious or (start_value is not None and sample.value < start_value):
-            raw_query = promql.raw_samples_query(promql.exact_series_selector(labels), window)
-            count.queries.append(raw_query)
-            raw = client.matrix(raw_query, end)
-            samples = [pair for item in raw for pair in item.samples]
-            if any(math.isnan(v) for _, v in samples_in_window(samples, start)):
-                count.nan = True
-                continue
-            delta = delta_from_samples(samples, start)
-            count.reset_series += 1
+            reset.append(sample.labels)
         else:
-            delta = sample.value - (start_value or 0.0)
+            deltas.append((sample.labels, sample.value - (start_value or 0.0)))
+    if reset:
+        deltas += _raw_deltas(client, series, reset, start, end, count)
+    for labels, delta in deltas:
         count.series += 1
         count.total += delta
         if group_by is not None:
-            group = sample.labels.get(group_by, "")
+            group = labels.get(group_by, "")
             count.by_group[group] = count.by_group.get(group, 0.0) + delta
     return count
+
+
+def _raw_deltas(
+    client: PrometheusClient,
+    series: str,
+    reset: list[dict[str, str]],
+    start: float,
+    end: float,
+    count: Count,
+) -> list[tuple[dict[str, str], float]]:
+    """Deltas of the series that reset, from their raw samples, in one query.
+
+    The query narrows `series` by the labels all reset series share (typically the replica
+    that restarted); series it returns that did not reset are ignored.
+    """
+    common = set(reset[0].items())
+    for labels in reset[1:]:
+        common &= set(labels.items())
+    narrowed = promql.with_matchers(
+        series,
+        [
+            f'{name}="{promql.escape(value)}"'
+            for name, value in sorted(common)
+            if name != "__name__"
+        ],
+    )
+    raw_query = promql.raw_samples_query(narrowed, end - start)
+    count.queries.append(raw_query)
+    by_key = {_key(item.labels): item.samples for item in client.matrix(raw_query, end)}
+    deltas = []
+    for labels in reset:
+        samples = by_key.get(_key(labels))
+        if samples is None or any(math.isnan(v) for _, v in samples_in_window(samples, start)):
+            count.nan = True
+            continue
+        count.reset_series += 1
+        deltas.append((labels, delta_from_samples(samples, start)))
+    return deltas

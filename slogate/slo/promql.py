@@ -10,9 +10,10 @@ value at both ends and whether it reset in between:
                                            went stale inside the window)
     resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
 
-A series without resets has the exact delta end - start; one that reset is fetched raw
-(`{exact labels}[D + LOOKBACK]`) and summed pairwise (see counting.py). Both paths read the same
-samples, so the fast path is exact, not an approximation.
+A series without resets has the exact delta end - start; those that reset are fetched raw in
+one query (S narrowed by the labels they share, `[D + LOOKBACK]`) and summed pairwise (see
+counting.py). Both paths read the same samples, so the fast path is exact, not an
+approximation.
 """
 
 from __future__ import annotations
@@ -41,13 +42,20 @@ def selector(metric: str, *matchers: str) -> str:
     return f"{metric}{{{','.join(present)}}}" if present else metric
 
 
-def exact_series_selector(labels: dict[str, str]) -> str:
-    """A selector matching exactly one series by all its labels (including `__name__`)."""
-    parts = [f'{name}="{_escape(value)}"' for name, value in sorted(labels.items())]
-    return "{" + ",".join(parts) + "}"
+def with_matchers(series: str, matchers: list[str]) -> str:
+    """`series` narrowed by extra matchers (`x{a="b"}` + `c="d"` -> `x{a="b",c="d"}`)."""
+    if not matchers:
+        return series
+    text = series.strip()
+    if text.endswith("}"):
+        inside = text[text.index("{") + 1 : -1].strip()
+        head = text[: text.index("{")]
+        return head + "{" + ",".join([inside, *matchers] if inside else matchers) + "}"
+    return text + "{" + ",".join(matchers) + "}"
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
+    """A label value inside a double-quoted PromQL string."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 

@@ -92,9 +92,7 @@ def error_ratio_expr(spec: SLOSpec, objective: Objective, place: Place, window: 
 
 
 def _with(selector: str, matcher: str) -> str:
-    if selector.endswith("}"):
-        return selector[:-1] + "," + matcher + "}"
-    return selector + "{" + matcher + "}"
+    return promql.with_matchers(selector, [matcher])
 
 
 def _total_selector(spec: SLOSpec, objective: Objective, place: Place) -> str:

@@ -105,23 +105,26 @@ def _write_config(path: Path) -> None:
 @contextmanager
 def backfilled_prometheus(data: SeriesData) -> Iterator[BackfilledPrometheus]:
     """Prometheus on a free port over `data`; stopped afterwards, even when the test fails."""
+    with tempfile.TemporaryDirectory(prefix="slogate-om-") as folder:
+        path = Path(folder) / "data.om"
+        path.write_text(data.openmetrics())
+        with prometheus_over_openmetrics(path) as server:
+            yield server
+
+
+@contextmanager
+def prometheus_over_openmetrics(openmetrics: Path) -> Iterator[BackfilledPrometheus]:
+    """Backfill the OpenMetrics file `openmetrics` and serve it; stopped afterwards."""
     with tempfile.TemporaryDirectory(prefix="slogate-prom-") as folder:
         root = Path(folder)
-        (root / "data.om").write_text(data.openmetrics())
         storage = root / "tsdb"
         subprocess.run(
-            [
-                "promtool",
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                str(root / "data.om"),
-                str(storage),
-            ],
+            ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(openmetrics),
+             str(storage)],
             check=True,
             capture_output=True,
-            timeout=120,
-        )
+            timeout=600,
+        )  # fmt: skip
         config = root / "prometheus.yml"
         _write_config(config)
         port = free_port()
