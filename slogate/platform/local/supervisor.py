@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from slogate.config import TimingsConfig
@@ -219,6 +220,7 @@ class Supervisor:
         signal_group(pid, signum[fault.action])
         if fault.action == "stop":
             self._up.labels(part.name).set(0)
+            _wait_until_stopped(pid, timeout=1.0)  # in force when the caller gets the answer
         log.warning("fault %s: %s %s for %.1f s", fault.id, fault.action, part.name, fault.ttl_s)
         return fault
 
@@ -293,3 +295,14 @@ class Supervisor:
             stop_process(part.process, self.timings.stop_timeout_s)
             part.process = None
             self._up.labels(part.name).set(0)
+
+
+def _wait_until_stopped(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_STOPPED:
+                return
+        except psutil.Error:
+            return
+        time.sleep(0.005)
