@@ -9,6 +9,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +33,8 @@ class RequestMetricsMiddleware:
         self.app = app
         self.metrics = metrics
         self.routes = routes
+        # labels() takes a lock and validates on every call: keep the children per label set
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,8 +58,15 @@ class RequestMetricsMiddleware:
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
             route = route_template(scope.get("route")) or self._resolve(scope)
             labels = (method, route, status_class(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.request_duration.labels(*labels).observe(elapsed)
+            children = self._children.get(labels)
+            if children is None:
+                children = (
+                    self.metrics.requests.labels(*labels),
+                    self.metrics.request_duration.labels(*labels),
+                )
+                self._children[labels] = children
+            children[0].inc()
+            children[1].observe(elapsed)
 
     def _resolve(self, scope: Scope) -> str:
         """The template of a request the router never saw (answered by a fault) or refused."""

@@ -84,6 +84,7 @@ class RedisGateway:
         self._settings = settings
         self._metrics = metrics
         self._faults = faults
+        self._record_metrics = settings.metrics_enabled
         self.breaker = CircuitBreaker(
             settings.breaker_failure_threshold, settings.breaker_reset_timeout_s
         )
@@ -185,8 +186,10 @@ class RedisGateway:
             self.breaker.abandon()
             raise
         finally:
-            self._metrics.redis_operations.labels(operation, outcome).inc()
-            self._metrics.redis_duration.labels(operation).observe(time.perf_counter() - started)
+            if self._record_metrics:
+                self._metrics.redis_operations.labels(operation, outcome).inc()
+                elapsed = time.perf_counter() - started
+                self._metrics.redis_duration.labels(operation).observe(elapsed)
 
     def _retry_after_s(self) -> float:
         return max(1.0, self.breaker.retry_after_s())
