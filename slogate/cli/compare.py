@@ -72,7 +72,10 @@ def compare(
     report_a = read_report(locate_report(run_a, reports_dir))
     report_b = read_report(locate_report(run_b, reports_dir))
     comparison = compare_reports(report_a, report_b, parsed)
-    print_comparison(comparison, Console())
+    console = Console()
+    if not console.is_terminal:  # CI logs: do not fold the table at 80 columns
+        console = Console(width=140)
+    print_comparison(comparison, console)
     if json_path is not None:
         data = comparison.model_dump_json(indent=2)
         write_atomically(json_path, data + "\n")
