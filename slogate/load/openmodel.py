@@ -145,6 +145,8 @@ class OpenModel:
     def _on_test_start(self, **_: Any) -> None:
         self.started_at = time.time()
         self.profile = self.load_profile()
+        self.workers_done.clear()
+        self.finished = False
 
     # --- dispatching (every process that runs load) ------------------------------------------
 
@@ -188,6 +190,7 @@ class OpenModel:
         pool.kill(block=True, timeout=2)
         monitor.kill()
         self._hand_over(final=True)
+        self.dispatching = False  # the web UI may start another run
 
     def _worker_slot(self) -> tuple[int, int]:
         if not self.is_worker:
@@ -321,10 +324,13 @@ class OpenModel:
         self.finished = True
         self._write_results(complete=True)
         self._write_status()
-        # Keep the metrics endpoint up for a few more scrapes before the process ends.
-        gevent.sleep(self.options.metrics_linger)
         runner = self.environment.runner
         assert runner is not None
+        if not self.options.headless:
+            runner.stop()  # the web UI stays up for the next run
+            return
+        # Keep the metrics endpoint up for a few more scrapes before the process ends.
+        gevent.sleep(self.options.metrics_linger)
         runner.quit()
 
     def _on_quitting(self, **_: Any) -> None:

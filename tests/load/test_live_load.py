@@ -128,6 +128,29 @@ def test_web_ui_answers_and_stops_on_sigterm(seeded_target, tmp_path):
         assert page.status_code == 200
         assert "OpenModelUser" in page.text  # the class picker offers the user classes
         assert "load_profile" in page.text or "load-profile" in page.text
+        # a profile chosen in the UI's form runs as the open model; the UI stays up after it
+        started = httpx.post(
+            url + "swarm",
+            data={
+                "user_count": 1,
+                "spawn_rate": 1,
+                "host": seeded_target.url,
+                "user_classes": "OpenModelUser",
+                "load_profile": "smoke",
+                "profile_rate": 50,
+                "profile_duration": 2,
+                "profile_seed": -1,
+            },
+            timeout=10,
+        )
+        assert started.json()["success"] is True
+        wait_until(
+            lambda: '"finished": true' in (tmp_path / "status.json").read_text(),
+            timeout=30,
+            what="the UI's run to finish",
+        )
+        assert '"starts": 100' in (tmp_path / "status.json").read_text()
+        assert httpx.get(url, timeout=10).status_code == 200
         children = psutil.Process(process.pid).children(recursive=True)
         assert children, "Locust runs as a child process"
         process.send_signal(signal.SIGTERM)
