@@ -22,9 +22,13 @@ from slogate.slo import promql
 from slogate.slo.prometheus import PrometheusClient
 
 
-def delta_from_samples(samples: Iterable[tuple[float, float]], start: float) -> float:
-    """The reset-aware increase of one counter from `start` to its last sample."""
-    baseline = 0.0
+def delta_from_samples(
+    samples: Iterable[tuple[float, float]], start: float, baseline: float = 0.0
+) -> float:
+    """The reset-aware increase of one counter from `start` to its last sample.
+
+    The value at `start` is the last sample at or before it, else `baseline` (0: born after).
+    """
     total = 0.0
     previous: float | None = None
     for timestamp, value in sorted(samples):
@@ -65,7 +69,12 @@ class Count:
         return self.series > 0
 
 
-def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+RAW_PART_S = 300.0  # parts at most this long are read raw
+PARTS = 8  # a part with a reset is split into this many
+Key = tuple[tuple[str, str], ...]
+
+
+def _key(labels: dict[str, str]) -> Key:
     """Series identity without `__name__` (some functions keep it, `resets` drops it)."""
     return tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
 
@@ -122,31 +131,119 @@ def _raw_deltas(
     end: float,
     count: Count,
 ) -> list[tuple[dict[str, str], float]]:
-    """Deltas of the series that reset, from their raw samples, in one query.
+    """Deltas of the series that reset, exactly, without fetching the whole window raw.
 
-    The query narrows `series` by the labels all reset series share (typically the replica
-    that restarted); series it returns that did not reset are ignored.
+    The window is split into parts; a part whose series neither reset nor turn NaN gets its
+    delta from its end values; only the parts with a reset are split again, down to parts of
+    at most RAW_PART_S, which are fetched raw. A week-long window with one restart costs a
+    few dozen small queries instead of every sample of the week.
     """
-    common = set(reset[0].items())
-    for labels in reset[1:]:
-        common &= set(labels.items())
-    narrowed = promql.with_matchers(
-        series,
-        [
-            f'{name}="{promql.escape(value)}"'
-            for name, value in sorted(common)
-            if name != "__name__"
-        ],
+    start_query = promql.start_values_query(_narrow(series, reset))
+    count.queries.append(start_query)
+    starts: dict[Key, float | None] = {_key(labels): None for labels in reset}
+    for sample in client.vector(start_query, start):
+        if _key(sample.labels) in starts:
+            starts[_key(sample.labels)] = sample.value
+    deltas = _part_deltas(
+        client, series, reset, start, end, starts, promql.LOOKBACK_S, set(), count
     )
-    raw_query = promql.raw_samples_query(narrowed, end - start)
-    count.queries.append(raw_query)
-    by_key = {_key(item.labels): item.samples for item in client.matrix(raw_query, end)}
-    deltas = []
+    result = []
     for labels in reset:
-        samples = by_key.get(_key(labels))
-        if samples is None or any(math.isnan(v) for _, v in samples_in_window(samples, start)):
+        delta = deltas.get(_key(labels))
+        if delta is None or math.isnan(delta):
             count.nan = True
             continue
         count.reset_series += 1
-        deltas.append((labels, delta_from_samples(samples, start)))
-    return deltas
+        result.append((labels, delta))
+    return result
+
+
+def _narrow(series: str, members: list[dict[str, str]]) -> str:
+    """`series` narrowed by the labels all `members` share (typically the restarted replica)."""
+    common = set(members[0].items())
+    for labels in members[1:]:
+        common &= set(labels.items())
+    matchers = [
+        f'{name}="{promql.escape(value)}"' for name, value in sorted(common) if name != "__name__"
+    ]
+    return promql.with_matchers(series, matchers)
+
+
+def _part_deltas(
+    client: PrometheusClient,
+    series: str,
+    members: list[dict[str, str]],
+    low: float,
+    high: float,
+    baselines: dict[Key, float | None],
+    reach: float,
+    carried: set[Key],
+    count: Count,
+) -> dict[Key, float]:
+    """Reset-aware deltas over (low, high] of `members`, given their values at `low`.
+
+    `reach`: the baseline samples lie at most this far before `low`, so a `resets()` range
+    reaching back that far sees the step from the baseline; `carried`: series whose baseline
+    may be older (a gap), which are always split further or read raw.
+    """
+    narrowed = _narrow(series, members)
+    wanted = {_key(labels): labels for labels in members}
+    if high - low <= RAW_PART_S:
+        query = f"{narrowed}[{promql.duration(high - low)}]"
+        count.queries.append(query)
+        raw = {_key(item.labels): item.samples for item in client.matrix(query, high)}
+        deltas: dict[Key, float] = {}
+        for key in wanted:
+            samples = [(t, v) for t, v in raw.get(key, []) if t > low]
+            if any(math.isnan(v) for _, v in samples):
+                deltas[key] = math.nan
+            else:
+                deltas[key] = delta_from_samples(samples, low, baselines.get(key) or 0.0)
+        return deltas
+    totals = dict.fromkeys(wanted, 0.0)
+    values = {key: baselines.get(key) for key in wanted}
+    carried = set(carried)
+    step = (high - low) / PARTS
+    for part in range(PARTS):
+        a = low + part * step
+        b = high if part == PARTS - 1 else low + (part + 1) * step
+        reach_here = reach if part == 0 else step
+        ends_query = promql.end_values_query(narrowed, b - a)
+        resets_query = (
+            f"resets({narrowed}[{promql.duration(b - a + reach_here)}]) + 0 * "
+            f"sum_over_time({narrowed}[{promql.duration(b - a + reach_here)}])"
+        )
+        count.queries += [ends_query, resets_query]
+        ends = {_key(s.labels): s.value for s in client.vector(ends_query, b)}
+        resets = {_key(s.labels): s.value for s in client.vector(resets_query, b)}
+        at_a = dict(values)
+        carried_at_a = set(carried)
+        again: list[dict[str, str]] = []
+        for key, labels in wanted.items():
+            before, after = values[key], ends.get(key)
+            if after is None:  # no sample in this part: the value carries over
+                if before is not None:
+                    carried.add(key)
+                continue
+            reset_count = resets.get(key, 0.0)
+            if (
+                key in carried
+                or math.isnan(after)
+                or math.isnan(reset_count)
+                or reset_count > 0
+                or (before is not None and after < before)
+            ):
+                again.append(labels)
+            else:
+                totals[key] += after - (before or 0.0)
+            values[key] = after
+            carried.discard(key)
+        if again:
+            keys = {_key(labels) for labels in again}
+            inner = _part_deltas(
+                client, series, again, a, b, {k: at_a[k] for k in keys}, reach_here,
+                carried_at_a & keys, count,
+            )  # fmt: skip
+            for key, delta in inner.items():
+                totals[key] += delta
+    return totals

@@ -35,6 +35,22 @@ def base_time() -> int:
     return (int(time.time()) // 60) * 60 - 3 * 3600
 
 
+def jumpy_points(t0: int) -> list[tuple[float, float]]:
+    """A counter sampled every 10 s from t0 - 2 h: resets, a 15-minute gap with a reset in it."""
+    points, value = [], 0
+    for k in range(780):
+        if 500 <= k < 590:
+            continue  # no samples (a scrape gap)
+        if k in (100, 400, 590):
+            value = 3 + k % 7  # the process restarted
+        elif k in (101, 250):
+            value += 1000
+        else:
+            value += 7
+        points.append((t0 - 7200 + 10 * k, float(value)))
+    return points
+
+
 def known_data(t0: int, n: int = 600) -> SeriesData:
     data = SeriesData()
     route = "/api/v1/organisations"
@@ -105,6 +121,10 @@ def known_data(t0: int, n: int = 600) -> SeriesData:
     # custom SLIs: a total that turns NaN inside the window, and one with too few events
     data.counter("weird_total", {"job": "x"}, t0, lambda i: math.nan if 300 <= i < 310 else i, n)
     data.counter("few_total", {"job": "x"}, t0, lambda i: i, n)
+    data.add("jumpy", "counter", "jumpy_total", {"job": "x"}, jumpy_points(t0))
+    data.add(
+        "born", "counter", "born_total", {"job": "x"}, [(t0 + 250 + i, 2 * i) for i in range(50)]
+    )
     for replica, seconds in (("0", 1.2), ("1", 2.1)):
         data.gauge(
             "process_startup_duration_seconds",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -11,11 +12,20 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
+from slogate.slo.counting import count_counters, delta_from_samples
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import load_spec
 from tests.slo.backfill import backfilled_prometheus
-from tests.slo.known_data import CUSTOM_SPEC, EXPECTED, SPEC, WINDOW, base_time, known_data
+from tests.slo.known_data import (
+    CUSTOM_SPEC,
+    EXPECTED,
+    SPEC,
+    WINDOW,
+    base_time,
+    jumpy_points,
+    known_data,
+)
 from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
@@ -178,3 +188,45 @@ def test_nan_total_and_too_few_requests_are_inconclusive(prometheus, tmp_path):
     assert "too few requests: 400 of 2,995 needed" in by["few"].reason
     assert (by["few"].evidence.total, by["few"].evidence.bad) == (400, 0)
     assert by["few-loose"].verdict.value == "PASS"  # 400 > 299 needed at 99 %
+
+
+# (scenario, window start and end relative to t0, did the series reset inside)
+LONG_WINDOWS = [
+    ("2 h window: three resets, one across a 15-minute gap", (-7100, 500), 1),
+    ("window starting in the gap", (-2000, 0), 1),
+    ("window ending just after a reset", (-7200, -6195), 1),
+    ("no reset inside", (-5900, -4100), 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "reset_series"), [w[1:] for w in LONG_WINDOWS], ids=[w[0] for w in LONG_WINDOWS]
+)
+def test_reset_aware_counts_over_long_windows_match_the_raw_samples(
+    prometheus, bounds, reset_series
+):
+    url, t0 = prometheus
+    start, end = t0 + bounds[0], t0 + bounds[1]
+    points = [(t, v) for t, v in jumpy_points(t0) if t <= end]
+    expected = delta_from_samples(points, start)
+    with PrometheusClient(url) as client:
+        count = count_counters(client, 'jumpy_total{job="x"}', start, end)
+    assert count.total == expected
+    assert count.reset_series == reset_series
+    # only short parts around the resets are read raw, never the whole window
+    raw_ranges = [
+        int(m.group(1)) / 1000
+        for q in count.queries
+        if not q.startswith(("last_over_time", "resets"))
+        for m in [re.search(r"\[(\d+)ms\]$", q)]
+        if m
+    ]
+    assert all(seconds <= 300 for seconds in raw_ranges)
+    assert bool(raw_ranges) == bool(reset_series)
+
+
+def test_series_born_in_the_window_counts_from_zero(prometheus):
+    url, t0 = prometheus
+    with PrometheusClient(url) as client:
+        count = count_counters(client, 'born_total{job="x"}', t0 + 100, t0 + 500)
+    assert count.total == 98.0  # 2 x 49: its first sample (0) is where it started
