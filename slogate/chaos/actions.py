@@ -137,9 +137,16 @@ def kill_dependency(
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> str:
-    """Kill the dependency (connections refused) and keep it down for `ttl_s` s."""
+    """Kill the dependency (connections refused) and keep it down for `ttl_s` s.
+
+    Redis is told to SAVE first, so it comes back with its data (the local Redis runs without
+    automatic persistence; a production one would not lose its data set either).
+    """
     part = _dependency(name)
-    return backend_for(configuration).process_fault(part, "kill", ttl_s, kind="dependency_kill")
+    backend = backend_for(configuration)
+    if part == "redis":
+        backend.persist_redis()
+    return backend.process_fault(part, "kill", ttl_s, kind="dependency_kill")
 
 
 def clear_dependency_faults(configuration: Configuration = None, secrets: Secrets = None) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import redis
 from chaoslib.exceptions import ActivityFailed
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
@@ -124,6 +125,23 @@ class LocalBackend:
         return self._inject(
             kind, part, ttl_s, rollback, lambda: self._supervisor_fault(part, action, ttl_s)
         )
+
+    def persist_redis(self) -> None:
+        """SAVE Redis' data set to its folder, so a restarted Redis loads it (like a Redis
+        with persistence: a refusal outage must not also wipe the data)."""
+        part = next((p for p in self.state.parts_of_kind("redis") if p.port), None)
+        if part is None or part.port is None:
+            raise ActivityFailed(f"stack {self.state.stack!r} has no Redis in its state file")
+        client = redis.Redis(
+            host="127.0.0.1", port=part.port, socket_timeout=HTTP_TIMEOUT_S,
+            socket_connect_timeout=HTTP_TIMEOUT_S,
+        )  # fmt: skip
+        try:
+            client.save()
+        except redis.RedisError as error:
+            raise ActivityFailed(f"could not SAVE Redis before killing it: {error}") from None
+        finally:
+            client.close()
 
     def supervisor_status(self) -> dict[str, Any]:
         try:
