@@ -35,15 +35,16 @@ def test_crashing_part_restarts_with_capped_backoff(tmp_path: Path) -> None:
     supervisor.on_change = lambda: starts.append(time.monotonic())
     supervisor.add(Part("crasher", "replica", ["sh", "-c", "exit 3"], tmp_path / "c.log"))
     try:
-        _run(supervisor, 2.4)
+        _run(supervisor, 2.0)
     finally:
         supervisor.stop_all()
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     # back-off 0.2, 0.4, 0.4, ... (capped); a crash itself takes a few ms
-    assert gaps[0] == pytest.approx(0.2, abs=0.1)
-    assert all(gap == pytest.approx(0.4, abs=0.12) for gap in gaps[1:4])
+    # (upper bounds loose: a loaded machine delays the spawn, never the back-off)
+    assert 0.2 <= gaps[0] < 0.45
+    assert all(0.4 <= gap < 0.65 for gap in gaps[1:3])
     part = supervisor.parts["crasher"]
-    assert part.restarts == len(starts) - 1 >= 4
+    assert part.restarts == len(starts) - 1 >= 3
     assert part.last_exit_code == 3
     value = supervisor.registry.get_sample_value("slogate_restarts_total", {"part": "crasher"})
     assert value == part.restarts
