@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
+from slogate.platform.state import StackState, save_state
 from slogate.slo.counting import count_counters, delta_from_samples
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
@@ -230,3 +231,45 @@ def test_series_born_in_the_window_counts_from_zero(prometheus):
     with PrometheusClient(url) as client:
         count = count_counters(client, 'born_total{job="x"}', t0 + 100, t0 + 500)
     assert count.total == 98.0  # 2 x 49: its first sample (0) is where it started
+
+
+def _check_env(*args: str, home) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from slogate.cli import main; main()", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "SLOGATE_HOME": str(home)},
+    )
+
+
+def test_check_finds_prometheus_in_the_stack_state(prometheus, spec_file, tmp_path, monkeypatch):
+    url, t0 = prometheus
+    home = tmp_path / "home"
+    monkeypatch.setenv("SLOGATE_HOME", str(home))
+    save_state(
+        StackState(
+            stack="slo-test", started_at=t0, run_dir=str(tmp_path), prometheus_url=url,
+            scrape_interval_s=1.0,
+        )
+    )  # fmt: skip
+    since, until = _rfc3339(t0 + WINDOW[0]), _rfc3339(t0 + WINDOW[1])
+    result = _check_env(str(spec_file), "--stack", "slo-test", "--since", since, "--until", until,
+                        home=home)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    missing = _check_env(str(spec_file), "--stack", "nope", "--last", "5m", home=home)
+    assert missing.returncode == 2
+    assert "stack 'nope' is not up" in missing.stderr
+
+
+def test_bad_spec_and_bad_flags_exit_2_without_traceback(spec_file, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC.replace("threshold: 0.5, target: 0.95", "threshold: 0.4, target: 0.95"))
+    result = _check(str(bad), "--prometheus", "http://127.0.0.1:9", "--last", "5m")
+    assert result.returncode == 2
+    assert "spec.objectives[2].threshold" in result.stderr
+    assert "Traceback" not in result.stderr
+    flags = _check(str(spec_file), "--prometheus", "http://127.0.0.1:9", "--last", "5m",
+                   "--since", "10m")  # fmt: skip
+    assert flags.returncode == 2
+    assert "cannot be combined" in flags.stderr
