@@ -273,3 +273,28 @@ def test_bad_spec_and_bad_flags_exit_2_without_traceback(spec_file, tmp_path):
                    "--since", "10m")  # fmt: skip
     assert flags.returncode == 2
     assert "cannot be combined" in flags.stderr
+
+
+def test_interpolated_threshold_is_flagged(prometheus, tmp_path):
+    url, t0 = prometheus
+    spec = tmp_path / "interp.yaml"
+    spec.write_text(SPEC.split("  objectives:")[0] + "  objectives:\n"
+                    "    - {name: p-0.3, sli: latency, threshold: 0.3, interpolate: true,"
+                    " target: 0.9}\n")  # fmt: skip
+    (result,) = _evaluate(url, t0, spec)
+    # 0.25 s: 93/s, 0.5 s: 97/s -> 93.8/s at 0.3 s (linear), x 400 s; never rounded in favour
+    assert (result.evidence.total, result.evidence.bad) == (40_000, 2_480)
+    assert result.evidence.interpolated is True
+    assert result.verdict.value == "PASS"
+    assert "interpolated" in result.reason
+
+
+def test_prometheus_error_is_inconclusive(prometheus, tmp_path):
+    url, t0 = prometheus
+    spec = tmp_path / "err.yaml"
+    spec.write_text(SPEC.split("  objectives:")[0] + "  slis:\n"
+                    "    broken: {bad: 'x_total', total: 'x_total{a=~\"(\"}'}\n"
+                    "  objectives:\n    - {name: broken, sli: broken, target: 0.9}\n")  # fmt: skip
+    (result,) = _evaluate(url, t0, spec)
+    assert result.verdict.value == "INCONCLUSIVE"
+    assert "answered HTTP 400" in result.reason
