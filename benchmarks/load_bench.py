@@ -6,9 +6,10 @@ slogate adds to what wrk sees at the same rate.
 A bare ASGI app (uvicorn, one process) runs pinned to core 1; the generator (wrk, or
 `slogate load` and thus its Locust subprocess) to core 0. Per run, side by side:
 
-1. capacity: wrk closed-loop (1 thread, 32 connections) vs `slogate load` offered far more
-   than it can start (in-flight pool 32, like wrk's connections); slogate's figure is its
-   completions per second of the run (requests/s per load-generator core);
+1. capacity: wrk closed-loop (1 thread, 32 connections), Locust FastHttpUser bare (32 users,
+   no wait) and `slogate load` offered far more than it can start (30,000/s, in-flight pool
+   256); slogate's figure is its completions per second of the run (requests/s per
+   load-generator core), including the work of scheduling and counting every arrival;
 2. added latency: wrk throttled (Lua `delay`) to a moderate rate, then slogate at the rate
    wrk achieved; slogate's service-time percentiles minus wrk's.
 
@@ -128,8 +129,22 @@ def slogate(url: str, rate: float, duration: int, max_in_flight: int, work: Path
     }
 
 
+def bare_locust(url: str, duration: int, work: Path) -> float:
+    """Requests/s of Locust FastHttpUser, 32 users, no wait, no slogate (closed loop)."""
+    prefix = work / f"bare-{time.monotonic_ns()}"
+    command = ["taskset", "-c", "0", sys.executable, "-m", "locust"]
+    command += ["-f", str(FILES / "bare_locustfile.py"), "--headless", "-u", "32", "-r", "32"]
+    command += ["-t", f"{duration}s", "--host", url, "--csv", str(prefix), "--only-summary"]
+    subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    rows = Path(f"{prefix}_stats.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    aggregated = next(row for row in rows if ",Aggregated," in row).split(",")
+    return float(aggregated[header.index("Requests/s")])
+
+
 def one_run(url: str, duration: int, work: Path) -> dict:
     wrk_max = wrk(url, duration, 32)
+    locust_bare = bare_locust(url, duration, work)
     slogate_max = slogate(url, 30_000, duration, 256, work)
     wrk_moderate = wrk(url, duration, MODERATE_CONNECTIONS, MODERATE_DELAY_MS)
     slogate_moderate = slogate(url, round(wrk_moderate["rate"]), duration, 1000, work)
@@ -137,6 +152,9 @@ def one_run(url: str, duration: int, work: Path) -> dict:
         "wrk_rps": wrk_max["rate"],
         "slogate_rps": slogate_max["rate"],
         "ratio": slogate_max["rate"] / wrk_max["rate"],
+        "locust_bare_rps": locust_bare,
+        "locust_bare_ratio": locust_bare / wrk_max["rate"],
+        "slogate_vs_locust_bare": slogate_max["rate"] / locust_bare,
         "moderate_rate": wrk_moderate["rate"],
         "slogate_moderate_rate": slogate_moderate["started_rate"],
         "wrk_p50_ms": wrk_moderate["p50_ms"],
