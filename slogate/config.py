@@ -5,7 +5,8 @@ replicas on free ports. Every key is documented in the repository's `slogate.yam
 keys and bad values are errors that name the file, the key and what was expected
 (`ConfigError`, exit 2).
 
-Later sections (gates, load, chaos) are added by their own issues as new fields here.
+`gates:` names the gates `slogate run GATE` runs (GateConfig: load, chaos at offsets, SLO
+file, the objectives of each phase, warm-up, recovery and client/server tolerance).
 """
 
 from __future__ import annotations
@@ -107,6 +108,72 @@ class TimingsConfig(_Section):
     ready_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
+class GateLoad(_Section):
+    """The load of a gate: a profile of loadtests/, optionally with its rate and length changed."""
+
+    profile: str = Field(description="a profile of loadtests/profiles.yaml")
+    rate: float | None = Field(default=None, gt=0, le=100_000, description="req/s override")
+    duration_s: float | None = Field(
+        default=None, gt=0, le=86_400, description="whole load: warm-up + phases + recovery"
+    )
+
+
+class GateExperiment(_Section):
+    """A chaos experiment and when it starts, in seconds after the load started."""
+
+    experiment: str = Field(description="a file, or a name under experiments/")
+    at_s: float = Field(ge=0, description="offset from the start of the load")
+    fault_s: float = Field(gt=0, le=3600, description="how long its fault lasts (for planning)")
+    steady_state: bool = Field(
+        default=False, description="also run the experiment's steady-state hypothesis"
+    )
+
+
+class PhaseObjectives(_Section):
+    """Names of the SLO file's objectives judged in each phase."""
+
+    baseline: list[str] = Field(default_factory=list)
+    fault: list[str] = Field(default_factory=list)
+    recovery: list[str] = Field(default_factory=list)
+
+    def by_phase(self) -> dict[str, list[str]]:
+        return {"baseline": self.baseline, "fault": self.fault, "recovery": self.recovery}
+
+
+class TimeToRecover(_Section):
+    """After each fault: the SLI back within this objective over a sustained window."""
+
+    objective: str = Field(description="an availability or latency objective of the SLO file")
+    place: Literal["server", "client", "edge"] = "client"
+    sustained_s: float = Field(default=10.0, ge=4, le=600)
+    within_s: float | None = Field(
+        default=None, gt=0, description="objective: recovered within this many seconds"
+    )
+
+
+class GateConfig(_Section):
+    """One gate of `slogate run GATE`."""
+
+    description: str = ""
+    platform: Literal["local"] = "local"
+    replicas: int | None = Field(default=None, ge=1, le=32, description="overrides service")
+    load: GateLoad
+    slo: str = Field(default="slo/target-service.yaml", description="relative to slogate.yaml")
+    experiments: list[GateExperiment] = Field(default_factory=list)
+    objectives: PhaseObjectives
+    time_to_recover: TimeToRecover | None = None
+    warmup_s: float = Field(default=5.0, ge=0, le=3600, description="load before judging")
+    recovery_s: float = Field(
+        default=15.0, ge=0, le=3600, description="load kept after the last fault ends"
+    )
+    client_server_tolerance: float = Field(
+        default=0.05, ge=0, le=1, description="relative difference of counts outside faults"
+    )
+    seed_organisations: int | None = Field(
+        default=20, ge=0, description="`python -m target_service seed` size; null: no seeding"
+    )
+
+
 class SlogateConfig(_Section):
     """The whole `slogate.yaml`."""
 
@@ -114,6 +181,7 @@ class SlogateConfig(_Section):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     ports: PortsConfig = Field(default_factory=PortsConfig)
     timings: TimingsConfig = Field(default_factory=TimingsConfig)
+    gates: dict[str, GateConfig] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True, description="the file it came from")
 
     @property

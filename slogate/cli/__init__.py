@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "chaos": "chaos",
     "report": "report",
     "compare": "compare",
+    "run": "run",
 }
 
 

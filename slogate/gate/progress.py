@@ -1,0 +1,81 @@
+"""What a gate shows while it runs: the phase, elapsed/remaining, live rate, errors, p95 and
+the active faults. A live line on a terminal; plain lines (every few seconds) otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+PLAIN_EVERY_S = 5.0
+
+
+def describe(
+    phase: str, status: dict[str, Any], total_s: float, rate: float | None, faults: list[str]
+) -> str:
+    elapsed = float(status.get("elapsed_s") or 0.0)
+    p95 = status.get("p95_ms")
+    line = (
+        f"[{phase}] {elapsed:5.1f}/{total_s:g} s ({max(0.0, total_s - elapsed):4.0f} s left)  "
+        f"rate {'-' if rate is None else f'{rate:6.1f}/s'}  errors {status.get('errors', 0)}  "
+        f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}  faults {', '.join(faults) or 'none'}"
+    )
+    if status.get("saturated"):
+        line += "  LOAD GENERATOR SATURATED"
+    return line
+
+
+class GateProgress:
+    """Progress of one gate run (use as a context manager)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.live: Live | None = None
+        self.last_plain = 0.0
+        self.phase = "set-up"
+        self._previous: tuple[float, int] | None = None
+
+    def __enter__(self) -> GateProgress:
+        if self.console.is_terminal:
+            self.live = Live(Text("starting..."), console=self.console, transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+            self.live = None
+
+    def say(self, message: str) -> None:
+        """A line that stays (phase changes, warnings)."""
+        if self.live is not None:
+            self.live.console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def enter(self, phase: str) -> None:
+        if phase != self.phase:
+            self.phase = phase
+            self.say(f"== {phase}")
+
+    def stack_event(self, event: dict[str, Any]) -> None:
+        if event.get("phase") == "ready" and event.get("part") == "stack":
+            self.say(f"   stack ready after {event.get('t', 0):.1f} s")
+
+    def load_status(self, status: dict[str, Any], total_s: float, faults: list[str]) -> None:
+        elapsed, starts = float(status.get("elapsed_s") or 0.0), int(status.get("starts") or 0)
+        rate = None
+        if self._previous is not None and elapsed > self._previous[0]:
+            rate = (starts - self._previous[1]) / (elapsed - self._previous[0])
+        if self._previous is None or elapsed - self._previous[0] >= 1.0:
+            self._previous = (elapsed, starts)
+        line = describe(self.phase, status, total_s, rate, faults)
+        if self.live is not None:
+            self.live.update(Text(line))
+        elif time.monotonic() - self.last_plain >= PLAIN_EVERY_S:
+            self.last_plain = time.monotonic()
+            print(line, file=sys.stderr, flush=True)

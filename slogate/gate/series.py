@@ -1,0 +1,60 @@
+"""Time series for the report's charts: request rate, error ratio and p50/p95/p99, client and
+server, over the whole load (PromQL subqueries at a 1 s step; chart lines only, never verdicts)."""
+
+from __future__ import annotations
+
+import math
+
+from slogate.report.model import SeriesMetric, TimeSeries
+from slogate.slo import promql
+from slogate.slo.prometheus import PrometheusClient, PrometheusUnavailable, RangeSeries
+from slogate.slo.spec import Place
+
+RATE_RANGE = "5s"
+STEP = "1s"
+
+
+def _queries(place: Place) -> list[tuple[SeriesMetric, str | None, str]]:
+    matcher = promql.DEFAULT_PLACE_MATCHERS[place]
+    requests = promql.requests_selector(place, matcher)
+    errors = promql.errors_selector(place, matcher)
+    total = f"sum(rate({requests}[{RATE_RANGE}]))"
+    queries: list[tuple[SeriesMetric, str | None, str]] = [
+        (SeriesMetric.REQUEST_RATE, None, total),
+        (
+            SeriesMetric.ERROR_RATIO,
+            None,
+            f"(sum(rate({errors}[{RATE_RANGE}])) or vector(0)) / {total}",
+        ),
+    ]
+    if place is not Place.EDGE:
+        buckets = promql.latency_buckets_selector(place, matcher, "intended")
+        for q in (0.5, 0.95, 0.99):
+            expr = f"histogram_quantile({q}, sum by (le) (rate({buckets}[{RATE_RANGE}])))"
+            queries.append((SeriesMetric.LATENCY, f"p{q * 100:g}", expr))
+    return queries
+
+
+def _points(found: list[RangeSeries]) -> list[tuple[float, float | None]]:
+    if not found:
+        return []
+    return [(t, None if math.isnan(v) or math.isinf(v) else v) for t, v in found[0].samples]
+
+
+def chart_series(client: PrometheusClient, start: float, end: float) -> list[TimeSeries]:
+    """The charts' lines over [start, end]; empty lines when Prometheus does not answer."""
+    span = promql.duration(max(1.0, end - start))
+    lines: list[TimeSeries] = []
+    for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
+        for metric, stat, expr in _queries(place):
+            query = f"({expr})[{span}:{STEP}]"
+            try:
+                points = _points(client.matrix(query, end))
+            except PrometheusUnavailable:
+                return lines
+            except Exception:
+                points = []
+            lines.append(
+                TimeSeries(metric=metric, place=place.value, stat=stat, query=expr, points=points)
+            )
+    return lines

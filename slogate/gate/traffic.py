@@ -1,0 +1,211 @@
+"""Load in a subprocess (`slogate load`) with chaos experiments (`chaos run`) at their offsets.
+
+The load's own clock starts when Locust starts scheduling; its status file says how long ago
+that was, so offsets are measured from the real start of the load, not from when the process
+was spawned. Each experiment runs as a child that dies with slogate, with the gate's run id in
+the ledger. On every way out (end, abort on breach, Ctrl-C) the experiments are stopped, every
+fault of the run is rolled back from the ledger, and the load is stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slogate.chaos.children import spawn_child, stop_child
+from slogate.chaos.ledger import FaultLedger
+from slogate.chaos.rollback import RollbackReport, roll_back_faults
+from slogate.chaos.runner import ChaosPlan, chaos_command
+from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
+from slogate.gate.plan import GatePlan
+from slogate.load.results import LoadSummary
+
+LOAD_START_TIMEOUT_S = 60.0
+LOAD_STOP_GRACE_S = 15.0
+CHAOS_STOP_GRACE_S = 20.0
+POLL_S = 0.2
+
+
+@dataclass
+class ChaosRun:
+    """One experiment of the gate: when it ran and how it ended."""
+
+    experiment: Path
+    at_s: float
+    steady_state: bool
+    run_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    exit_code: int | None = None
+
+    @property
+    def journal(self) -> Path:
+        return self.run_dir / "journal.json"
+
+
+@dataclass
+class TrafficOutcome:
+    load_dir: Path
+    load_started_at: float | None = None
+    load_ended_at: float | None = None
+    load_exit_code: int | None = None
+    summary: LoadSummary | None = None
+    chaos: list[ChaosRun] = field(default_factory=list)
+    aborted: str | None = None
+    interrupted: bool = False
+    rollback: RollbackReport | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrafficContext:
+    plan: GatePlan
+    stack: str
+    run_id: str
+    run_dir: Path
+    on_status: Callable[[dict[str, Any]], None] = lambda status: None
+    breach: Callable[[dict[str, Any]], str | None] = lambda status: None
+    shield: Callable[[], AbstractContextManager[Any]] = nullcontext
+
+
+def _slogate(*arguments: str) -> list[str]:
+    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
+
+
+def _read_status(load_dir: Path) -> tuple[dict[str, Any], float] | None:
+    path = load_dir / "status.json"
+    try:
+        status: dict[str, Any] = json.loads(path.read_text())
+        return status, path.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+
+
+def _env(context: TrafficContext) -> dict[str, str]:
+    return {**os.environ, STACK_ENV: context.stack, RUN_ID_ENV: context.run_id}
+
+
+def _start_load(context: TrafficContext, load_dir: Path) -> subprocess.Popen[bytes]:
+    profile = context.plan.profile
+    command = _slogate(
+        "load", profile.name, "--stack", context.stack,
+        "--duration", f"{profile.total_duration_s:g}", "--run-dir", str(load_dir),
+        "--loadtests", str(context.plan.loadtests_dir),
+    )  # fmt: skip
+    if profile.stages is None and profile.rate is not None:
+        command += ["--rate", f"{profile.rate:g}"]
+    return spawn_child(command, context.run_dir / "load.log", env=_env(context))
+
+
+def _start_chaos(context: TrafficContext, run: ChaosRun) -> None:
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    (run.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
+    plan = ChaosPlan(
+        experiment=run.experiment,
+        stack=context.stack,
+        run_id=context.run_id,
+        run_dir=run.run_dir,
+        load_profile=None,
+        steady_state=run.steady_state,
+    )
+    run.started_at = time.time()
+    run.process = spawn_child(chaos_command(plan), run.run_dir / "chaos.log", env=_env(context))
+
+
+def _poll_chaos(run: ChaosRun) -> None:
+    if run.process is not None and run.ended_at is None:
+        code = run.process.poll()
+        if code is not None:
+            run.exit_code, run.ended_at = code, time.time()
+
+
+def run_traffic(context: TrafficContext) -> TrafficOutcome:
+    """Run the load and the experiments; every fault is rolled back before this returns."""
+    load_dir = context.run_dir / "load"
+    outcome = TrafficOutcome(load_dir=load_dir)
+    gate = context.plan.gate
+    for index, (experiment, path) in enumerate(
+        zip(gate.experiments, context.plan.experiments, strict=True)
+    ):
+        folder = context.run_dir / "chaos" / f"{index}-{path.stem}"
+        outcome.chaos.append(ChaosRun(path, experiment.at_s, experiment.steady_state, folder))
+    load: subprocess.Popen[bytes] | None = None
+    try:
+        load = _start_load(context, load_dir)
+        _follow(context, outcome, load)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    finally:
+        with context.shield():
+            _stop_everything(context, outcome, load)
+    return outcome
+
+
+def _follow(
+    context: TrafficContext, outcome: TrafficOutcome, load: subprocess.Popen[bytes]
+) -> None:
+    spawned = time.monotonic()
+    limit = context.plan.duration_s + LOAD_START_TIMEOUT_S + 30
+    while load.poll() is None:
+        time.sleep(POLL_S)
+        read = _read_status(outcome.load_dir)
+        if read is None:
+            if time.monotonic() - spawned > LOAD_START_TIMEOUT_S:
+                outcome.problems.append("the load generator did not start; see load.log")
+                return
+            continue
+        status, written = read
+        if outcome.load_started_at is None:
+            outcome.load_started_at = written - float(status.get("elapsed_s") or 0.0)
+        elapsed = time.time() - outcome.load_started_at
+        for run in outcome.chaos:
+            if run.process is None and elapsed >= run.at_s:
+                _start_chaos(context, run)
+            _poll_chaos(run)
+        context.on_status({**status, "elapsed_s": elapsed})
+        reason = context.breach(status)
+        if reason is not None:
+            outcome.aborted = reason
+            return
+        if time.monotonic() - spawned > limit:
+            outcome.problems.append(f"the load overran its time limit ({limit:g} s)")
+            return
+    outcome.load_exit_code = load.returncode
+    outcome.load_ended_at = time.time()
+
+
+def _stop_everything(
+    context: TrafficContext, outcome: TrafficOutcome, load: subprocess.Popen[bytes] | None
+) -> None:
+    for run in outcome.chaos:
+        if run.process is not None and run.ended_at is None:
+            if not (outcome.interrupted or outcome.aborted):
+                # the load ended first: let the experiment finish its own steps and rollbacks
+                deadline = time.monotonic() + CHAOS_STOP_GRACE_S
+                while run.process.poll() is None and time.monotonic() < deadline:
+                    time.sleep(POLL_S)
+            run.exit_code = stop_child(run.process, CHAOS_STOP_GRACE_S)
+            run.ended_at = time.time()
+    outcome.rollback = roll_back_faults(FaultLedger(context.stack), context.stack, context.run_id)
+    if load is not None:
+        code = stop_child(load, LOAD_STOP_GRACE_S)
+        outcome.load_exit_code = (
+            outcome.load_exit_code if outcome.load_exit_code is not None else code
+        )
+    if outcome.load_ended_at is None:
+        outcome.load_ended_at = time.time()
+    try:
+        outcome.summary = LoadSummary.model_validate_json(
+            (outcome.load_dir / "summary.json").read_text()
+        )
+    except (OSError, ValueError):
+        outcome.summary = None
