@@ -1,0 +1,119 @@
+"""Gate end-to-end fixtures: a tmp project folder (slogate.yaml with short test-only gates,
+the repository's loadtests, experiments and SLO file) and the `slogate run` subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SLO = "slo/target-service.yaml"
+
+# Short gates, still conclusive for the objectives they check (99 % needs 299 requests, 95 %
+# needs 59): looser objectives than the shipped gates so the suite stays fast on 2 cores.
+TEST_GATES: dict[str, Any] = {
+    "quick-smoke": {
+        "load": {"profile": "smoke", "rate": 60, "duration_s": 14},
+        "warmup_s": 3,
+        "objectives": {"baseline": ["error-rate-under-1pct", "p95-under-500ms"]},
+    },
+    "quick-pod-kill": {
+        "load": {"profile": "smoke", "rate": 60, "duration_s": 40},
+        "warmup_s": 3,
+        "experiments": [{"experiment": "pod-kill", "at_s": 14, "fault_s": 11}],
+        "recovery_s": 12,
+        "objectives": {
+            "baseline": ["error-rate-under-1pct", "p95-under-500ms"],
+            "fault": ["error-rate-under-1pct"],
+            "recovery": ["error-rate-under-1pct", "p95-under-500ms"],
+        },
+        "time_to_recover": {"objective": "error-rate-under-1pct", "within_s": 10, "sustained_s": 5},
+    },
+    "quick-regression": {
+        "load": {"profile": "smoke", "rate": 40, "duration_s": 28},
+        "warmup_s": 3,
+        "experiments": [{"experiment": "latency-regression", "at_s": 6, "fault_s": 16}],
+        "recovery_s": 4,
+        "objectives": {"fault": ["p95-under-500ms"]},
+    },
+    "quick-latency-held": {
+        "load": {"profile": "smoke", "rate": 40, "duration_s": 60},
+        "warmup_s": 3,
+        "experiments": [{"experiment": "latency-regression", "at_s": 5, "fault_s": 16}],
+        "recovery_s": 10,
+        "objectives": {"fault": ["p95-under-500ms"]},
+    },
+    "too-small": {
+        "load": {"profile": "smoke", "rate": 5, "duration_s": 20},
+        "warmup_s": 2,
+        "objectives": {"baseline": ["availability"]},
+    },
+}
+
+
+@dataclass
+class Project:
+    folder: Path
+    home: Path
+    reports: Path
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "SLOGATE_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+
+    def command(self, gate: str, *extra: str) -> list[str]:
+        return [
+            sys.executable, "-c", "from slogate.cli import main; main()", "run", gate,
+            "--config", str(self.folder / "slogate.yaml"), "--reports-dir", str(self.reports),
+            *extra,
+        ]  # fmt: skip
+
+    def start(self, gate: str, *extra: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command(gate, *extra), cwd=self.folder, env=self.env(), text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def run(self, gate: str, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        process = self.start(gate, *extra)
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        finally:
+            stop(process)
+        return subprocess.CompletedProcess(process.args, process.returncode, output, "")
+
+    def report(self) -> dict[str, Any]:
+        folders = sorted(p for p in self.reports.iterdir() if (p / "report.json").exists())
+        assert folders, f"no report in {self.reports}"
+        document: dict[str, Any] = json.loads((folders[-1] / "report.json").read_text())
+        return document
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Make sure a harness under test is gone (its whole group), also when a test fails."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for name in ("loadtests", "experiments", "slo"):
+        (folder / name).symlink_to(REPO / name)
+    config = {"service": {"env": {"TARGET_LOG_LEVEL": "warning"}}, "gates": TEST_GATES}
+    (folder / "slogate.yaml").write_text(yaml.safe_dump(config))
+    return Project(folder, tmp_path / "home", tmp_path / "reports")

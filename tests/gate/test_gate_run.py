@@ -1,0 +1,149 @@
+"""`slogate run` end to end on real stacks (Redis, replicas, HAProxy, Prometheus, Locust,
+Chaos Toolkit): verdicts, exit codes, interruption and pre-flight refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import httpx
+import psutil
+import pytest
+
+from slogate.chaos.ledger import FaultLedger
+from slogate.platform.state import StackState
+from tests.gate.conftest import Project, stop
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def _results(report: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    return [
+        (phase["phase"], r["objective"], r["place"], r["verdict"])
+        for phase in report["phases"]  # type: ignore[attr-defined]
+        for r in phase["results"]
+    ]
+
+
+def test_smoke_passes_on_the_reference_target(project: Project) -> None:
+    done = project.run("quick-smoke")
+    assert done.returncode == 0, done.stdout
+    report = project.report()
+    assert report["status"] == "complete" and report["exit_code"] == 0
+    results = _results(report)
+    assert {(p, o, pl) for p, o, pl, _ in results} == {
+        ("baseline", o, pl)
+        for o in ("error-rate-under-1pct", "p95-under-500ms")
+        for pl in ("server", "client")
+    }
+    assert all(verdict == "PASS" for *_, verdict in results)
+    comparison = report["client_server"][0]
+    assert comparison["client_total"] >= 299 and comparison["server_total"] >= 299
+    assert "report.html" in done.stdout and "smoke: PASS" in done.stdout
+    assert any(series["points"] for series in report["series"])
+
+
+def test_pod_kill_passes_and_measures_recovery(project: Project) -> None:
+    done = project.run("quick-pod-kill")
+    assert done.returncode == 0, done.stdout
+    report = project.report()
+    phases = [phase["phase"] for phase in report["phases"]]
+    assert phases == ["baseline", "fault:pod-kill", "recovery"]
+    assert all(v == "PASS" for *_, v in _results(report))
+    assert [f["kind"] for f in report["faults"]] and all(
+        f["state"] in ("rolled_back", "expired") for f in report["faults"]
+    )
+    (recovery,) = report["recoveries"]
+    assert recovery["verdict"] == "PASS" and recovery["recovered_at"] is not None
+    assert report["journals"][0]["title"] == "pod-kill"
+
+
+def test_regression_negative_control_fails(project: Project) -> None:
+    done = project.run("quick-regression")
+    assert done.returncode == 1, done.stdout
+    report = project.report()
+    fault = next(p for p in report["phases"] if p["phase"] == "fault:latency-regression")
+    verdicts = {r["place"]: r["verdict"] for r in fault["results"]}
+    assert verdicts == {"server": "FAIL", "client": "FAIL"}
+
+
+def _state(project: Project, stack: str) -> StackState | None:
+    path = project.home / "stacks" / stack / "state.json"
+    try:
+        state = StackState.model_validate_json(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return state if state.edge_url else None
+
+
+def _load_running(project: Project) -> bool:
+    return any(project.reports.glob("*/load/status.json"))
+
+
+def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
+    process = project.start("quick-smoke", "--stack", "promkill")
+    try:
+        state = wait_until(lambda: _state(project, "promkill"), 120, 0.2, "stack up")
+        wait_until(lambda: _load_running(project), 60, 0.2, "load started")
+        body = {"part": "prometheus", "action": "kill", "ttl_s": 600}
+        response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
+        assert response.status_code in (200, 201), response.text
+        output, _ = process.communicate(timeout=240)
+    finally:
+        stop(process)
+    assert process.returncode == 3, output
+    report = project.report()
+    assert report["exit_code"] == 3
+    assert all(v == "INCONCLUSIVE" for *_, v in _results(report))
+    assert "PASS" not in output.splitlines()[-2]
+
+
+def _applied(project: Project, stack: str) -> bool:
+    path = project.home / "stacks" / stack / "ledger.jsonl"
+    try:
+        return any(json.loads(line)["event"] == "applied" for line in path.read_text().splitlines())
+    except (OSError, ValueError):
+        return False
+
+
+def test_ctrl_c_mid_run_leaves_nothing_and_a_partial_report(project: Project) -> None:
+    process = project.start("quick-latency-held", "--stack", "ctrlc")
+    try:
+        state = wait_until(lambda: _state(project, "ctrlc"), 120, 0.2, "stack up")
+        pids = [part.process for part in state.parts if part.process is not None]
+        wait_until(lambda: _applied(project, "ctrlc"), 90, 0.1, "a fault applied")
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        stop(process)
+    assert process.returncode == 130, output
+    report = project.report()
+    assert report["status"] == "partial" and "interrupted" in report["partial_reason"]
+    os.environ["SLOGATE_HOME"] = str(project.home)
+    try:
+        assert FaultLedger("ctrlc").open_faults() == []
+    finally:
+        del os.environ["SLOGATE_HOME"]
+    assert report["faults"] and report["faults"][0]["state"] == "rolled_back"
+    assert not any(record.is_running() for record in pids)
+    assert not (project.home / "stacks" / "ctrlc" / "state.json").exists()
+    leftovers = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(project.home) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert leftovers == []
+
+
+def test_too_small_a_load_is_refused_before_anything_starts(project: Project) -> None:
+    started = time.monotonic()
+    done = project.run("too-small", timeout=60)
+    assert done.returncode == 2, done.stdout
+    assert "'availability'" in done.stdout and "req/s" in done.stdout
+    assert "--run-anyway" in done.stdout
+    assert time.monotonic() - started < 30
+    assert not (project.home / "stacks").exists()
+    assert not project.reports.exists() or not any(project.reports.iterdir())
