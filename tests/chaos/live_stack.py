@@ -1,0 +1,149 @@
+"""A real local stack for the chaos tests: `slogate up` in a tmp SLOGATE_HOME, seeded data.
+
+`slogate down` always runs afterwards, also when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import yaml
+
+from slogate.platform.state import StackState, load_state
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def slogate(*arguments: str) -> list[str]:
+    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
+
+
+@dataclass
+class LiveStack:
+    name: str
+    home: Path
+    env: dict[str, str]
+
+    def state(self) -> StackState:
+        previous = os.environ.get("SLOGATE_HOME")
+        os.environ["SLOGATE_HOME"] = str(self.home)
+        try:
+            state = load_state(self.name)
+        finally:
+            if previous is None:
+                del os.environ["SLOGATE_HOME"]
+            else:
+                os.environ["SLOGATE_HOME"] = previous
+        assert state is not None, f"stack {self.name} is not up"
+        return state
+
+    def token(self) -> str:
+        return (self.home / "stacks" / self.name / "admin-token").read_text().strip()
+
+    def chaos(self, experiment: str, *options: str, run_id: str) -> subprocess.Popen[str]:
+        """Start `slogate chaos` in its own process group (as a terminal would)."""
+        command = slogate("chaos", experiment, "--stack", self.name, "--run-id", run_id, *options)
+        return subprocess.Popen(
+            command, cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, process_group=0,
+        )  # fmt: skip
+
+    # -- what must hold after any run ----------------------------------------------------------
+
+    def replica_faults(self) -> dict[str, list[Any]]:
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        return {
+            p.name: httpx.get(f"{p.url}/admin/faults", headers=headers, timeout=5).json()
+            for p in self.state().parts_of_kind("replica")
+        }
+
+    def supervisor_faults(self) -> list[Any]:
+        status = httpx.get(f"{self.state().supervisor_url}/status", timeout=5).json()
+        return list(status["faults"])
+
+    def replicas_ready(self) -> bool:
+        try:
+            return all(
+                httpx.get(f"{p.url}/health/readiness", timeout=5).status_code == 200
+                for p in self.state().parts_of_kind("replica")
+            )
+        except httpx.HTTPError:
+            return False
+
+    def redis_running(self) -> bool:
+        part = self.state().part("redis")
+        if part.process is None or not part.process.is_running():
+            return False
+        return psutil.Process(part.process.pid).status() != psutil.STATUS_STOPPED
+
+    def clean(self) -> bool:
+        """No fault anywhere, Redis running and not stopped, every replica ready."""
+        try:
+            faults = self.replica_faults()
+            supervisor = self.supervisor_faults()
+        except httpx.HTTPError:
+            return False
+        no_faults = all(not f for f in faults.values()) and not supervisor
+        return no_faults and self.redis_running() and self.replicas_ready()
+
+
+def processes_of_run(run_id: str) -> list[psutil.Process]:
+    """Processes started for the run (slogate chaos passes SLOGATE_RUN_ID to its children)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("SLOGATE_RUN_ID") == run_id:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@contextmanager
+def live_stack(
+    home: Path, name: str, service_env: dict[str, str] | None = None
+) -> Iterator[LiveStack]:
+    """`slogate up` (optionally with extra service env), seed the data, `slogate down` after."""
+    env = {**os.environ, "SLOGATE_HOME": str(home)}
+    env.pop("SLOGATE_STACK", None)
+    config = home / "slogate.yaml"
+    home.mkdir(parents=True, exist_ok=True)
+    config.write_text(yaml.safe_dump({"service": {"env": service_env or {}}}))
+    stack = LiveStack(name, home, env)
+    try:
+        subprocess.run(
+            slogate("up", "--stack", name, "--config", str(config)),
+            cwd=REPO, env=env, check=True, timeout=120, capture_output=True,
+        )  # fmt: skip
+        redis_port = stack.state().part("redis").port
+        seed_env = {**env, "TARGET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        subprocess.run(
+            [sys.executable, "-m", "target_service", "seed", "--organisations", "4",
+             "--clinics", "3", "--staff", "3"],
+            cwd=REPO, env=seed_env, check=True, timeout=60, capture_output=True,
+        )  # fmt: skip
+        yield stack
+    finally:
+        subprocess.run(
+            slogate("down", "--stack", name), cwd=REPO, env=env, timeout=120, capture_output=True
+        )
+
+
+def interrupt(process: subprocess.Popen[str], how: str) -> None:
+    """SIGINT to the process group (a terminal's Ctrl-C), SIGTERM or SIGKILL to slogate."""
+    if how == "sigint":
+        os.killpg(process.pid, signal.SIGINT)
+    elif how == "sigterm":
+        process.send_signal(signal.SIGTERM)
+    else:
+        process.send_signal(signal.SIGKILL)
