@@ -21,7 +21,7 @@ system-packages:
 	scripts/system-packages.sh $(SYSTEM_PACKAGES)
 
 demo: setup
-	@echo "slogate run (the gate) is not built yet"; exit 1
+	BIN=$(BIN) scripts/demo.sh
 
 test: setup
 	scripts/system-packages.sh chromium
