@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+import yaml
+
 from slogate.chaos.children import spawn_child, stop_child
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import FaultLedger
@@ -98,9 +100,24 @@ def chaos_command(plan: ChaosPlan) -> list[str]:
     command += ["--log-file", str(plan.run_dir / "chaostoolkit.log"), "--settings", str(settings)]
     command += ["run", "--rollback-strategy", "always"]
     command += ["--journal-path", str(plan.run_dir / "journal.json")]
-    if not plan.steady_state:
-        command += ["--hypothesis-strategy", "skip"]
-    return [*command, str(plan.experiment)]
+    return [*command, str(_experiment_to_run(plan))]
+
+
+def _experiment_to_run(plan: ChaosPlan) -> Path:
+    """The experiment file; without its hypothesis when the steady state is skipped
+    (chaostoolkit 1.19 has no `--hypothesis-strategy skip`)."""
+    if plan.steady_state:
+        return plan.experiment
+    try:
+        document = yaml.safe_load(plan.experiment.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise UsageError(f"{plan.experiment}: cannot be read as YAML ({error})") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"{plan.experiment}: expected a Chaos Toolkit experiment (a mapping)")
+    document.pop("steady-state-hypothesis", None)
+    exploring = plan.run_dir / f"{plan.experiment.stem}-without-hypothesis.yaml"
+    exploring.write_text(yaml.safe_dump(document, sort_keys=False))
+    return exploring
 
 
 def sweep(stack: str, echo: Echo) -> RollbackReport:

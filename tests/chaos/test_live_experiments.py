@@ -1,0 +1,98 @@
+"""Each experiment passes against the reference target, and a weakened target fails them.
+
+Real stacks (`slogate up` in a tmp SLOGATE_HOME), real background load, real Chaos Toolkit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from slogate.chaos.ledger import FaultLedger
+from tests.chaos.live_stack import LiveStack, live_stack, processes_of_run
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+EXPERIMENTS = [
+    "pod-kill",
+    "latency-injection",
+    "error-injection",
+    "dependency-outage",
+    "rolling-restart",
+    "graceful-shutdown",
+]
+# No drain, no shutdown delay, no fallback cache and a breaker that never opens.
+WEAKENED_ENV = {
+    "TARGET_SHUTDOWN_DELAY_S": "0",
+    "TARGET_DRAIN_TIMEOUT_S": "0",
+    "TARGET_FALLBACK_CACHE_SIZE": "0",
+    "TARGET_BREAKER_FAILURE_THRESHOLD": "10000",
+}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    with live_stack(tmp_path_factory.mktemp("reference"), "chaos-reference") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def weakened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    with live_stack(tmp_path_factory.mktemp("weakened"), "chaos-weakened", WEAKENED_ENV) as stack:
+        yield stack
+
+
+def _run(stack: LiveStack, experiment: str, run_dir: Path) -> tuple[int, str, dict[str, object]]:
+    run_id = f"{stack.name}-{experiment}"
+    process = stack.chaos(experiment, "--run-dir", str(run_dir), run_id=run_id)
+    try:
+        output, _ = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    journal = json.loads((run_dir / "journal.json").read_text())
+    # whatever the verdict: nothing of the run is left, no fault is open or active
+    assert processes_of_run(run_id) == []
+    os.environ["SLOGATE_HOME"] = str(stack.home)
+    try:
+        assert FaultLedger(stack.name).open_faults(run_id) == []
+    finally:
+        del os.environ["SLOGATE_HOME"]
+    wait_until(stack.clean, timeout=30, interval=0.2, what="no fault, Redis up, replicas ready")
+    return process.returncode, output, journal
+
+
+@pytest.mark.xdist_group("chaos-reference")
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_each_experiment_passes_against_the_reference_target(
+    reference: LiveStack, experiment: str, tmp_path: Path
+) -> None:
+    code, output, journal = _run(reference, experiment, tmp_path / "run")
+    assert code == 0, output
+    assert f"{experiment}: PASS" in output
+    assert journal["status"] == "completed" and journal["deviated"] is False
+    assert journal["steady_states"]["before"]["steady_state_met"] is True  # type: ignore[index]
+
+
+@pytest.mark.xdist_group("chaos-weakened")
+@pytest.mark.parametrize(
+    "experiment",
+    [
+        "graceful-shutdown",  # no drain: in-flight writes are cut
+        "dependency-outage",  # no breaker, no fallback: reads fail while Redis is down
+    ],
+)
+def test_a_weakened_target_fails_the_experiment_that_checks_the_weakness(
+    weakened: LiveStack, experiment: str, tmp_path: Path
+) -> None:
+    code, output, journal = _run(weakened, experiment, tmp_path / "run")
+    assert code == 1, output
+    assert "FAIL (deviated)" in output
+    assert journal["deviated"] is True
+    assert journal["steady_states"]["before"]["steady_state_met"] is True  # type: ignore[index]
