@@ -11,8 +11,8 @@ The phases, each its own small step:
                stop the load
     verdict    from journal.json (journal.py), not from `chaos run`'s exit code
 
-A first SIGINT/SIGTERM interrupts; later ones are noted and ignored, so they cannot cut the
-clean-up short (Chaos Toolkit's own trap).
+A first SIGINT/SIGTERM interrupts; later ones, and any during the clean-up, are noted and
+ignored, so they cannot cut the clean-up short (Chaos Toolkit's own trap).
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ class _Signals:
 
     def __init__(self) -> None:
         self.received: list[int] = []
+        self.cleaning_up = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.received.append(signum)
-        if len(self.received) == 1:
+        if len(self.received) == 1 and not self.cleaning_up:
             raise KeyboardInterrupt
 
     @contextmanager
@@ -158,6 +159,7 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     require_state(plan.stack)
     plan.run_dir.mkdir(parents=True, exist_ok=True)
     (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
+    (plan.run_dir / "journal.json").unlink(missing_ok=True)  # never read an older run's
     outcome = ChaosOutcome(ExitCode.OK, journal_path=plan.run_dir / "journal.json")
     signals = _Signals()
     load = chaos = None
@@ -185,13 +187,16 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
             interrupted = True
             echo("interrupted: stopping the experiment and rolling back its faults")
         finally:
-            if chaos is not None:
-                stop_child(chaos, CHAOS_STOP_GRACE_S)
-            outcome.rolled_back = roll_back_faults(
-                FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
-            )
-            if load is not None:
-                stop_child(load, LOAD_STOP_GRACE_S)
+            signals.cleaning_up = True  # from here on a signal cannot cut the clean-up short
+            try:
+                if chaos is not None:
+                    stop_child(chaos, CHAOS_STOP_GRACE_S)
+                outcome.rolled_back = roll_back_faults(
+                    FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
+                )
+            finally:
+                if load is not None:
+                    stop_child(load, LOAD_STOP_GRACE_S)
     return _verdict(plan, outcome, interrupted or bool(signals.received), echo)
 
 

@@ -1,0 +1,32 @@
+"""`slogate chaos` on bad input: exit 2, a message that says what to do, nothing started."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.chaos.live_stack import REPO, slogate
+
+
+def _chaos(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLOGATE_HOME": str(tmp_path / "home")}
+    return subprocess.run(
+        slogate("chaos", *arguments, "--run-dir", str(tmp_path / "run")),
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_an_unknown_experiment_names_the_known_ones(tmp_path: Path) -> None:
+    result = _chaos(tmp_path, "pod-kil")
+    assert result.returncode == 2
+    assert "experiment 'pod-kil' not found" in result.stderr
+    assert "pod-kill" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_stack_that_is_not_up_says_how_to_start_it(tmp_path: Path) -> None:
+    result = _chaos(tmp_path, "pod-kill", "--stack", "nowhere")
+    assert result.returncode == 2
+    assert "slogate up --stack nowhere" in result.stderr
+    assert not (tmp_path / "run").exists()
