@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import random
+import time
+import urllib.error
 import urllib.request
 from collections import deque
 
@@ -41,17 +43,31 @@ class SeededData:
     def discover(self, host: str) -> None:
         if self.clinics:
             return
-        self.organisations = self._ids(host, f"{API}/organisations?limit=200")
-        self.clinics = self._ids(host, f"{API}/clinics?limit=200")
+        self.organisations = self._ids(host, f"{API}/organisations", "?limit=200")
+        self.clinics = self._ids(host, f"{API}/clinics", "?limit=200")
         if not self.organisations or not self.clinics:
             raise RuntimeError(
                 f"no seeded data at {host}: run `python -m target_service seed` first"
             )
 
     @staticmethod
-    def _ids(host: str, path: str) -> list[str]:
-        with urllib.request.urlopen(host.rstrip("/") + path, timeout=10) as answer:
-            return [item["id"] for item in json.load(answer)["items"]]
+    def _ids(host: str, route: str, query: str) -> list[str]:
+        """Ids from a list route; counted in the client metrics (the server counts it too)."""
+        started, status = time.perf_counter(), 0
+        try:
+            with urllib.request.urlopen(host.rstrip("/") + route + query, timeout=10) as answer:
+                status = answer.status
+                return [item["id"] for item in json.load(answer)["items"]]
+        except urllib.error.HTTPError as error:
+            status = error.code
+            raise
+        finally:
+            if MODEL is not None:
+                seconds = time.perf_counter() - started
+                error_kind = None if status else "other"
+                MODEL.recorder.record_response(
+                    "GET", route, status, seconds, seconds, 0, error_kind, scheduled=False
+                )
 
     def remember_assignment(self, status: int, body: bytes) -> None:
         self.created.append(json.loads(body)["id"])
@@ -130,7 +146,11 @@ class OpenModelUser(FastHttpUser):
     @task
     def run_profile(self):
         assert MODEL is not None
-        DATA.discover(self.host)
+        try:
+            DATA.discover(self.host)
+        except Exception as error:
+            MODEL.abort(f"cannot discover the seeded data at {self.host}: {error}")
+            raise StopUser() from None
         MODEL.dispatch(self.host)
         raise StopUser()
 

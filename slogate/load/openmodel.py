@@ -93,6 +93,9 @@ class OpenModel:
         self.finished = False
         self.started_at: float | None = None
         self.profile: Profile | None = None
+        self.error: str | None = None
+        self.window_arrivals = 0  # arrivals reached by the dispatcher in the current second
+        self.window_behind = 0  # ... of which it reached late (before any pool decision)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -147,6 +150,7 @@ class OpenModel:
         self.profile = self.load_profile()
         self.workers_done.clear()
         self.finished = False
+        self.error = None
 
     # --- dispatching (every process that runs load) ------------------------------------------
 
@@ -181,6 +185,9 @@ class OpenModel:
                 gevent.sleep(delay - EARLY_START_S / 2)
             elif count % 32 == 0:
                 gevent.sleep(0)  # behind (or nearly on) schedule: let started requests run
+            self.window_arrivals += 1
+            if time.perf_counter() - intended > late_after:
+                self.window_behind += 1  # the dispatcher itself is behind its schedule
             if pool.full():
                 self.recorder.record_missed(arrival.stage)
                 continue
@@ -191,6 +198,18 @@ class OpenModel:
         monitor.kill()
         self._hand_over(final=True)
         self.dispatching = False  # the web UI may start another run
+
+    def abort(self, message: str) -> None:
+        """End the run as failed (e.g. the target has no data): results say why."""
+        log.error(message)
+        if self.is_worker:
+            runner = self.environment.runner
+            assert runner is not None
+            worker, _ = self._worker_slot()
+            runner.send_message(DONE_MESSAGE, {"worker": worker, "error": message})
+            return
+        self.error = message
+        gevent.spawn(self._finish)
 
     def _worker_slot(self) -> tuple[int, int]:
         if not self.is_worker:
@@ -276,7 +295,16 @@ class OpenModel:
             window_starts = self.recorder.total("starts")
             window_late = self.recorder.total("late")
             late_share = window_late / window_starts if window_starts else 0.0
-            bad = cpu >= CPU_SATURATED_PERCENT or late_share > LATE_SHARE_SATURATED
+            arrivals, behind = self.window_arrivals, self.window_behind
+            self.window_arrivals = self.window_behind = 0
+            behind_share = behind / arrivals if arrivals else 0.0
+            # CPU alone misses a generator starved by its neighbours (it gets < 90 % of a
+            # core yet cannot keep up); lateness of the dispatcher itself catches that.
+            bad = (
+                cpu >= CPU_SATURATED_PERCENT
+                or late_share > LATE_SHARE_SATURATED
+                or behind_share > LATE_SHARE_SATURATED
+            )
             consecutive = consecutive + 1 if bad else 0
             self.recorder.saturated_now = consecutive >= SUSTAINED_SECONDS
             if consecutive == SUSTAINED_SECONDS:
@@ -284,7 +312,12 @@ class OpenModel:
             elif consecutive > SUSTAINED_SECONDS:
                 self.recorder.saturated_seconds += 1
             if bad:
-                log.info("generator busy: cpu %.0f%%, late share %.2f", cpu, late_share)
+                log.info(
+                    "generator busy: cpu %.0f%%, late starts %.2f, dispatcher behind %.2f",
+                    cpu,
+                    late_share,
+                    behind_share,
+                )
             self._hand_over(final=False)
 
     def _hand_over(self, final: bool) -> None:
@@ -313,6 +346,9 @@ class OpenModel:
 
     def _on_done_message(self, environment: Environment, msg: Any, **_: Any) -> None:
         self.workers_done.add(int(msg.data["worker"]))
+        if msg.data.get("error"):
+            self.error = str(msg.data["error"])
+            gevent.spawn(self._finish)
         if len(self.workers_done) >= max(1, self.options.worker_count):
             gevent.spawn(self._finish)
 
@@ -322,7 +358,7 @@ class OpenModel:
         if self.finished:
             return
         self.finished = True
-        self._write_results(complete=True)
+        self._write_results(complete=self.error is None)
         self._write_status()
         runner = self.environment.runner
         assert runner is not None
@@ -353,6 +389,7 @@ class OpenModel:
     def _write_results(self, complete: bool) -> None:
         document = self.aggregate.to_document()
         document["complete"] = complete
+        document["error"] = self.error
         document["started_at"] = self.started_at
         document["ended_at"] = time.time()
         document["profile"] = self.profile.model_dump() if self.profile else None

@@ -69,7 +69,9 @@ class LoadSummary(BaseModel):
     completed: int
     errors: int
     error_ratio: float | None
-    responses: dict[str, int] = Field(description="completions by status class")
+    responses: dict[str, int] = Field(
+        description="answers by status class, set-up requests (e.g. discovering ids) included"
+    )
     transport_errors: dict[str, int]
     latency: dict[str, Percentiles] = Field(description="service | intended")
     saturated: bool
@@ -178,6 +180,8 @@ def summarise(document: dict[str, Any], profile: Profile, workers: int) -> LoadS
     )
     summary.breaking_point = _breaking_point(summary) if profile.break_when else None
     summary.problems = _problems(summary)
+    if document.get("error"):
+        summary.problems.insert(0, f"the load generator stopped: {document['error']}")
     return summary
 
 

@@ -234,9 +234,9 @@ def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
     if interrupted:
         raise Interrupted(f"interrupted; partial results in {plan.run_dir}")
     if overran or not summary.complete:
+        reason = document.get("error") or "Locust log:\n" + log_tail(plan.run_dir)
         raise InfrastructureError(
-            f"the load run did not complete; partial results in {plan.run_dir}; Locust log:\n"
-            + log_tail(plan.run_dir)
+            f"the load run did not complete (partial results in {plan.run_dir}): {reason}"
         )
     return summary
 

@@ -108,25 +108,34 @@ class Tally:
         intended_s: float,
         stage: int,
         transport_error: str | None = None,
+        scheduled: bool = True,
     ) -> None:
-        """One finished request (status 0 with `transport_error` when nothing was answered)."""
+        """One finished request (status 0 with `transport_error` when nothing was answered).
+
+        An unscheduled request (set-up traffic such as discovering ids) counts in the metrics
+        the server also sees, but not in the schedule's stages nor its HDR histograms.
+        """
         klass = status_class(status)
         key = (method, route, klass)
         self.requests[key] = self.requests.get(key, 0) + 1
         for timing, seconds in (("service", service_s), ("intended", intended_s)):
             self.durations.setdefault((*key, timing), Bucketed()).observe(seconds)
+            if not scheduled:
+                continue
             histogram = self.histograms.get((stage, timing))
             if histogram is None:
                 histogram = self.histograms[(stage, timing)] = new_histogram()
             histogram.record_value(min(max(1, round(seconds * 1e6)), HDR_HIGHEST_US))
-        counts = self.stage(stage)
-        counts.completed += 1
-        if klass in ("5xx", "transport"):
-            counts.errors += 1
         if transport_error is not None:
             self.transport_errors[transport_error] = (
                 self.transport_errors.get(transport_error, 0) + 1
             )
+        if not scheduled:
+            return
+        counts = self.stage(stage)
+        counts.completed += 1
+        if klass in ("5xx", "transport"):
+            counts.errors += 1
 
     # --- totals -----------------------------------------------------------------------------
 

@@ -16,7 +16,9 @@ import psutil
 import pytest
 
 from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
+from tests.support.redis_server import running_redis
 from tests.support.waiting import wait_until
+from tests.target_service.service_process import running_service
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-live")]
 
@@ -37,7 +39,8 @@ def test_starts_follow_the_profile(seeded_target, tmp_path):
     assert summary["missed"] == 0
     assert summary["completed"] == 400
     assert summary["errors"] == 0
-    assert summary["responses"]["2xx"] + summary["responses"]["4xx"] == 400
+    # by status class, the two discovery requests of the locustfile's set-up included
+    assert summary["responses"]["2xx"] + summary["responses"]["4xx"] == 400 + 2
     assert summary["late_share"] <= LATE_SHARE_BOUND
     assert summary["achieved_rate"] == pytest.approx(80, rel=0.01)
     for timing in ("service", "intended"):
@@ -217,3 +220,14 @@ def test_a_saturated_generator_is_flagged_and_inconclusive(seeded_target, tmp_pa
     assert summary["saturated_seconds"] >= 3
     assert any("saturated" in problem for problem in summary["problems"])
     assert "load generator was saturated" in result.stderr
+
+
+def test_an_unseeded_target_fails_the_run_with_the_fix(tmp_path):
+    with running_redis() as redis, running_service(redis.url) as empty:
+        result, summary = run_load(
+            tmp_path, "smoke", "--host", empty.url, "--rate", "50", "--duration", "30"
+        )
+    assert result.returncode == 4, explain(result, tmp_path)
+    assert "cannot discover the seeded data" in result.stderr
+    assert "python -m target_service seed" in result.stderr
+    assert summary is not None and summary["complete"] is False
