@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 
 import yaml
+from filelock import FileLock, Timeout
 
 from slogate.chaos.children import spawn_child, stop_child
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
@@ -35,7 +36,7 @@ from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
-from slogate.platform.state import require_state
+from slogate.platform.state import require_state, stack_dir
 
 CHAOS_STOP_GRACE_S = 20.0
 LOAD_STOP_GRACE_S = 15.0
@@ -157,6 +158,21 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     if not plan.experiment.is_file():
         raise UsageError(f"experiment {plan.experiment} not found (see experiments/)")
     require_state(plan.stack)
+    lock = FileLock(str(stack_dir(plan.stack) / "chaos.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(
+            f"another `slogate chaos` is running on stack {plan.stack!r}; one run at a time "
+            "(its sweep would remove the other run's faults)"
+        ) from None
+    try:
+        return _run_locked(plan, echo)
+    finally:
+        lock.release()
+
+
+def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     plan.run_dir.mkdir(parents=True, exist_ok=True)
     (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
     (plan.run_dir / "journal.json").unlink(missing_ok=True)  # never read an older run's

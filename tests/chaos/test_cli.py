@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
+import pytest
+from filelock import FileLock
+
+from slogate.chaos.runner import ChaosPlan, run_chaos
+from slogate.errors import UsageError
+from slogate.platform.state import StackState, save_state, stack_dir
 from tests.chaos.live_stack import REPO, slogate
 
 
@@ -29,4 +36,21 @@ def test_a_stack_that_is_not_up_says_how_to_start_it(tmp_path: Path) -> None:
     result = _chaos(tmp_path, "pod-kill", "--stack", "nowhere")
     assert result.returncode == 2
     assert "slogate up --stack nowhere" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_second_chaos_run_on_the_same_stack_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOGATE_HOME", str(tmp_path / "home"))
+    save_state(StackState(stack="busy", started_at=time.time(), run_dir=str(tmp_path)))
+    plan = ChaosPlan(
+        experiment=REPO / "experiments" / "pod-kill.yaml",
+        stack="busy",
+        run_id="second",
+        run_dir=tmp_path / "run",
+    )
+    busy = "another `slogate chaos` is running on stack 'busy'"
+    with FileLock(str(stack_dir("busy") / "chaos.lock")), pytest.raises(UsageError, match=busy):
+        run_chaos(plan, lambda line: None)
     assert not (tmp_path / "run").exists()
