@@ -252,7 +252,7 @@ def _outcome_codes(run: GateRun, outcome: TrafficOutcome | None) -> None:
                 )
             continue
         verdict = verdict_of_journal(journal)
-        if verdict.exit_code is not ExitCode.INTERRUPTED or run.interrupted:
+        if not (run.interrupted or run.aborted):  # else slogate itself stopped the experiment
             run.codes.append(verdict.exit_code)
         run.notes += [f"{chaos.experiment.stem}: {reason}" for reason in verdict.reasons]
 
