@@ -77,6 +77,10 @@ class Service:
     def ready(self) -> bool:
         return httpx.get(f"{self.url}/health/readiness", timeout=1).status_code == 200
 
+    def cpu_s(self) -> float:
+        times = psutil.Process(self.process.pid).cpu_times()
+        return float(times.user + times.system)
+
     def rss_mib(self) -> float:
         return psutil.Process(self.process.pid).memory_info().rss / 2**20
 
@@ -136,7 +140,8 @@ def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     )
     failed = int(errors.group(1)) if errors else 0
     failed += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
-    return {"rps": rate, "failed": failed}
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rate, "failed": failed, "requests": total}
 
 
 def wrk_sampling_rss(service: Service, path: str, duration: int) -> tuple[dict[str, float], float]:
@@ -159,24 +164,41 @@ def wrk_sampling_rss(service: Service, path: str, duration: int) -> tuple[dict[s
 
 
 def measure_throughput(redis_url: str, path: str, runs: int, duration: int) -> dict[str, object]:
-    results: dict[str, list[float]] = {"on": [], "off": [], "rss_idle": [], "rss_load": []}
-    for _ in range(runs):
-        for mode in ("on", "off"):
+    """wrk req/s, and the service's CPU time per request: on a shared machine other processes
+    steal the core and move req/s, while CPU per request barely moves, so the ratio of CPU
+    costs is the robust instrumentation overhead."""
+    results: dict[str, list[float]] = {
+        "on": [], "off": [], "cpu_us_on": [], "cpu_us_off": [], "rss_idle": [], "rss_load": []
+    }  # fmt: skip
+    for run in range(runs):
+        # alternate which goes first (on-off, off-on, ...): the machine's load drifts
+        for mode in ("on", "off") if run % 2 == 0 else ("off", "on"):
             enabled = "true" if mode == "on" else "false"
             with running_service(redis_url, TARGET_METRICS_ENABLED=enabled) as service:
                 wrk(service.url + path, 2, 32)  # warm-up
                 if mode == "on":
                     results["rss_idle"].append(service.rss_mib())
+                cpu_before = service.cpu_s()
                 outcome, peak = wrk_sampling_rss(service, path, duration)
+                cpu_per_request = (service.cpu_s() - cpu_before) / outcome["requests"]
                 results[mode].append(outcome["rps"])
+                results[f"cpu_us_{mode}"].append(cpu_per_request * 1e6)
                 if mode == "on":
                     results["rss_load"].append(peak)
     on, off = statistics.median(results["on"]), statistics.median(results["off"])
     ratios = [a / b for a, b in zip(results["on"], results["off"], strict=True)]
+    cpu_on, cpu_off = (
+        statistics.median(results["cpu_us_on"]),
+        statistics.median(results["cpu_us_off"]),
+    )
+    cpu_ratios = [b / a for a, b in zip(results["cpu_us_on"], results["cpu_us_off"], strict=True)]
     return {
         "rps_instrumented": round(on),
         "rps_bare": round(off),
-        "ratio_median_of_pairs": round(statistics.median(ratios), 3),
+        "rps_ratio_median_of_pairs": round(statistics.median(ratios), 3),
+        "cpu_us_per_request_instrumented": round(cpu_on),
+        "cpu_us_per_request_bare": round(cpu_off),
+        "cpu_ratio_median_of_pairs": round(statistics.median(cpu_ratios), 3),
         "rss_idle_mib": round(statistics.median(results["rss_idle"]), 1),
         "rss_under_load_mib": round(statistics.median(results["rss_load"]), 1),
         "raw": {k: [round(v, 1) for v in vs] for k, vs in results.items()},
@@ -267,14 +289,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds of each wrk run")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     with redis_server() as redis_url:
         path = seed(redis_url)
         report = {
             "endpoint": f"GET {path}",
+            "load_average_1m_before": round(load_before, 2),
             "throughput": measure_throughput(redis_url, path, args.runs, args.duration),
             "cold_start": measure_cold_start(redis_url, args.runs),
             "drain": measure_drain(redis_url, path, args.runs),
         }
+    report["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, indent=2))
     drain = report["drain"]
     ok = drain["requests_failed_max"] == 0 and set(drain["exit_codes"]) == {0}  # type: ignore[index]

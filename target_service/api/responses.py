@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Response
 
+from target_service.core.redis_gateway import ReadResult
 from target_service.domain.models import Problem
 
 STALE_HEADER = "X-Fallback"
@@ -25,6 +26,23 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     }
 }
+
+
+def record_response(result: ReadResult[str]) -> Response:
+    """A stored record as it is: it was validated against the model when written, so reads
+    skip parsing and re-serialising it (the biggest share of a read's CPU time)."""
+    response = Response(result.value, media_type="application/json")
+    mark_stale(response, result.stale)
+    return response
+
+
+def page_response(result: ReadResult[tuple[int, list[str]]], offset: int, limit: int) -> Response:
+    """A `Page` assembled from stored records (see `record_response`)."""
+    total, items = result.value
+    body = f'{{"items":[{",".join(items)}],"total":{total},"offset":{offset},"limit":{limit}}}'
+    response = Response(body, media_type="application/json")
+    mark_stale(response, result.stale)
+    return response
 
 
 def mark_stale(response: Response, stale: bool) -> None:

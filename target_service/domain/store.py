@@ -138,7 +138,8 @@ class ClinicStore:
             raise NotFound(f"{kind.parent} {parent_id} not found")
         return record
 
-    async def get(self, kind: Kind[C, M], record_id: UUID) -> ReadResult[M]:
+    async def get_json(self, kind: Kind[C, M], record_id: UUID) -> ReadResult[str]:
+        """The record as stored (JSON of `kind.model`, validated when written)."""
         key = kind.key(record_id)
 
         async def call(redis: Redis) -> str | None:
@@ -148,11 +149,16 @@ class ClinicStore:
         result = await self._gateway.read("get", key, call)
         if result.value is None:
             raise NotFound(f"{kind.name} {record_id} not found")
+        return ReadResult(result.value, stale=result.stale)
+
+    async def get(self, kind: Kind[C, M], record_id: UUID) -> ReadResult[M]:
+        result = await self.get_json(kind, record_id)
         return ReadResult(kind.model.model_validate_json(result.value), stale=result.stale)
 
-    async def list(
+    async def list_json(
         self, kind: Kind[C, M], offset: int, limit: int, parent_id: UUID | None = None
-    ) -> ReadResult[tuple[int, list[M]]]:
+    ) -> ReadResult[tuple[int, list[str]]]:
+        """One page, newest first: the total and the records as stored (JSON)."""
         index = kind.children_of(parent_id) if parent_id else kind.index
 
         async def call(redis: Redis) -> tuple[int, list[str]]:
@@ -165,11 +171,7 @@ class ClinicStore:
             values = await redis.mget([kind.key(i) for i in ids])
             return int(total), [str(v) for v in values if v is not None]
 
-        result = await self._gateway.read("list", f"list:{index}:{offset}:{limit}", call)
-        total, raw = result.value
-        return ReadResult(
-            (total, [kind.model.model_validate_json(v) for v in raw]), stale=result.stale
-        )
+        return await self._gateway.read("list", f"list:{index}:{offset}:{limit}", call)
 
     async def delete(self, kind: Kind[C, M], record_id: UUID) -> None:
         current = await self.get(kind, record_id)

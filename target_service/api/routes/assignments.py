@@ -8,7 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import BAD_BODY, NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import (
+    BAD_BODY,
+    NOT_FOUND,
+    UNAVAILABLE,
+    page_response,
+    record_response,
+)
 from target_service.domain.models import Assignment, AssignmentCreate, Page
 from target_service.domain.store import ASSIGNMENTS
 
@@ -21,24 +27,19 @@ async def create_assignment(body: AssignmentCreate, store: StoreDep) -> Assignme
     return await store.create(ASSIGNMENTS, body)
 
 
-@router.get("")
+@router.get("", response_model=Page[Assignment])
 async def list_assignments(
     store: StoreDep,
     page: PaginationDep,
-    response: Response,
     clinic_id: Annotated[UUID | None, Query()] = None,
-) -> Page[Assignment]:
-    result = await store.list(ASSIGNMENTS, page.offset, page.limit, parent_id=clinic_id)
-    mark_stale(response, result.stale)
-    total, items = result.value
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+) -> Response:
+    result = await store.list_json(ASSIGNMENTS, page.offset, page.limit, parent_id=clinic_id)
+    return page_response(result, page.offset, page.limit)
 
 
-@router.get("/{assignment_id}", responses=NOT_FOUND)
-async def read_assignment(assignment_id: UUID, store: StoreDep, response: Response) -> Assignment:
-    result = await store.get(ASSIGNMENTS, assignment_id)
-    mark_stale(response, result.stale)
-    return result.value
+@router.get("/{assignment_id}", response_model=Assignment, responses=NOT_FOUND)
+async def read_assignment(assignment_id: UUID, store: StoreDep) -> Response:
+    return record_response(await store.get_json(ASSIGNMENTS, assignment_id))
 
 
 @router.delete("/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)

@@ -8,7 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import BAD_BODY, CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import (
+    BAD_BODY,
+    CONFLICT,
+    NOT_FOUND,
+    UNAVAILABLE,
+    page_response,
+    record_response,
+)
 from target_service.domain.models import Clinic, ClinicCreate, Page
 from target_service.domain.store import CLINICS
 
@@ -21,24 +28,19 @@ async def create_clinic(body: ClinicCreate, store: StoreDep) -> Clinic:
     return await store.create(CLINICS, body)
 
 
-@router.get("")
+@router.get("", response_model=Page[Clinic])
 async def list_clinics(
     store: StoreDep,
     page: PaginationDep,
-    response: Response,
     organisation_id: Annotated[UUID | None, Query()] = None,
-) -> Page[Clinic]:
-    result = await store.list(CLINICS, page.offset, page.limit, parent_id=organisation_id)
-    mark_stale(response, result.stale)
-    total, items = result.value
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+) -> Response:
+    result = await store.list_json(CLINICS, page.offset, page.limit, parent_id=organisation_id)
+    return page_response(result, page.offset, page.limit)
 
 
-@router.get("/{clinic_id}", responses=NOT_FOUND)
-async def read_clinic(clinic_id: UUID, store: StoreDep, response: Response) -> Clinic:
-    result = await store.get(CLINICS, clinic_id)
-    mark_stale(response, result.stale)
-    return result.value
+@router.get("/{clinic_id}", response_model=Clinic, responses=NOT_FOUND)
+async def read_clinic(clinic_id: UUID, store: StoreDep) -> Response:
+    return record_response(await store.get_json(CLINICS, clinic_id))
 
 
 @router.delete(

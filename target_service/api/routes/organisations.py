@@ -7,7 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from target_service.api.deps import API_PREFIX, PaginationDep, StoreDep
-from target_service.api.responses import BAD_BODY, CONFLICT, NOT_FOUND, UNAVAILABLE, mark_stale
+from target_service.api.responses import (
+    BAD_BODY,
+    CONFLICT,
+    NOT_FOUND,
+    UNAVAILABLE,
+    page_response,
+    record_response,
+)
 from target_service.domain.models import Organisation, OrganisationCreate, Page
 from target_service.domain.store import ORGANISATIONS
 
@@ -21,23 +28,18 @@ async def create_organisation(body: OrganisationCreate, store: StoreDep) -> Orga
     return await store.create(ORGANISATIONS, body)
 
 
-@router.get("")
+@router.get("", response_model=Page[Organisation])
 async def list_organisations(
-    store: StoreDep, page: PaginationDep, response: Response
-) -> Page[Organisation]:
-    result = await store.list(ORGANISATIONS, page.offset, page.limit)
-    mark_stale(response, result.stale)
-    total, items = result.value
-    return Page(items=items, total=total, offset=page.offset, limit=page.limit)
+    store: StoreDep,
+    page: PaginationDep,
+) -> Response:
+    result = await store.list_json(ORGANISATIONS, page.offset, page.limit)
+    return page_response(result, page.offset, page.limit)
 
 
-@router.get("/{organisation_id}", responses=NOT_FOUND)
-async def read_organisation(
-    organisation_id: UUID, store: StoreDep, response: Response
-) -> Organisation:
-    result = await store.get(ORGANISATIONS, organisation_id)
-    mark_stale(response, result.stale)
-    return result.value
+@router.get("/{organisation_id}", response_model=Organisation, responses=NOT_FOUND)
+async def read_organisation(organisation_id: UUID, store: StoreDep) -> Response:
+    return record_response(await store.get_json(ORGANISATIONS, organisation_id))
 
 
 @router.delete(
