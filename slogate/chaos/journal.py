@@ -4,7 +4,7 @@
 "completed", the method never ran), and writes no journal at all when it is SIGKILLed. The
 verdict of an experiment comes from its journal.json:
 
-    interrupted                                   130
+    interrupted (also an activity cut by SIGTERM) 130
     an action or probe of the method failed,      4   (infrastructure: the experiment could
       a rollback failed, or the run aborted            not do what it meant to)
     deviated (steady state not met after), or     1
@@ -44,11 +44,16 @@ def _failed_probes(state: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _interrupted_run(run: dict[str, Any]) -> bool:
+    """An activity that 'failed' only because the run was interrupted (SIGTERM inside it)."""
+    return "InterruptExecution" in "".join(run.get("exception") or [])
+
+
 def _failed_runs(runs: list[dict[str, Any]] | None) -> list[str]:
     return [
         f"{r.get('activity', {}).get('name', '?')}: {r.get('exception') and r['exception'][-1]}"
         for r in runs or []
-        if r.get("status") == "failed"
+        if r.get("status") == "failed" and not _interrupted_run(r)
     ]
 
 
@@ -59,7 +64,8 @@ def verdict_of_journal(journal: dict[str, Any]) -> JournalVerdict:
     reasons: list[str] = []
     steady = journal.get("steady_states") or {}
     before = steady.get("before")
-    if status == "interrupted":
+    cut = (journal.get("run") or []) + (journal.get("rollbacks") or [])
+    if status == "interrupted" or any(_interrupted_run(r) for r in cut):
         codes.append(ExitCode.INTERRUPTED)
         reasons.append("the experiment was interrupted")
     if status == "aborted":

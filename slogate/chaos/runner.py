@@ -55,7 +55,7 @@ class ChaosPlan:
     run_id: str
     run_dir: Path
     load_profile: str | None = "smoke"
-    warmup_s: float = 12.0
+    warmup_s: float = 6.0
     steady_state: bool = True
     loadtests_dir: Path = Path("loadtests")
 

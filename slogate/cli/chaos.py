@@ -37,8 +37,8 @@ def resolve_experiment(name: str) -> Path:
 @click.option("--no-load", is_flag=True, help="no background load (steady-state probes need it)")
 @click.option("--run-id", help="run id for the fault ledger (default: generated)")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="folder for journal and logs")
-@click.option("--warmup", "warmup_s", type=click.FloatRange(0, 600), default=12.0,
-              show_default=True, help="seconds of load before the experiment starts")  # fmt: skip
+@click.option("--warmup", "warmup_s", type=click.FloatRange(0, 600), default=6.0,
+              show_default=True, help="seconds of load before chaos starts")  # fmt: skip
 @click.option("--skip-steady-state", is_flag=True,
               help="skip the steady-state hypothesis (exploring, not testing)")  # fmt: skip
 @click.option("--loadtests", type=click.Path(path_type=Path), default=Path("loadtests"))

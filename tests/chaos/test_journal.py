@@ -70,6 +70,20 @@ JOURNALS: dict[str, tuple[dict[str, Any], ExitCode, str]] = {
         ExitCode.INTERRUPTED,
         "interrupted",
     ),
+    "an action cut by SIGTERM is an interruption, not a failure": (
+        {
+            **PASSED,
+            "status": "completed",
+            "run": [
+                {
+                    **_run("inject", "failed"),
+                    "exception": ["ActivityFailed: InterruptExecution: SIGTERM signal received"],
+                }
+            ],
+        },
+        ExitCode.INTERRUPTED,
+        "interrupted",
+    ),
     "aborted": ({**PASSED, "status": "aborted"}, ExitCode.INFRASTRUCTURE, "aborted"),
 }
 
