@@ -1,7 +1,7 @@
 """Load generation: profiles, the seeded arrival schedule, the Locust runner and its results.
 
-Modules that the engine (and pytest) imports never import gevent or locust:
-`profiles`, `schedule`, `tally`, `results`, `runner`, `progress`. Locust always runs in a
-subprocess; the modules only its locustfile imports (`openmodel`, `client_metrics`) may
-import gevent and say so in their docstrings.
+Locust always runs in a subprocess. The engine (and pytest) import only modules that never
+import gevent or locust: `profiles`, `schedule`, `actions`, `tally`, `client_metrics`,
+`run_files`, `results`, `runner`, `progress`. `openmodel` imports gevent and locust: only a
+locustfile (inside the Locust process) imports it, as its docstring says.
 """

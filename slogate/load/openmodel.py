@@ -15,12 +15,12 @@ the end `tally.json` into the run folder.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
 import socket
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +36,23 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from slogate.load.actions import Action, choose, routes_of
 from slogate.load.client_metrics import ClientMetricsCollector
 from slogate.load.profiles import DEFAULT_LOADTESTS, Profile, find_profile
-from slogate.load.schedule import Arrival, expected_starts_by, iter_arrivals, rate_at, worker_share
+from slogate.load.run_files import status_document, tally_document, write_json_atomically
+from slogate.load.schedule import Arrival, iter_arrivals, worker_share
 from slogate.load.tally import Tally
 
 log = logging.getLogger("slogate.openmodel")
 
 CPU_SATURATED_PERCENT = 90.0
 LATE_SHARE_SATURATED = 0.2
+# Saturated: at least 3 bad seconds (CPU, late starts, dispatcher behind) in the last 5.
 SUSTAINED_SECONDS = 3
+SUSTAINED_WINDOW_SECONDS = 5
 # A start may come up to this early rather than pay a loop switch per sub-millisecond sleep
 # (at thousands of starts per second that switching alone would saturate the generator).
 EARLY_START_S = 0.0005
 TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
+SCRAPES_AFTER_END = 2
 
 
 def add_arguments(parser: Any) -> None:
@@ -62,7 +66,7 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--run-dir", default="", include_in_web_ui=False)
     group.add_argument("--client-metrics-port", type=int, default=0, include_in_web_ui=False)
     group.add_argument("--client-metrics-host", default="127.0.0.1", include_in_web_ui=False)
-    group.add_argument("--metrics-linger", type=float, default=3.0, include_in_web_ui=False)
+    group.add_argument("--metrics-linger", type=float, default=10.0, include_in_web_ui=False)
     group.add_argument("--worker-count", type=int, default=1, include_in_web_ui=False)
 
 
@@ -94,6 +98,7 @@ class OpenModel:
         self.started_at: float | None = None
         self.profile: Profile | None = None
         self.error: str | None = None
+        self.scrapes = 0  # requests to the client metrics endpoint
         self.window_arrivals = 0  # arrivals reached by the dispatcher in the current second
         self.window_behind = 0  # ... of which it reached late (before any pool decision)
 
@@ -140,10 +145,26 @@ class OpenModel:
     def _serve_metrics(self) -> None:
         registry = CollectorRegistry(auto_describe=True)
         registry.register(ClientMetricsCollector(lambda: self.aggregate))
+        metrics_app = make_wsgi_app(registry)
+
+        def counting_app(environ: dict[str, Any], start_response: Any) -> Any:
+            self.scrapes += 1
+            return metrics_app(environ, start_response)
+
         address = (self.options.client_metrics_host, self.options.client_metrics_port)
-        server = WSGIServer(address, make_wsgi_app(registry), log=None, error_log=None)
+        server = WSGIServer(address, counting_app, log=None, error_log=None)
         server.start()
         log.info("client metrics on http://%s:%s/metrics", *address)
+
+    def _linger_for_scrapes(self) -> None:
+        """Keep the metrics up until two more scrapes saw the final values (if anyone scrapes),
+        at most --metrics-linger seconds."""
+        if not self.scrapes:
+            return
+        target = self.scrapes + SCRAPES_AFTER_END
+        deadline = time.monotonic() + self.options.metrics_linger
+        while self.scrapes < target and time.monotonic() < deadline:
+            gevent.sleep(0.05)
 
     def _on_test_start(self, **_: Any) -> None:
         self.started_at = time.time()
@@ -287,7 +308,7 @@ class OpenModel:
     def _monitor_forever(self) -> None:
         process = psutil.Process()
         process.cpu_percent(None)
-        consecutive = 0
+        recent: deque[bool] = deque(maxlen=SUSTAINED_WINDOW_SECONDS)
         while True:
             gevent.sleep(1.0)
             cpu = process.cpu_percent(None)
@@ -305,12 +326,9 @@ class OpenModel:
                 or late_share > LATE_SHARE_SATURATED
                 or behind_share > LATE_SHARE_SATURATED
             )
-            consecutive = consecutive + 1 if bad else 0
-            self.recorder.saturated_now = consecutive >= SUSTAINED_SECONDS
-            if consecutive == SUSTAINED_SECONDS:
-                self.recorder.saturated_seconds += SUSTAINED_SECONDS
-            elif consecutive > SUSTAINED_SECONDS:
-                self.recorder.saturated_seconds += 1
+            recent.append(bad)
+            self.recorder.saturated_now = sum(recent) >= SUSTAINED_SECONDS
+            self.recorder.saturated_seconds += int(self.recorder.saturated_now)
             if bad:
                 log.info(
                     "generator busy: cpu %.0f%%, late starts %.2f, dispatcher behind %.2f",
@@ -365,8 +383,7 @@ class OpenModel:
         if not self.options.headless:
             runner.stop()  # the web UI stays up for the next run
             return
-        # Keep the metrics endpoint up for a few more scrapes before the process ends.
-        gevent.sleep(self.options.metrics_linger)
+        self._linger_for_scrapes()
         runner.quit()
 
     def _on_quitting(self, **_: Any) -> None:
@@ -374,27 +391,16 @@ class OpenModel:
             self._write_results(complete=False)
             self._write_status()
 
-    def _run_dir(self) -> Path | None:
-        return Path(self.options.run_dir) if self.options.run_dir else None
-
-    def _write_json(self, name: str, document: dict[str, Any]) -> None:
-        folder = self._run_dir()
-        if folder is None:
-            return
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{name}.tmp"
-        temporary.write_text(json.dumps(document))
-        temporary.replace(folder / name)
+    def _write(self, name: str, document: dict[str, Any]) -> None:
+        if self.options.run_dir:
+            write_json_atomically(Path(self.options.run_dir), name, document)
 
     def _write_results(self, complete: bool) -> None:
-        document = self.aggregate.to_document()
-        document["complete"] = complete
-        document["error"] = self.error
-        document["started_at"] = self.started_at
-        document["ended_at"] = time.time()
-        document["profile"] = self.profile.model_dump() if self.profile else None
-        document["workers"] = max(1, self.options.worker_count) if self.is_master else 1
-        self._write_json("tally.json", document)
+        workers = max(1, self.options.worker_count) if self.is_master else 1
+        document = tally_document(
+            self.aggregate, self.profile, self.started_at, complete, self.error, workers
+        )
+        self._write("tally.json", document)
 
     def _write_status_forever(self) -> None:
         while True:
@@ -402,24 +408,5 @@ class OpenModel:
             self._write_status()
 
     def _write_status(self) -> None:
-        tally = self.aggregate
-        elapsed = time.time() - self.started_at if self.started_at else 0.0
-        stages = self.profile.resolved_stages() if self.profile else []
-        p95_us = tally.histogram("intended").get_value_at_percentile(95)
-        self._write_json(
-            "status.json",
-            {
-                "elapsed_s": elapsed,
-                "duration_s": sum(stage.duration_s for stage in stages),
-                "scheduled_rate": rate_at(stages, elapsed),
-                "expected_starts": expected_starts_by(stages, elapsed),
-                "starts": tally.total("starts"),
-                "missed": tally.total("missed"),
-                "late": tally.total("late"),
-                "completed": tally.total("completed"),
-                "errors": tally.total("errors"),
-                "p95_ms": p95_us / 1000 if tally.total("completed") else None,
-                "saturated": tally.saturated_now,
-                "finished": self.finished,
-            },
-        )
+        document = status_document(self.aggregate, self.profile, self.started_at, self.finished)
+        self._write("status.json", document)

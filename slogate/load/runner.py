@@ -44,7 +44,7 @@ class LoadPlan:
     loadtests_dir: Path = Path("loadtests")
     workers: int = 0
     client_metrics_port: int | None = None
-    metrics_linger_s: float = 3.0
+    metrics_linger_s: float = 10.0  # at most; ends after two scrapes of the final values
     overrides: dict[str, float | int | None] = field(default_factory=dict)
 
     def time_limit_s(self) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ import yaml
 
 from slogate.load.tally import BUCKETS
 from tests.load.support import REPO_ROOT, explain, run_load, slogate_env
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-stack")]
 STACK = "loadtest"
@@ -29,6 +29,12 @@ def _query(prometheus: str, promql: str) -> float | None:
     answer.raise_for_status()
     result = answer.json()["data"]["result"]
     return float(result[0]["value"][1]) if result else None
+
+
+def _sample_time(prometheus: str, promql: str) -> float:
+    answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": promql}, timeout=10)
+    result = answer.json()["data"]["result"]
+    return float(result[0]["value"][0]) if result else 0.0
 
 
 def _slogate(home, *args, timeout=180):
@@ -81,17 +87,25 @@ def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
         )
         assert result.returncode == 0, explain(result, run_dir)
         assert summary is not None and summary["completed"] == 250
-        time.sleep(2 * state.scrape_interval_s + 0.5)  # two more scrapes of the server
-
         api = 'route=~"/api/.*"'
         client = _query(
             prometheus, f'sum(max_over_time(http_requests_total{{job="client",{api}}}[5m]))'
         )
-        server = _query(prometheus, f'sum(http_requests_total{{job="service",{api}}})')
-        # the lingering endpoint let Prometheus scrape the final values: exact on the client
+        # the endpoint stayed up until two scrapes read the final values: exact on the client
         assert client == summary["completed"] + DISCOVERY_REQUESTS
-        assert server is not None
         tolerance = max(3, 0.005 * client)
+        server_query = f'sum(http_requests_total{{job="service",{api}}})'
+        # two more scrapes of the server after the load: its sample must be newer than the end
+        load_ended = (run_dir / "tally.json").stat().st_mtime
+        wait_until(
+            lambda: (
+                _sample_time(prometheus, server_query) > load_ended + 2 * state.scrape_interval_s
+            ),
+            timeout=30,
+            what="two server scrapes after the load",
+        )
+        server = _query(prometheus, server_query)
+        assert server is not None
         assert abs(server - client) <= tolerance, (client, server)
         # labelled like the server's, source="client", same buckets, both timings
         # (the load generator has exited: its series are stale now, so query over a range)

