@@ -131,6 +131,9 @@ def locust_processes(
                 processes.append(
                     subprocess.Popen(
                         command,
+                        # not the terminal: Locust reads keys from a TTY, and a read from
+                        # a background process group stops it (SIGTTIN)
+                        stdin=subprocess.DEVNULL,
                         stdout=log,
                         stderr=subprocess.STDOUT,
                         env=env,
