@@ -1,12 +1,15 @@
-"""`slogate down`: stop a stack, also when its supervisor was killed."""
+"""`slogate down`: roll back the open faults of a stack, then stop it (even without supervisor)."""
 
 from __future__ import annotations
 
 import click
 
+from slogate.chaos.ledger import FaultLedger
+from slogate.chaos.rollback import roll_back_faults
 from slogate.cli._stack_options import stack_option
 from slogate.errors import ExitCode
 from slogate.platform.local.stack import down_stack
+from slogate.platform.state import load_state
 
 
 @click.command("down")
@@ -14,7 +17,13 @@ from slogate.platform.local.stack import down_stack
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="seconds to wait for the supervisor to stop the parts")  # fmt: skip
 def down(stack: str, timeout: float) -> ExitCode:
-    """Stop every process of the stack and free its ports."""
+    """Roll back the stack's open faults, then stop every process of it and free its ports."""
+    if load_state(stack) is not None:
+        report = roll_back_faults(FaultLedger(stack), stack)
+        for fault_id in report.closed:
+            click.echo(f"rolled back fault {fault_id}")
+        for error in report.errors:
+            click.echo(f"could not roll back {error}; the stack going down ends it", err=True)
     state = down_stack(stack, timeout=timeout)
     if state is None:
         click.echo(f"stack {stack!r} is not up")
