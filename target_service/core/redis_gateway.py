@@ -9,6 +9,7 @@ attempt failed), the last value read for the same key in this process is served 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,8 @@ from target_service.core.config import Settings
 from target_service.core.faults import FaultBoard
 from target_service.core.metrics import REDIS_DEPENDENCY, ServiceMetrics
 from target_service.core.retry import backoff_delay
+
+logger = logging.getLogger("target_service")
 
 T = TypeVar("T")
 Call = Callable[[Redis], Awaitable[T]]
@@ -114,9 +117,25 @@ class RedisGateway:
         self._client = Redis(connection_pool=pool)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose(close_connection_pool=True)
-            self._client = None
+        """Close the pool within `redis_timeout_s`, whatever state Redis is in.
+
+        A dead or hung Redis must not hold up a shutdown: the wait is bounded, and a close
+        that fails or runs out of time is logged, not raised (the sockets are closed anyway;
+        only the wait for Redis to acknowledge is given up).
+        """
+        client, self._client = self._client, None
+        if client is None:
+            return
+        timeout_s = self._settings.redis_timeout_s
+        try:
+            async with asyncio.timeout(timeout_s):
+                await client.aclose(close_connection_pool=True)
+        except DEPENDENCY_FAILURES as error:
+            logger.warning(
+                "Redis pool not closed cleanly within %.1f s (%s); connections dropped",
+                timeout_s,
+                type(error).__name__,
+            )
 
     async def read(self, operation: str, key: str, call: Call[T]) -> ReadResult[T]:
         """An idempotent read: retried, and served from the last known value if Redis fails."""
