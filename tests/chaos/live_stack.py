@@ -20,12 +20,7 @@ import psutil
 import yaml
 
 from slogate.platform.state import StackState, load_state
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def slogate(*arguments: str) -> list[str]:
-    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
+from tests.support.cli import REPO, slogate, slogate_env, slogate_home
 
 
 @dataclass
@@ -35,15 +30,8 @@ class LiveStack:
     env: dict[str, str]
 
     def state(self) -> StackState:
-        previous = os.environ.get("SLOGATE_HOME")
-        os.environ["SLOGATE_HOME"] = str(self.home)
-        try:
+        with slogate_home(self.home):
             state = load_state(self.name)
-        finally:
-            if previous is None:
-                del os.environ["SLOGATE_HOME"]
-            else:
-                os.environ["SLOGATE_HOME"] = previous
         assert state is not None, f"stack {self.name} is not up"
         return state
 
@@ -114,7 +102,7 @@ def live_stack(
     home: Path, name: str, service_env: dict[str, str] | None = None
 ) -> Iterator[LiveStack]:
     """`slogate up` (optionally with extra service env), seed the data, `slogate down` after."""
-    env = {**os.environ, "SLOGATE_HOME": str(home)}
+    env = slogate_env(home)
     env.pop("SLOGATE_STACK", None)
     config = home / "slogate.yaml"
     home.mkdir(parents=True, exist_ok=True)
@@ -147,3 +135,16 @@ def interrupt(process: subprocess.Popen[str], how: str) -> None:
         process.send_signal(signal.SIGTERM)
     else:
         process.send_signal(signal.SIGKILL)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Make sure `slogate chaos` is gone, also when a test fails: SIGTERM first, so it rolls
+    back its faults (the module's stack is shared by later tests), SIGKILL after a grace."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

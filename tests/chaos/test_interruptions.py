@@ -8,7 +8,6 @@ no open fault of the run once the next run's sweep has passed.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,8 @@ import pytest
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger
 from slogate.chaos.runner import sweep
-from tests.chaos.live_stack import LiveStack, interrupt, live_stack, processes_of_run
+from tests.chaos.live_stack import LiveStack, interrupt, live_stack, processes_of_run, stop
+from tests.support.cli import slogate_home
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("chaos-interruptions")]
@@ -40,15 +40,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 
 @pytest.fixture
 def ledger(stack: LiveStack) -> Iterator[FaultLedger]:
-    previous = os.environ.get("SLOGATE_HOME")
-    os.environ["SLOGATE_HOME"] = str(stack.home)
-    try:
+    with slogate_home(stack.home):
         yield FaultLedger(stack.name)
-    finally:
-        if previous is None:
-            del os.environ["SLOGATE_HOME"]
-        else:
-            os.environ["SLOGATE_HOME"] = previous
 
 
 def _applied(ledger: FaultLedger, run_id: str) -> bool:
@@ -70,9 +63,7 @@ def test_an_interrupted_experiment_leaves_nothing_behind(
         interrupt(process, how)
         output, _ = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
     if how == "sigkill":
         assert process.returncode == -9
     else:

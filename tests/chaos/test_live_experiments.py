@@ -6,14 +6,14 @@ Real stacks (`slogate up` in a tmp SLOGATE_HOME), real background load, real Cha
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
-from tests.chaos.live_stack import LiveStack, live_stack, processes_of_run
+from tests.chaos.live_stack import LiveStack, live_stack, processes_of_run, stop
+from tests.support.cli import slogate_home
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -53,17 +53,12 @@ def _run(stack: LiveStack, experiment: str, run_dir: Path) -> tuple[int, str, di
     try:
         output, _ = process.communicate(timeout=240)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
     journal = json.loads((run_dir / "journal.json").read_text())
     # whatever the verdict: nothing of the run is left, no fault is open or active
     assert processes_of_run(run_id) == []
-    os.environ["SLOGATE_HOME"] = str(stack.home)
-    try:
+    with slogate_home(stack.home):
         assert FaultLedger(stack.name).open_faults(run_id) == []
-    finally:
-        del os.environ["SLOGATE_HOME"]
     wait_until(stack.clean, timeout=30, interval=0.2, what="no fault, Redis up, replicas ready")
     return process.returncode, output, journal
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SLOGATE = [sys.executable, "-c", "from slogate.cli import main; main()"]
+from tests.support.cli import REPO as REPO_ROOT
+from tests.support.cli import SLOGATE, slogate_env
 
-
-def slogate_env(home: Path) -> dict[str, str]:
-    return {**os.environ, "SLOGATE_HOME": str(home)}
+__all__ = ["REPO_ROOT", "SLOGATE", "explain", "run_load", "slogate_env"]
 
 
 def run_load(

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from slogate.load.tally import BUCKETS
-from tests.load.support import REPO_ROOT, explain, run_load, slogate_env
+from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-stack")]
@@ -39,7 +39,7 @@ def _sample_time(prometheus: str, promql: str) -> float:
 
 def _slogate(home, *args, timeout=180):
     return subprocess.run(
-        [sys.executable, "-c", "from slogate.cli import main; main()", *args],
+        [*SLOGATE, *args],
         cwd=REPO_ROOT,
         env=slogate_env(home),
         capture_output=True,

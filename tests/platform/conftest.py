@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,9 @@ import pytest
 import yaml
 
 from slogate.platform.state import StackState, load_state
+from tests.support.cli import REPO, slogate_env, slogate_home
+from tests.support.cli import slogate as slogate_command
 
-REPO = Path(__file__).resolve().parents[2]
 TINY_COMMAND = [
     "{python}", "-m", "uvicorn", "tests.platform.tiny_service:app",
     "--host", "{host}", "--port", "{port}", "--no-access-log", "--log-level", "warning",
@@ -36,26 +36,19 @@ class Slogate:
         self, *args: str, timeout: float = 120, **kwargs: Any
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-c", "from slogate.cli import main; main()", *args],
-            cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout, **kwargs,
+            slogate_command(*args), cwd=self.cwd, env=self.env, capture_output=True, text=True,
+            timeout=timeout, **kwargs,
         )  # fmt: skip
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-c", "from slogate.cli import main; main()", *args],
-            cwd=self.cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            slogate_command(*args), cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 
     def state(self, stack: str) -> StackState | None:
-        old = os.environ.get("SLOGATE_HOME")
-        os.environ["SLOGATE_HOME"] = str(self.home)
-        try:
+        with slogate_home(self.home):
             return load_state(stack)
-        finally:
-            if old is None:
-                del os.environ["SLOGATE_HOME"]
-            else:
-                os.environ["SLOGATE_HOME"] = old
 
 
 def tiny_config(mark: Path, **sections: Any) -> dict[str, Any]:
@@ -103,7 +96,7 @@ def marked_processes(mark: Path) -> list[psutil.Process]:
 def slogate(tmp_path: Path) -> Iterator[Slogate]:
     """The CLI for this test; every stack it started is brought down afterwards."""
     home = tmp_path / "home"
-    env = {**os.environ, "SLOGATE_HOME": str(home), "SLOGATE_TEST_MARK": str(tmp_path)}
+    env = {**slogate_env(home), "SLOGATE_TEST_MARK": str(tmp_path)}
     runner = Slogate(home=home, cwd=tmp_path, env=env)
     yield runner
     stacks = home / "stacks"

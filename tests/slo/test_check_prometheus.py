@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -27,6 +27,7 @@ from tests.slo.known_data import (
     jumpy_points,
     known_data,
 )
+from tests.support.cli import slogate
 from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
@@ -50,13 +51,13 @@ def _rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _check(*args: str) -> subprocess.CompletedProcess[str]:
+def _check(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`slogate check ARGS` in a bare environment (with SLOGATE_HOME when `home` is given)."""
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
+    if home is not None:
+        env["SLOGATE_HOME"] = str(home)
     return subprocess.run(
-        [sys.executable, "-c", "from slogate.cli import main; main()", "check", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        slogate("check", *args), capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -233,16 +234,6 @@ def test_series_born_in_the_window_counts_from_zero(prometheus):
     assert count.total == 98.0  # 2 x 49: its first sample (0) is where it started
 
 
-def _check_env(*args: str, home) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from slogate.cli import main; main()", "check", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "SLOGATE_HOME": str(home)},
-    )
-
-
 def test_check_finds_prometheus_in_the_stack_state(prometheus, spec_file, tmp_path, monkeypatch):
     url, t0 = prometheus
     home = tmp_path / "home"
@@ -254,10 +245,10 @@ def test_check_finds_prometheus_in_the_stack_state(prometheus, spec_file, tmp_pa
         )
     )  # fmt: skip
     since, until = _rfc3339(t0 + WINDOW[0]), _rfc3339(t0 + WINDOW[1])
-    result = _check_env(str(spec_file), "--stack", "slo-test", "--since", since, "--until", until,
+    result = _check(str(spec_file), "--stack", "slo-test", "--since", since, "--until", until,
                         home=home)  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    missing = _check_env(str(spec_file), "--stack", "nope", "--last", "5m", home=home)
+    missing = _check(str(spec_file), "--stack", "nope", "--last", "5m", home=home)
     assert missing.returncode == 2
     assert "stack 'nope' is not up" in missing.stderr
 
