@@ -5,8 +5,9 @@ Run: .venv/bin/python -m benchmarks.gate_bench [--runs 3] [--gate smoke]
 
 Each run is the real CLI in a subprocess (interpreter start and imports included) with a
 temporary SLOGATE_HOME and reports folder; the split comes from the run's report.json timeline
-(set-up = sweep + stack up + seeding; load = the load subprocess from spawn to exit, i.e. the
-profile's duration plus Locust's start and drain; evaluation; report; tear-down).
+(set-up = sweep + stack up + seeding, with the load generator's start overlapping it; load =
+from releasing the held load generator to its exit, i.e. the profile's duration plus its drain
+and the metrics linger; evaluation; report; tear-down).
 Overhead = wall time - the profile's planned load duration.
 """
 

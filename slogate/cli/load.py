@@ -58,6 +58,8 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
 @click.option("--run-dir", type=click.Path(path_type=Path), help="results folder")
 @click.option("--client-metrics-port", type=int, help="port for client metrics (default: stack's)")
 @click.option("--loadtests", type=click.Path(path_type=Path), default=Path("loadtests"))
+@click.option("--start-when-file", type=click.Path(path_type=Path),
+              help="start Locust now, send the first request once this file exists")  # fmt: skip
 def load_command(
     profile: str,
     stack: str,
@@ -70,6 +72,7 @@ def load_command(
     run_dir: Path | None,
     client_metrics_port: int | None,
     loadtests: Path,
+    start_when_file: Path | None,
 ) -> ExitCode:
     """Run load PROFILE (from loadtests/profiles.yaml) with Locust as an open model."""
     chosen = find_profile(profile, loadtests).with_overrides(rate, duration, seed)
@@ -87,6 +90,7 @@ def load_command(
         workers=workers,
         client_metrics_port=client_metrics_port or stack_port,
         overrides={"rate": rate, "duration": duration, "seed": seed},
+        start_when_file=start_when_file.resolve() if start_when_file else None,
     )
     if ui:
         run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,11 @@ from slogate.gate.plan import GatePlan, plan_gate
 from slogate.gate.platform import GateStack, check_platform
 from slogate.gate.preflight import find_shortfalls, run_error_budget
 from slogate.gate.progress import GateProgress
-from slogate.gate.seeding import seed_data
+from slogate.gate.seeding import Seeding
 from slogate.gate.series import chart_series
 from slogate.gate.signals import InterruptSignals
-from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic
+from slogate.gate.startup import EarlyStarts
+from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
 from slogate.gate.verdicts import compare_client_server, evaluate_phases, time_to_recover
 from slogate.gate.windows import phase_windows
 from slogate.report.environment import collect_environment
@@ -119,7 +121,16 @@ def run_gate(
     run_id, folder = allocate_run_folder(name, options.reports_dir)
     run = GateRun(plan, run_id, folder.resolve(), stack)
     signals = InterruptSignals()
-    platform = GateStack(stack_config, stack, progress.stack_event, signals.stop_requested)
+    context = _traffic_context(run, options, progress, signals)
+    organisations = plan.gate.seed_organisations
+    seeding = Seeding(organisations, run.folder / "seed.log") if organisations else None
+
+    def on_stack_event(event: dict[str, Any]) -> None:
+        progress.stack_event(event)
+        early.on_event(event)
+
+    platform = GateStack(stack_config, stack, on_stack_event, signals.stop_requested)
+    early = EarlyStarts(platform.local, seeding, partial(start_load, context))
     outcome: TrafficOutcome | None = None
     with signals.installed():
         try:
@@ -127,11 +138,10 @@ def run_gate(
             progress.enter("set-up")
             sweep(stack, progress.say)
             state = platform.up()
-            if plan.gate.seed_organisations:
-                seed_data(state, plan.gate.seed_organisations)
+            early.finish_seeding()
             run.begin("load")
             progress.enter("warm-up")
-            outcome = run_traffic(_traffic_context(run, options, progress, signals))
+            outcome = run_traffic(context, early.take_load())
             run.interrupted = outcome.interrupted
             run.aborted = outcome.aborted
             if not run.interrupted:
@@ -145,6 +155,7 @@ def run_gate(
             run.notes.append(f"{type(error).__name__}: {error}")
         finally:
             with signals.shield():
+                early.stop()
                 _finish(run, platform, outcome, progress)
         run.interrupted = run.interrupted or signals.stop_requested()
     return run

@@ -96,13 +96,28 @@ def _env(context: TrafficContext) -> dict[str, str]:
     return {**os.environ, STACK_ENV: context.stack, RUN_ID_ENV: context.run_id}
 
 
-def _start_load(context: TrafficContext, load_dir: Path) -> subprocess.Popen[bytes]:
+def start_file(context: TrafficContext) -> Path:
+    """The load generator holds its first request until this file exists."""
+    return context.run_dir / "load-start"
+
+
+def start_load(
+    context: TrafficContext, host: str | None = None, client_metrics_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    """Spawn `slogate load`, held before its first request (its imports, Locust's start and
+    its metrics server can overlap the stack's last start-up steps); `run_traffic` releases it.
+    Without `host`, the target is the stack's edge from its state file."""
     profile = context.plan.profile
     command = _slogate(
         "load", profile.name, "--stack", context.stack,
-        "--duration", f"{profile.total_duration_s:g}", "--run-dir", str(load_dir),
+        "--duration", f"{profile.total_duration_s:g}", "--run-dir", str(context.run_dir / "load"),
         "--loadtests", str(context.plan.loadtests_dir),
+        "--start-when-file", str(start_file(context)),
     )  # fmt: skip
+    if host is not None:
+        command += ["--host", host]
+    if client_metrics_port is not None:
+        command += ["--client-metrics-port", str(client_metrics_port)]
     if profile.stages is None and profile.rate is not None:
         command += ["--rate", f"{profile.rate:g}"]
     return spawn_child(command, context.run_dir / "load.log", env=_env(context))
@@ -143,8 +158,12 @@ def _poll_chaos(run: ChaosRun) -> None:
             run.exit_code, run.ended_at = code, time.time()
 
 
-def run_traffic(context: TrafficContext) -> TrafficOutcome:
-    """Run the load and the experiments; every fault is rolled back before this returns."""
+def run_traffic(
+    context: TrafficContext, load: subprocess.Popen[bytes] | None = None
+) -> TrafficOutcome:
+    """Release the load (started here unless `load` is given: see `start_load`) and run the
+    experiments at their offsets; every fault is rolled back and the load stopped before this
+    returns."""
     load_dir = context.run_dir / "load"
     outcome = TrafficOutcome(load_dir=load_dir)
     gate = context.plan.gate
@@ -153,9 +172,10 @@ def run_traffic(context: TrafficContext) -> TrafficOutcome:
     ):
         folder = context.run_dir / "chaos" / f"{index}-{path.stem}"
         outcome.chaos.append(ChaosRun(path, experiment.at_s, experiment.steady_state, folder))
-    load: subprocess.Popen[bytes] | None = None
     try:
-        load = _start_load(context, load_dir)
+        if load is None:
+            load = start_load(context)
+        start_file(context).touch()
         _follow(context, outcome, load)
     except KeyboardInterrupt:
         outcome.interrupted = True
@@ -198,9 +218,24 @@ def _follow(
     outcome.load_ended_at = time.time()
 
 
+def _stop_load(outcome: TrafficOutcome, load: subprocess.Popen[bytes] | None) -> None:
+    if load is None:
+        return
+    code = stop_child(load, LOAD_STOP_GRACE_S)
+    outcome.load_exit_code = outcome.load_exit_code if outcome.load_exit_code is not None else code
+    if outcome.load_ended_at is None:
+        outcome.load_ended_at = time.time()
+
+
 def _stop_everything(
     context: TrafficContext, outcome: TrafficOutcome, load: subprocess.Popen[bytes] | None
 ) -> None:
+    if outcome.interrupted or outcome.aborted:
+        # the safety valve first: faults off and load stopped now, not after the experiments
+        # (a Chaos Toolkit run in a long pause can take many seconds to stop); the pass after
+        # the experiments stopped is the one that counts
+        roll_back_faults(FaultLedger(context.stack), context.stack, context.run_id)
+        _stop_load(outcome, load)
     for run in outcome.chaos:
         if run.process is not None and run.ended_at is None:
             if not (outcome.interrupted or outcome.aborted):
@@ -211,13 +246,7 @@ def _stop_everything(
             run.exit_code = stop_child(run.process, CHAOS_STOP_GRACE_S)
             run.ended_at = time.time()
     outcome.rollback = roll_back_faults(FaultLedger(context.stack), context.stack, context.run_id)
-    if load is not None:
-        code = stop_child(load, LOAD_STOP_GRACE_S)
-        outcome.load_exit_code = (
-            outcome.load_exit_code if outcome.load_exit_code is not None else code
-        )
-    if outcome.load_ended_at is None:
-        outcome.load_ended_at = time.time()
+    _stop_load(outcome, load)
     try:
         outcome.summary = LoadSummary.model_validate_json(
             (outcome.load_dir / "summary.json").read_text()

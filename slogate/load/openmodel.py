@@ -53,6 +53,7 @@ EARLY_START_S = 0.0005
 TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
 SCRAPES_AFTER_END = 2
+HOLD_POLL_S = 0.02
 
 
 def add_arguments(parser: Any) -> None:
@@ -68,6 +69,7 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--client-metrics-host", default="127.0.0.1", include_in_web_ui=False)
     group.add_argument("--metrics-linger", type=float, default=10.0, include_in_web_ui=False)
     group.add_argument("--worker-count", type=int, default=1, include_in_web_ui=False)
+    group.add_argument("--start-when-file", default="", include_in_web_ui=False)
 
 
 def transport_error_kind(error: BaseException | None) -> str:
@@ -96,6 +98,7 @@ class OpenModel:
         self.dispatching = False
         self.finished = False
         self.started_at: float | None = None
+        self.holding = False  # waiting for --start-when-file
         self.profile: Profile | None = None
         self.error: str | None = None
         self.scrapes = 0  # requests to the client metrics endpoint
@@ -166,7 +169,17 @@ class OpenModel:
         while self.scrapes < target and time.monotonic() < deadline:
             gevent.sleep(0.05)
 
+    def _hold(self) -> None:
+        """With --start-when-file, wait until that file exists: the process has started (and
+        its metrics are served) while the caller finishes preparing the target."""
+        go = Path(self.options.start_when_file) if self.options.start_when_file else None
+        while go is not None and not go.exists():
+            gevent.sleep(HOLD_POLL_S)
+
     def _on_test_start(self, **_: Any) -> None:
+        self.holding = True
+        self._hold()
+        self.holding = False
         self.started_at = time.time()
         self.profile = self.load_profile()
         self.workers_done.clear()
@@ -408,5 +421,7 @@ class OpenModel:
             self._write_status()
 
     def _write_status(self) -> None:
+        if self.holding:
+            return  # no progress yet, and a status would start the reader's clock too early
         document = status_document(self.aggregate, self.profile, self.started_at, self.finished)
         self._write("status.json", document)

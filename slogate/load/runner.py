@@ -30,6 +30,7 @@ from slogate.load.results import LoadSummary, read_tally, summarise, write_resul
 
 STARTUP_ALLOWANCE_S = 30.0
 STOP_GRACE_S = 10.0
+STATUS_POLL_S = 0.1  # also how soon the end of the run is noticed
 StatusSink = Callable[[dict[str, Any]], None]
 
 
@@ -45,6 +46,7 @@ class LoadPlan:
     workers: int = 0
     client_metrics_port: int | None = None
     metrics_linger_s: float = 10.0  # at most; ends after two scrapes of the final values
+    start_when_file: Path | None = None  # hold the first request until this file exists
     overrides: dict[str, float | int | None] = field(default_factory=dict)
 
     def time_limit_s(self) -> float:
@@ -101,6 +103,8 @@ def locust_commands(plan: LoadPlan, ui_port: int | None = None) -> list[list[str
     main += ["--run-dir", str(plan.run_dir), "--metrics-linger", str(plan.metrics_linger_s)]
     if plan.client_metrics_port:
         main += ["--client-metrics-port", str(plan.client_metrics_port)]
+    if plan.start_when_file is not None:
+        main += ["--start-when-file", str(plan.start_when_file)]
     if ui_port is not None:
         main += ["--web-host", "127.0.0.1", "--web-port", str(ui_port), "--class-picker"]
     else:
@@ -212,7 +216,7 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
                 if time.monotonic() > deadline:
                     overran = True
                     break
-                time.sleep(0.5)
+                time.sleep(STATUS_POLL_S)
                 status = read_status(plan.run_dir)
                 if status is not None and on_status is not None:
                     on_status(status)

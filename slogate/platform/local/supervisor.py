@@ -11,6 +11,7 @@ hands requests over through `call()`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import signal
@@ -34,6 +35,7 @@ from slogate.platform.state import ProcessRecord
 
 log = logging.getLogger("slogate.supervisor")
 T = TypeVar("T")
+SECOND_SIGNAL_GAP_S = 0.1
 
 
 @dataclass
@@ -290,9 +292,21 @@ class Supervisor:
             assert part.process is not None
             signal_group(part.process.pid, signal.SIGCONT)
             signal_group(part.process.pid, signal.SIGTERM)
+        # The whole stack goes down, edge included: a replica's shutdown delay (serving on
+        # while the edge stops routing to it) has nothing to wait for. A second SIGTERM skips
+        # it; sent to all at once (after a gap, so the two signals are not merged into one),
+        # the replicas stop side by side instead of one after the other.
+        time.sleep(SECOND_SIGNAL_GAP_S)
         for part in running:
             assert part.process is not None
-            stop_process(part.process, self.timings.stop_timeout_s)
+            if part.process.poll() is None:
+                signal_group(part.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.timings.stop_timeout_s
+        for part in running:
+            assert part.process is not None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                part.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            stop_process(part.process, 0.0)  # SIGKILL for what outlived the stop timeout
             part.process = None
             self._up.labels(part.name).set(0)
 
