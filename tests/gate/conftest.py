@@ -52,11 +52,61 @@ TEST_GATES: dict[str, Any] = {
         "recovery_s": 10,
         "objectives": {"fault": ["p95-under-500ms"]},
     },
+    # 100 % 500s on every API route from 9 s on: the errors of the whole run's budget (1 % of
+    # the ~2,200 planned requests after warm-up) are spent within about a second.
+    "quick-abort": {
+        "load": {"profile": "smoke", "rate": 60, "duration_s": 40},
+        "warmup_s": 3,
+        "experiments": [{"experiment": "break-everything.yaml", "at_s": 9, "fault_s": 20}],
+        "recovery_s": 11,
+        "objectives": {
+            "baseline": ["error-rate-under-1pct"],
+            "fault": ["error-rate-under-1pct"],
+            "recovery": ["error-rate-under-1pct"],
+        },
+    },
     "too-small": {
         "load": {"profile": "smoke", "rate": 5, "duration_s": 20},
         "warmup_s": 2,
         "objectives": {"baseline": ["availability"]},
     },
+}
+
+
+# A test-only experiment: every replica answers every API request with 500 (the edge's retries
+# meet the same fault), and the method then waits, so only the abort can end it early.
+BREAK_EVERYTHING: dict[str, Any] = {
+    "version": "1.0.0",
+    "title": "break-everything",
+    "description": "100 % 500s on every API route of every replica",
+    "configuration": {
+        "slogate_stack": {"type": "env", "key": "SLOGATE_STACK", "default": "default"},
+        "slogate_run_id": {"type": "env", "key": "SLOGATE_RUN_ID", "default": "manual"},
+    },
+    "method": [
+        {
+            "type": "action",
+            "name": "fail-everything",
+            "provider": {
+                "type": "python",
+                "module": "slogate.chaos.actions",
+                "func": "inject_errors",
+                "arguments": {"ratio": 1.0, "status": 500, "ttl_s": 120, "routes": "/api/"},
+            },
+            "pauses": {"after": 60},
+        }
+    ],
+    "rollbacks": [
+        {
+            "type": "action",
+            "name": "clear-faults",
+            "provider": {
+                "type": "python",
+                "module": "slogate.chaos.actions",
+                "func": "clear_faults",
+            },
+        }
+    ],
 }
 
 
@@ -116,4 +166,5 @@ def project(tmp_path: Path) -> Project:
         (folder / name).symlink_to(REPO / name)
     config = {"service": {"env": {"TARGET_LOG_LEVEL": "warning"}}, "gates": TEST_GATES}
     (folder / "slogate.yaml").write_text(yaml.safe_dump(config))
+    (folder / "break-everything.yaml").write_text(yaml.safe_dump(BREAK_EVERYTHING))
     return Project(folder, tmp_path / "home", tmp_path / "reports")

@@ -138,6 +138,66 @@ def test_ctrl_c_mid_run_leaves_nothing_and_a_partial_report(project: Project) ->
     assert leftovers == []
 
 
+def _ledger_events(project: Project, stack: str) -> list[str]:
+    path = project.home / "stacks" / stack / "ledger.jsonl"
+    try:
+        return [json.loads(line)["event"] for line in path.read_text().splitlines()]
+    except (OSError, ValueError):
+        return []
+
+
+def _replica_faults(project: Project, state: StackState) -> list[list[object]]:
+    """GET /admin/faults of every replica that still answers (the stack may be going down)."""
+    token = (project.home / "stacks" / state.stack / "admin-token").read_text().strip()
+    answers = []
+    for part in state.parts:
+        if part.kind != "replica" or part.port is None:
+            continue
+        try:
+            response = httpx.get(
+                f"http://127.0.0.1:{part.port}/admin/faults",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=2,
+            )
+        except httpx.HTTPError:
+            continue
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    return answers
+
+
+def test_abort_on_breach_stops_the_load_and_rolls_back(project: Project) -> None:
+    process = project.start("quick-abort", "--stack", "abort", "--abort-on-breach")
+    seen_after_rollback: list[list[object]] = []
+    try:
+        state = wait_until(lambda: _state(project, "abort"), 120, 0.2, "stack up")
+        wait_until(lambda: "applied" in _ledger_events(project, "abort"), 90, 0.05, "fault")
+        started = time.monotonic()
+        wait_until(lambda: "rolled_back" in _ledger_events(project, "abort"), 30, 0.02, "abort")
+        aborted_after = time.monotonic() - started
+        seen_after_rollback = _replica_faults(project, state)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        stop(process)
+    assert process.returncode == 1, output
+    assert aborted_after < 10, "the abort came long after the errors began"
+    # the replicas were still up after the rollback, and none of them kept a fault
+    assert seen_after_rollback and all(faults == [] for faults in seen_after_rollback)
+    report = project.report()
+    assert report["status"] == "partial"
+    assert report["partial_reason"].startswith("aborted on breach")
+    assert any("aborted on breach" in note for note in report["notes"])
+    assert "aborted on breach" in output
+    assert report["faults"] and all(f["state"] == "rolled_back" for f in report["faults"])
+    load = next(span for span in report["timeline"] if span["name"] == "load")
+    assert load["end"] - load["start"] < 25  # the planned load is 40 s
+    os.environ["SLOGATE_HOME"] = str(project.home)
+    try:
+        assert FaultLedger("abort").open_faults() == []
+    finally:
+        del os.environ["SLOGATE_HOME"]
+
+
 def test_too_small_a_load_is_refused_before_anything_starts(project: Project) -> None:
     started = time.monotonic()
     done = project.run("too-small", timeout=60)
