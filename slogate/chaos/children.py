@@ -1,62 +1,34 @@
-"""Child processes that die with slogate: own process group plus a parent-death signal.
+"""Children of `slogate chaos` and `slogate run`: Chaos Toolkit, the background load, seeding.
 
-`slogate chaos` starts Chaos Toolkit and the background load as children. Each leads its own
-process group (so a terminal's Ctrl-C reaches slogate alone, and slogate decides the order of
-shutdown) and asks the kernel for SIGTERM when slogate dies (PR_SET_PDEATHSIG), so even a
+Each leads its own process group (so a terminal's Ctrl-C reaches slogate alone, and slogate
+decides the order of shutdown) and gets SIGTERM when slogate dies (PR_SET_PDEATHSIG), so even a
 SIGKILLed slogate leaves no child running: Chaos Toolkit then plays its rollbacks and the load
-runner stops Locust.
+runner stops Locust. The mechanics are the local platform's (`slogate.platform.local.processes`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
 import signal
 import subprocess
-import time
+import sys
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
+from slogate.platform.local.processes import spawn, stop_process
 
 
-def _die_with_parent(parent: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+def slogate_command(*arguments: str) -> list[str]:
+    """`slogate ARGUMENTS` run with this interpreter (no console script needed)."""
+    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
 
 
 def spawn_child(
     command: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start `command` in a new process group, output to `log`, SIGTERMed if we die."""
-    parent = os.getpid()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            command,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            process_group=0,
-            preexec_fn=lambda: _die_with_parent(parent),
-        )
-
-
-def signal_child_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
+    return spawn(command, log, env=env, cwd=cwd, death_signal=signal.SIGTERM)
 
 
 def stop_child(process: subprocess.Popen[bytes], grace_s: float) -> int:
     """SIGTERM the child's group, SIGKILL it after `grace_s`; its exit code."""
-    if process.poll() is None:
-        signal_child_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        while process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-    signal_child_group(process, signal.SIGKILL)  # whatever the leader left in its group
-    return process.wait(timeout=10)
+    code = stop_process(process, grace_s)
+    return process.wait(timeout=10) if code is None else code

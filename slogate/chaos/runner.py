@@ -18,24 +18,22 @@ ignored, so they cannot cut the clean-up short (Chaos Toolkit's own trap).
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 import yaml
 from filelock import FileLock, Timeout
 
-from slogate.chaos.children import spawn_child, stop_child
+from slogate.chaos.children import slogate_command, spawn_child, stop_child
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
+from slogate.interrupts import InterruptSignals
 from slogate.platform.state import require_state, stack_dir
 
 CHAOS_STOP_GRACE_S = 20.0
@@ -67,32 +65,6 @@ class ChaosOutcome:
     journal_path: Path | None = None
     swept: RollbackReport | None = None
     rolled_back: RollbackReport | None = None
-
-
-class _Signals:
-    """The first SIGINT/SIGTERM raises KeyboardInterrupt; later ones are only counted."""
-
-    def __init__(self) -> None:
-        self.received: list[int] = []
-        self.cleaning_up = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.received.append(signum)
-        if len(self.received) == 1 and not self.cleaning_up:
-            raise KeyboardInterrupt
-
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        previous = {s: signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-
-
-def _slogate_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
 
 
 def chaos_command(plan: ChaosPlan) -> list[str]:
@@ -177,7 +149,7 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
     (plan.run_dir / "journal.json").unlink(missing_ok=True)  # never read an older run's
     outcome = ChaosOutcome(ExitCode.OK, journal_path=plan.run_dir / "journal.json")
-    signals = _Signals()
+    signals = InterruptSignals()
     load = chaos = None
     interrupted = False
     with signals.installed():
@@ -186,7 +158,7 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
             env = {**os.environ, STACK_ENV: plan.stack, RUN_ID_ENV: plan.run_id}
             if plan.load_profile is not None:
                 load_dir = plan.run_dir / "load"
-                command = _slogate_command(
+                command = slogate_command(
                     "load", plan.load_profile, "--stack", plan.stack,
                     "--duration", str(LOAD_DURATION_S), "--run-dir", str(load_dir),
                     "--loadtests", str(plan.loadtests_dir),
@@ -203,17 +175,17 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
             interrupted = True
             echo("interrupted: stopping the experiment and rolling back its faults")
         finally:
-            signals.cleaning_up = True  # from here on a signal cannot cut the clean-up short
-            try:
-                if chaos is not None:
-                    stop_child(chaos, CHAOS_STOP_GRACE_S)
-                outcome.rolled_back = roll_back_faults(
-                    FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
-                )
-            finally:
-                if load is not None:
-                    stop_child(load, LOAD_STOP_GRACE_S)
-    return _verdict(plan, outcome, interrupted or bool(signals.received), echo)
+            with signals.shield():  # a signal cannot cut the clean-up short
+                try:
+                    if chaos is not None:
+                        stop_child(chaos, CHAOS_STOP_GRACE_S)
+                    outcome.rolled_back = roll_back_faults(
+                        FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
+                    )
+                finally:
+                    if load is not None:
+                        stop_child(load, LOAD_STOP_GRACE_S)
+    return _verdict(plan, outcome, interrupted or signals.stop_requested(), echo)
 
 
 def _verdict(plan: ChaosPlan, outcome: ChaosOutcome, interrupted: bool, echo: Echo) -> ChaosOutcome:

@@ -1,9 +1,12 @@
-"""Children of the supervisor: each in its own process group, logging to its own file.
+"""Child processes: each in its own process group, logging to its own file, dying with us.
 
-A child gets `PR_SET_PDEATHSIG(SIGKILL)`, so it dies with the supervisor even if the
-supervisor is SIGKILLed (children are started from the supervisor's main thread only: the
-signal follows the thread that forked). `down` does not rely on it: it signals the recorded
-process groups, checking each pid's start time first.
+The supervisor's parts and the children of `slogate chaos` / `slogate run` (Chaos Toolkit, the
+load, seeding) are all started with `spawn` and stopped with `stop_process`. A child asks the
+kernel for a signal when its parent dies (`PR_SET_PDEATHSIG`: SIGKILL for the supervisor's
+parts, SIGTERM for chaos so Chaos Toolkit still plays its rollbacks), so even a SIGKILLed parent
+leaves no child running. Children are started from the main thread only: the signal follows the
+thread that forked. `down` does not rely on it: it signals the recorded process groups, checking
+each pid's start time first.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from slogate.platform.state import ProcessRecord
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _die_with_parent(parent: int, signum: int) -> None:  # in the child, between fork and exec
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 def spawn(
@@ -35,9 +40,11 @@ def spawn(
     log: Path,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
-    die_with_parent: bool = True,
+    death_signal: int = signal.SIGKILL,
 ) -> subprocess.Popen[bytes]:
-    """Start `command` in a new session (its own process group), output appended to `log`."""
+    """Start `command` in a new session (its own process group), output appended to `log`,
+    `env` on top of ours; it gets `death_signal` when this process dies."""
+    parent = os.getpid()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         output.write(f"--- {time.strftime('%H:%M:%S')} start: {' '.join(command)}\n".encode())
@@ -50,7 +57,7 @@ def spawn(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=_die_with_parent if die_with_parent else None,
+            preexec_fn=lambda: _die_with_parent(parent, death_signal),
         )
 
 
@@ -70,8 +77,9 @@ def signal_group(pid: int, signum: int) -> None:
         pass
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
-    """SIGCONT + SIGTERM its group, SIGKILL after `timeout` s; reap it."""
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """SIGCONT + SIGTERM its group, SIGKILL the group after `timeout` s (also what the leader
+    left in it); reap it. Its exit code (None if even SIGKILL did not end it within 5 s)."""
     if process.poll() is None:
         signal_group(process.pid, signal.SIGCONT)
         signal_group(process.pid, signal.SIGTERM)
@@ -80,6 +88,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
     signal_group(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
+    return process.returncode
 
 
 def stop_recorded(records: list[ProcessRecord], timeout: float) -> list[int]:
