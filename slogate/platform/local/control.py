@@ -13,6 +13,7 @@ Errors are JSON {"error": message} with 400 (bad request) or 404 (unknown path).
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -80,11 +81,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("DELETE")
 
 
+class _ControlServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a scrape cut short by tear-down) is not an error worth a
+        traceback; anything else is reported as usual."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
+
+
+SHUTDOWN_POLL_S = 0.05  # how soon `shutdown()` is noticed (tear-down waits for it)
+
+
 def serve_control(supervisor: Supervisor, port: int) -> ThreadingHTTPServer:
     """Serve the control API and metrics on HOST:port in a daemon thread."""
     handler = type("Handler", (_Handler,), {"supervisor": supervisor})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="control-api", daemon=True)
+    server = _ControlServer((HOST, port), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(SHUTDOWN_POLL_S,), name="control-api", daemon=True
+    )
     thread.start()
     return server
