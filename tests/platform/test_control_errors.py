@@ -3,6 +3,8 @@ while the stack goes down) leaves no traceback on stderr; any other handler erro
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from slogate.config import SlogateConfig
@@ -16,10 +18,9 @@ def _handle(error: BaseException, capsys: pytest.CaptureFixture[str]) -> str:
     try:
         try:
             raise error
-        except BaseException:
-            server.handle_error(
-                None, ("127.0.0.1", 40000)
-            )  # called inside the except, as socketserver does
+        except BaseException:  # handle_error is called inside the except, as socketserver does
+            with socket.socket() as request:
+                server.handle_error(request, ("127.0.0.1", 40000))
     finally:
         server.shutdown()
         server.server_close()
