@@ -13,7 +13,7 @@ from filelock import FileLock
 from slogate.chaos.runner import ChaosPlan, run_chaos
 from slogate.errors import UsageError
 from slogate.platform.state import StackState, save_state, stack_dir
-from tests.chaos.live_stack import REPO, slogate
+from tests.support.cli import REPO, slogate
 
 
 def _chaos(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,8 @@ import pytest
 
 from slogate.chaos import actions
 from slogate.chaos.ledger import FaultEvent, FaultLedger
-from tests.chaos.live_stack import REPO, live_stack, slogate
+from tests.support.cli import REPO, slogate
+from tests.support.live_stack import live_stack
 
 
 @pytest.mark.slow

@@ -16,8 +16,8 @@ import pytest
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger
 from slogate.chaos.runner import sweep
-from tests.chaos.live_stack import LiveStack, interrupt, live_stack, processes_of_run, stop
 from tests.support.cli import slogate_home
+from tests.support.live_stack import LiveStack, interrupt, live_stack, processes_of_run, stop
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("chaos-interruptions")]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
-from tests.chaos.live_stack import LiveStack, live_stack, processes_of_run, stop
 from tests.support.cli import slogate_home
+from tests.support.live_stack import LiveStack, live_stack, processes_of_run, stop
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow

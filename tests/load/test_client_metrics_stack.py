@@ -8,15 +8,12 @@ schedule), so it is the summary's completions plus 2.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 import pytest
-import yaml
 
 from slogate.load.tally import BUCKETS
-from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
+from tests.load.support import explain, run_load
+from tests.support.live_stack import live_stack
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-stack")]
@@ -37,47 +34,11 @@ def _sample_time(prometheus: str, promql: str) -> float:
     return float(result[0]["value"][0]) if result else 0.0
 
 
-def _slogate(home, *args, timeout=180):
-    return subprocess.run(
-        [*SLOGATE, *args],
-        cwd=REPO_ROOT,
-        env=slogate_env(home),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
     home = tmp_path / "home"
-    config = tmp_path / "slogate.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "service": {
-                    "working_dir": str(REPO_ROOT),
-                    "replicas": 2,
-                    "env": {"TARGET_LOG_LEVEL": "warning", "TARGET_SHUTDOWN_DELAY_S": "0"},
-                }
-            }
-        )
-    )
-    up = _slogate(home, "up", "--stack", STACK, "--config", str(config))
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        from slogate.platform.state import StackState
-
-        state = StackState.model_validate_json((home / "stacks" / STACK / "state.json").read_text())
-        redis = state.part("redis")
-        seeded = subprocess.run(
-            [sys.executable, "-m", "target_service", "seed"],
-            env={"TARGET_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0", "PATH": ""},
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert seeded.returncode == 0, seeded.stderr
+    service_env = {"TARGET_LOG_LEVEL": "warning", "TARGET_SHUTDOWN_DELAY_S": "0"}
+    with live_stack(home, STACK, service_env, service={"replicas": 2}, seed=()) as stack:
+        state = stack.state()
         prometheus = state.prometheus_url
         assert prometheus is not None
 
@@ -126,6 +87,4 @@ def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
             'count(max_over_time(http_requests_total{job="client",status_class="transport"}[5m]))',
         )
         assert transport is not None and transport >= 7  # pre-initialised for every route
-    finally:
-        down = _slogate(home, "down", "--stack", STACK)
-        assert down.returncode == 0, down.stdout + down.stderr
+    assert stack.down is not None and stack.down.returncode == 0, stack.down

@@ -1,4 +1,5 @@
-"""A real local stack for the chaos tests: `slogate up` in a tmp SLOGATE_HOME, seeded data.
+"""A real local stack for tests: `slogate up` in a tmp SLOGATE_HOME, seeded data, and what
+must hold after a chaos run (no fault anywhere, Redis running, replicas ready).
 
 `slogate down` always runs afterwards, also when the test fails.
 """
@@ -28,6 +29,7 @@ class LiveStack:
     name: str
     home: Path
     env: dict[str, str]
+    down: subprocess.CompletedProcess[str] | None = None  # `slogate down`, once it has run
 
     def state(self) -> StackState:
         with slogate_home(self.home):
@@ -97,34 +99,43 @@ def processes_of_run(run_id: str) -> list[psutil.Process]:
     return found
 
 
+SMALL_SEED = ("--organisations", "4", "--clinics", "3", "--staff", "3")
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float) -> None:
+    done = subprocess.run(
+        command, cwd=REPO, env=env, timeout=timeout, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"{' '.join(command[3:])}: exit {done.returncode}\n{done.stderr}"
+
+
 @contextmanager
 def live_stack(
-    home: Path, name: str, service_env: dict[str, str] | None = None
+    home: Path,
+    name: str,
+    service_env: dict[str, str] | None = None,
+    service: dict[str, Any] | None = None,
+    seed: tuple[str, ...] = SMALL_SEED,
 ) -> Iterator[LiveStack]:
-    """`slogate up` (optionally with extra service env), seed the data, `slogate down` after."""
+    """`slogate up` (the service section `service`, its env `service_env`), seed the data
+    (`python -m target_service seed SEED`), `slogate down` after, also when the test fails."""
     env = slogate_env(home)
     env.pop("SLOGATE_STACK", None)
     config = home / "slogate.yaml"
     home.mkdir(parents=True, exist_ok=True)
-    config.write_text(yaml.safe_dump({"service": {"env": service_env or {}}}))
+    config.write_text(yaml.safe_dump({"service": {**(service or {}), "env": service_env or {}}}))
     stack = LiveStack(name, home, env)
     try:
-        subprocess.run(
-            slogate("up", "--stack", name, "--config", str(config)),
-            cwd=REPO, env=env, check=True, timeout=120, capture_output=True,
-        )  # fmt: skip
+        _run(slogate("up", "--stack", name, "--config", str(config)), env, timeout=120)
         redis_port = stack.state().part("redis").port
         seed_env = {**env, "TARGET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
-        subprocess.run(
-            [sys.executable, "-m", "target_service", "seed", "--organisations", "4",
-             "--clinics", "3", "--staff", "3"],
-            cwd=REPO, env=seed_env, check=True, timeout=60, capture_output=True,
-        )  # fmt: skip
+        _run([sys.executable, "-m", "target_service", "seed", *seed], seed_env, timeout=60)
         yield stack
     finally:
-        subprocess.run(
-            slogate("down", "--stack", name), cwd=REPO, env=env, timeout=120, capture_output=True
-        )
+        stack.down = subprocess.run(
+            slogate("down", "--stack", name),
+            cwd=REPO, env=env, timeout=120, capture_output=True, text=True,
+        )  # fmt: skip
 
 
 def interrupt(process: subprocess.Popen[str], how: str) -> None:
