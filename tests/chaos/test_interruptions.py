@@ -16,8 +16,8 @@ import pytest
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger
 from slogate.chaos.runner import sweep
-from tests.support.cli import slogate_home
-from tests.support.live_stack import LiveStack, interrupt, live_stack, processes_of_run, stop
+from tests.support.cli import slogate_home, stop_slogate
+from tests.support.live_stack import LiveStack, interrupt, live_stack, processes_of_run
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("chaos-interruptions")]
@@ -63,7 +63,7 @@ def test_an_interrupted_experiment_leaves_nothing_behind(
         interrupt(process, how)
         output, _ = process.communicate(timeout=60)
     finally:
-        stop(process)
+        stop_slogate(process)
     if how == "sigkill":
         assert process.returncode == -9
     else:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
-from tests.support.cli import slogate_home
-from tests.support.live_stack import LiveStack, live_stack, processes_of_run, stop
+from tests.support.cli import slogate_home, stop_slogate
+from tests.support.live_stack import LiveStack, live_stack, processes_of_run
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def _run(stack: LiveStack, experiment: str, run_dir: Path) -> tuple[int, str, di
     try:
         output, _ = process.communicate(timeout=240)
     finally:
-        stop(process)
+        stop_slogate(process)
     journal = json.loads((run_dir / "journal.json").read_text())
     # whatever the verdict: nothing of the run is left, no fault is open or active
     assert processes_of_run(run_id) == []

@@ -6,16 +6,16 @@ schedule; the tolerances are stated next to each assertion.
 
 from __future__ import annotations
 
-import os
+import json
 import signal
 import subprocess
-import time
 
 import httpx
 import psutil
 import pytest
 
 from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
+from tests.support.cli import stop_slogate
 from tests.support.redis_server import running_redis
 from tests.support.waiting import wait_until
 from tests.target_service.service_process import running_service
@@ -160,9 +160,7 @@ def test_web_ui_answers_and_stops_on_sigterm(seeded_target, tmp_path):
         assert process.wait(timeout=30) == 130
         wait_until(lambda: not any(c.is_running() for c in children), timeout=15, what="stop")
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_slogate(process)
 
 
 def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
@@ -187,16 +185,17 @@ def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
         text=True,
     )
     try:
-        wait_until(lambda: (tmp_path / "status.json").exists(), timeout=30, what="status.json")
-        time.sleep(1.5)
+        wait_until(
+            lambda: json.loads((tmp_path / "status.json").read_text())["completed"] >= 50,
+            timeout=30,
+            what="a second of requests answered",
+        )
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=40) == 130
         summary = (tmp_path / "summary.json").read_text()
         assert '"complete": false' in summary
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_slogate(process)
 
 
 def test_a_saturated_generator_is_flagged_and_inconclusive(seeded_target, tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,3 +37,16 @@ def slogate_home(home: Path) -> Iterator[Path]:
             del os.environ["SLOGATE_HOME"]
         else:
             os.environ["SLOGATE_HOME"] = previous
+
+
+def stop_slogate(process: subprocess.Popen[str], grace_s: float = 60) -> None:
+    """Make sure a slogate process is gone, also when a test fails: SIGTERM first, so it stops
+    its children and rolls back its faults as on Ctrl-C, SIGKILL after `grace_s`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -146,16 +146,3 @@ def interrupt(process: subprocess.Popen[str], how: str) -> None:
         process.send_signal(signal.SIGTERM)
     else:
         process.send_signal(signal.SIGKILL)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Make sure `slogate chaos` is gone, also when a test fails: SIGTERM first, so it rolls
-    back its faults (the module's stack is shared by later tests), SIGKILL after a grace."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
