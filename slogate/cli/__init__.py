@@ -31,19 +31,28 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Imports a sub-command's module only when it runs (or `--help` lists it).
+
+    A command is named like its module. Importing every module up front (scipy among them)
+    took seconds, and a Ctrl-C in that time ended in a traceback.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"slogate.cli.{cmd_name}")
+        command: click.Command = getattr(module, COMMANDS[cmd_name])
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="slogate")
 def cli() -> None:
     """slogate: deploy a service, load it, break it, and gate on its SLOs."""
-
-
-def _register() -> None:
-    for module_name, attribute in COMMANDS.items():
-        module = importlib.import_module(f"slogate.cli.{module_name}")
-        cli.add_command(getattr(module, attribute))
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
