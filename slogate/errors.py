@@ -91,10 +91,11 @@ class MissingDependencyError(UsageError):
 class PortInUseError(UsageError):
     """A port the user pinned is already in use."""
 
-    def __init__(self, port: int, what: str) -> None:
+    def __init__(self, port: int, what: str, pinned_by: str = "") -> None:
         self.port = port
+        by = f" (set by {pinned_by})" if pinned_by else ""
         super().__init__(
-            f"port {port} pinned for {what} is already in use; free it, pin another port, "
+            f"port {port} pinned for {what} is already in use{by}; free it, pin another port, "
             "or leave it unpinned so slogate picks a free one"
         )
 

@@ -41,8 +41,11 @@ def test_pinned_port_in_use_is_refused() -> None:
         listener.listen()
         port = listener.getsockname()[1]
         assert port_in_use(port)
-        with pytest.raises(PortInUseError, match=f"port {port} pinned for redis"):
+        with pytest.raises(PortInUseError, match=f"port {port} pinned for redis") as raised:
             allocate_ports(PortsConfig(redis=port), replicas=1)
+        assert "`ports.redis` in slogate.yaml or `--redis-port`" in str(raised.value)
+        with pytest.raises(PortInUseError, match=r"`ports\.replicas_base`"):
+            check_pinned_ports(PortsConfig(replicas_base=port - 1), replicas=2)
         with pytest.raises(PortInUseError):
             check_pinned_ports(PortsConfig(prometheus=port), replicas=1)
 

@@ -77,7 +77,13 @@ def check_pinned_ports(config: PortsConfig, replicas: int) -> None:
     """PortInUseError for the first pinned port that is taken (nothing is started)."""
     for what, port in _pinned(config, replicas):
         if port_in_use(port):
-            raise PortInUseError(port, what)
+            raise PortInUseError(port, what, _pinned_by(what))
+
+
+def _pinned_by(what: str) -> str:
+    """Where the user pins this port: the slogate.yaml key and the `slogate up` flag."""
+    key = "replicas_base" if what.startswith("replica-") else what
+    return f"`ports.{key}` in slogate.yaml or `--{key.replace('_', '-')}-port`"
 
 
 def _pinned(config: PortsConfig, replicas: int) -> list[tuple[str, int]]:
@@ -100,7 +106,7 @@ def allocate_ports(config: PortsConfig, replicas: int) -> StackPorts:
             if port in chosen.values():
                 raise PortInUseError(port, f"{what} (pinned twice in slogate.yaml)")
             if port_in_use(port):
-                raise PortInUseError(port, what)
+                raise PortInUseError(port, what, _pinned_by(what))
             held.append(_reserve(port))
             chosen[what] = port
         names = [*PortsConfig.model_fields.keys(), *(f"replica-{i}" for i in range(replicas))]
