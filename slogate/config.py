@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from slogate.errors import ConfigError
+from slogate.yaml_files import read_yaml
 
 DEFAULT_CONFIG_FILE = "slogate.yaml"
 PLACEHOLDERS = ("python", "port", "replica", "redis_url", "host", "admin_token")
@@ -224,17 +224,7 @@ def load_config(path: str | Path | None = None) -> SlogateConfig:
             return SlogateConfig()
         path = candidate
     file = Path(path).resolve()
-    try:
-        text = file.read_text()
-    except OSError as error:
-        raise ConfigError(str(file), "", f"cannot read the file ({error.strerror})") from error
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(str(file), where, f"not valid YAML ({error})") from error
-    return parse_config(data, str(file))
+    return parse_config(read_yaml(file), str(file))
 
 
 def expand(template: str, values: dict[str, str]) -> str:

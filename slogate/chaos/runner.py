@@ -35,6 +35,7 @@ from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
 from slogate.interrupts import InterruptSignals
 from slogate.platform.state import require_state, stack_dir
+from slogate.yaml_files import read_yaml
 
 CHAOS_STOP_GRACE_S = 20.0
 LOAD_STOP_GRACE_S = 15.0
@@ -82,10 +83,7 @@ def _experiment_to_run(plan: ChaosPlan) -> Path:
     (chaostoolkit 1.19 has no `--hypothesis-strategy skip`)."""
     if plan.steady_state:
         return plan.experiment
-    try:
-        document = yaml.safe_load(plan.experiment.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise UsageError(f"{plan.experiment}: cannot be read as YAML ({error})") from None
+    document = read_yaml(plan.experiment)
     if not isinstance(document, dict):
         raise UsageError(f"{plan.experiment}: expected a Chaos Toolkit experiment (a mapping)")
     document.pop("steady-state-hypothesis", None)

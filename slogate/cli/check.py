@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-import yaml
 from pydantic import ValidationError
 
 from slogate.errors import ConfigError, ExitCode, UsageError
@@ -16,14 +15,12 @@ from slogate.slo.output import print_table, write_outputs
 from slogate.slo.prometheus import PrometheusAuth, PrometheusClient
 from slogate.slo.spec import load_spec
 from slogate.slo.window import resolve_window
+from slogate.yaml_files import read_yaml
 
 
 def load_prometheus_config(path: Path) -> tuple[str | None, PrometheusAuth]:
     """The `prometheus:` section of a config file: url plus PrometheusAuth fields."""
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(str(path), "", f"cannot be read as YAML ({error})") from None
+    data = read_yaml(path) or {}
     section = data.get("prometheus", {}) if isinstance(data, dict) else None
     if not isinstance(section, dict):
         raise ConfigError(str(path), "prometheus", "a mapping (url, bearer_token, headers, ...)")

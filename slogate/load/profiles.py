@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slogate.errors import ConfigError, UsageError
+from slogate.yaml_files import read_yaml
 
 DEFAULT_LOADTESTS = Path("loadtests")
 
@@ -130,12 +130,7 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 
 def load_profile_file(path: Path) -> dict[str, Profile]:
     """The profiles of one file; a ConfigError naming the file and field when invalid."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise ConfigError(str(path), "", f"cannot read the file ({error.strerror})") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), "", f"not valid YAML ({error})") from error
+    document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("profiles"), dict):
         raise ConfigError(str(path), "profiles", "expected a mapping `profiles: {NAME: {...}}`")
     profiles: dict[str, Profile] = {}

@@ -34,10 +34,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from slogate.errors import ConfigError
+from slogate.yaml_files import read_yaml
 
 # The target's histogram buckets (http_request_duration_seconds), in seconds.
 TARGET_LATENCY_BUCKETS: tuple[float, ...] = (
@@ -270,18 +270,7 @@ def validate_spec(data: Any, path: str) -> SLOSpec:
 def load_spec(path: str | Path) -> SLOSpec:
     """Read and validate an SLO file."""
     where = str(path)
-    try:
-        text = Path(path).read_text()
-    except OSError as error:
-        raise ConfigError(where, "", f"cannot be read ({error.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown position)"
-        raise ConfigError(where, at, f"malformed YAML: {error.problem}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(where, "", f"malformed YAML: {error}") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(where, "(document)", "a mapping with apiVersion, kind, metadata, spec")
     return validate_spec(data, where)

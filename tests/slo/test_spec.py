@@ -142,9 +142,9 @@ def test_malformed_yaml_gives_line_and_column(tmp_path):
         load_spec(path)
     assert caught.value.field.startswith("line ")
     assert "column" in caught.value.field
-    assert "malformed YAML" in str(caught.value)
+    assert "not valid YAML" in str(caught.value)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="cannot read the file"):
         load_spec(tmp_path / "nope.yaml")
