@@ -1,4 +1,4 @@
-"""`slogate validate`: check slogate.yaml (and, as they arrive, SLO and experiment files)."""
+"""`slogate validate`: check slogate.yaml and what its gates name, without starting anything."""
 
 from __future__ import annotations
 
@@ -7,17 +7,33 @@ import click
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
 from slogate.errors import ExitCode
+from slogate.gate.plan import plan_gate
+from slogate.gate.preflight import find_shortfalls
 
 
 @click.command("validate")
 @config_option
 def validate(config_path: str | None) -> ExitCode:
-    """Validate the configuration without starting anything."""
+    """Validate the configuration without starting anything.
+
+    Checks slogate.yaml, and for each gate its load profile, SLO file, objectives and
+    experiments; warns about a gate whose load is too small to demonstrate an objective.
+    """
     config = load_config(config_path)
     where = config.source or "built-in defaults (no slogate.yaml found)"
+    plans = [plan_gate(config, name) for name in config.gates]
     click.echo(f"ok: {where}")
     click.echo(
         f"  platform {config.platform}; service {' '.join(config.service.command)}; "
         f"{config.service.replicas} replicas"
     )
+    if plans:
+        click.echo(f"  gates: {', '.join(plan.name for plan in plans)}")
+    for plan in plans:
+        for shortfall in find_shortfalls(plan):
+            click.echo(
+                f"warning: gate {plan.name}: {shortfall.message} "
+                "(`slogate run` refuses it unless --run-anyway)",
+                err=True,
+            )
     return ExitCode.OK

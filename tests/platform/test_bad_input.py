@@ -36,6 +36,37 @@ def test_validate_accepts_a_good_file(slogate: Slogate, tiny_stack_config: Any) 
     assert f"ok: {path}" in result.stdout
 
 
+def test_validate_checks_what_a_gate_names(slogate: Slogate, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "loadtests", tmp_path / "loadtests")
+    shutil.copytree(repo / "slo", tmp_path / "slo")
+    gate = "gates:\n  g:\n    load: {profile: smoke, rate: 100, duration_s: 60}\n"
+    config = tmp_path / "slogate.yaml"
+    config.write_text(gate + "    objectives: {baseline: [availabilty]}\n")
+    result = slogate.run("validate")
+    assert result.returncode == 2
+    assert "gates.g.objectives.baseline" in result.stderr
+    assert "'availabilty' is not in" in result.stderr
+    config.write_text(
+        gate + "    objectives: {baseline: [availability]}\n"
+        "    experiments: [{experiment: no-such, at_s: 20, fault_s: 5}]\n"
+    )
+    result = slogate.run("validate")
+    assert result.returncode == 2
+    assert "gates.g.experiments[0].experiment" in result.stderr
+    config.write_text(gate + "    objectives: {baseline: [availability]}\n")
+    result = slogate.run("validate")
+    assert result.returncode == 0, result.stderr
+    assert "gates: g" in result.stdout
+    assert "warning" not in result.stderr
+    config.write_text(
+        gate.replace("rate: 100", "rate: 10") + "    objectives: {baseline: [availability]}\n"
+    )
+    result = slogate.run("validate")
+    assert result.returncode == 0, result.stderr
+    assert "warning: gate g: baseline: objective 'availability'" in result.stderr
+
+
 def test_missing_binary_is_exit_2_naming_the_package(slogate: Slogate, tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
