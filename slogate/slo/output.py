@@ -50,7 +50,10 @@ def describe(result: ObjectiveResult) -> str:
 
 
 def print_table(report: CheckReport, console: Console | None = None) -> None:
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # CI logs: do not fold the evidence at 80 columns
+            console = Console(width=200)
     table = Table(title=f"SLO {report.slo}: {report.window.seconds:g} s window")
     for column in ("objective", "at", "verdict", "evidence", "budget / quantiles"):
         table.add_column(column, overflow="fold")
