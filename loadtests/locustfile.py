@@ -47,7 +47,9 @@ class SeededData:
         self.clinics = self._ids(host, f"{API}/clinics", "?limit=200")
         if not self.organisations or not self.clinics:
             raise RuntimeError(
-                f"no seeded data at {host}: run `python -m target_service seed` first"
+                f"no seeded data at {host}: seed it first with `TARGET_REDIS_URL="
+                "redis://127.0.0.1:PORT/0 python -m target_service seed` (PORT: the redis "
+                "line of `slogate status`; `slogate run` seeds by itself)"
             )
 
     @staticmethod
