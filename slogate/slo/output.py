@@ -91,22 +91,28 @@ def add_junit_case(
     return case
 
 
-def to_junit(report: CheckReport) -> str:
-    cases = report.results
-    failures = sum(r.gating and r.verdict is Verdict.FAIL for r in cases)
-    errors = sum(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in cases)
-    suite = ET.Element(
+def add_junit_suite(
+    parent: ET.Element, name: str, results: list[ObjectiveResult], seconds: float, prefix: str = ""
+) -> ET.Element:
+    """A <testsuite> `name` of one case per result, counting gating FAILs as failures and
+    gating INCONCLUSIVEs as errors."""
+    suite = ET.SubElement(
+        parent,
         "testsuite",
-        name=f"slo.{report.slo}",
-        tests=str(len(cases)),
-        failures=str(failures),
-        errors=str(errors),
-        time=f"{report.window.seconds:g}",
+        name=name,
+        tests=str(len(results)),
+        failures=str(sum(r.gating and r.verdict is Verdict.FAIL for r in results)),
+        errors=str(sum(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results)),
+        time=f"{seconds:g}",
     )
-    for result in cases:
-        add_junit_case(suite, f"slo.{report.slo}", result)
+    for result in results:
+        add_junit_case(suite, name, result, prefix=prefix)
+    return suite
+
+
+def to_junit(report: CheckReport) -> str:
     suites = ET.Element("testsuites")
-    suites.append(suite)
+    add_junit_suite(suites, f"slo.{report.slo}", report.results, report.window.seconds)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
