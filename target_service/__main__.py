@@ -110,8 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve HTTP (the default)")
-    seed_parser = commands.add_parser("seed", help="load a deterministic data set into Redis")
-    seed_parser.add_argument("--organisations", type=_count, default=20)
+    seed_parser = commands.add_parser(
+        "seed", help="load a deterministic data set into Redis (TARGET_REDIS_URL)"
+    )
+    seed_parser.add_argument(
+        "--organisations", type=_count, default=20, help="organisations (default 20)"
+    )
     seed_parser.add_argument(
         "--clinics", type=_count, default=5, help="clinics per organisation (default 5)"
     )
