@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import httpx
 from slogate.errors import InfrastructureError, Interrupted, PortInUseError
 from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary, read_tally, summarise, write_results
+from slogate.platform.local.ports import free_port, port_in_use
+from slogate.platform.local.processes import dies_with_us
 
 STARTUP_ALLOWANCE_S = 30.0
 STOP_GRACE_S = 10.0
@@ -52,23 +53,6 @@ class LoadPlan:
     def time_limit_s(self) -> float:
         drain = self.profile.request_timeout_s + 2 + self.metrics_linger_s
         return self.profile.total_duration_s + drain + STARTUP_ALLOWANCE_S
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when a server could bind the port (as the metrics server does: SO_REUSEADDR)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def check_target(host: str) -> None:
@@ -142,6 +126,8 @@ def locust_processes(
                         stderr=subprocess.STDOUT,
                         env=env,
                         process_group=processes[0].pid if processes else 0,
+                        # SIGTERMed if slogate dies (even SIGKILLed): Locust stops, writes results
+                        preexec_fn=dies_with_us(signal.SIGTERM),
                     )
                 )
         yield processes[0]
@@ -205,7 +191,7 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
     Raises Interrupted (after writing the partial summary) on Ctrl-C/SIGTERM and
     InfrastructureError when Locust fails or overruns its time limit.
     """
-    if plan.client_metrics_port and not port_is_free(plan.client_metrics_port):
+    if plan.client_metrics_port and port_in_use(plan.client_metrics_port):
         raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
     check_target(plan.host)
     interrupted = overran = False
@@ -250,7 +236,7 @@ def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
 
 def run_ui(plan: LoadPlan, on_url: Callable[[str], None]) -> None:
     """Start Locust's web UI (profile and user classes selectable) until Ctrl-C/SIGTERM."""
-    if plan.client_metrics_port and not port_is_free(plan.client_metrics_port):
+    if plan.client_metrics_port and port_in_use(plan.client_metrics_port):
         raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
     check_target(plan.host)
     port = free_port()

@@ -29,6 +29,12 @@ def _reserve(port: int) -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A loopback port that was free a moment ago, for a child that binds it itself."""
+    with _reserve(0) as sock:
+        return int(sock.getsockname()[1])
+
+
 def port_in_use(port: int) -> bool:
     """True when something listens on (or exclusively holds) the port on loopback."""
     try:

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -35,6 +36,12 @@ def _die_with_parent(parent: int, signum: int) -> None:  # in the child, between
             os._exit(1)
 
 
+def dies_with_us(signum: int) -> Callable[[], None]:
+    """A `preexec_fn` for Popen: the child gets `signum` when this process (thread) dies."""
+    parent = os.getpid()
+    return lambda: _die_with_parent(parent, signum)
+
+
 def spawn(
     command: list[str],
     log: Path,
@@ -44,7 +51,6 @@ def spawn(
 ) -> subprocess.Popen[bytes]:
     """Start `command` in a new session (its own process group), output appended to `log`,
     `env` on top of ours; it gets `death_signal` when this process dies."""
-    parent = os.getpid()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         output.write(f"--- {time.strftime('%H:%M:%S')} start: {' '.join(command)}\n".encode())
@@ -57,7 +63,7 @@ def spawn(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=lambda: _die_with_parent(parent, death_signal),
+            preexec_fn=dies_with_us(death_signal),
         )
 
 
