@@ -87,6 +87,8 @@ def status(stack: str) -> ExitCode:
     """Show each part, its port, readiness, restart count and active faults."""
     state = require_state(stack)
     rows = part_rows(state)
+    supervisor = next((p.process for p in state.parts if p.kind == "supervisor"), None)
+    supervisor_alive = supervisor is not None and supervisor.is_running()
     columns = ["part", "port", "pid", "running", "ready", "restarts", "faults"]
     if sys.stdout.isatty():
         table = Table(
@@ -103,4 +105,11 @@ def status(stack: str) -> ExitCode:
             click.echo(
                 " ".join(f"{c}={row[c] if row[c] not in (None, '') else '-'}" for c in columns)
             )
+    if not supervisor_alive:
+        click.echo(
+            f"the supervisor of stack {stack!r} is not running, so nothing restarts its parts: "
+            f"clean up with `slogate down --stack {stack}`, then `slogate up --stack {stack}`",
+            err=True,
+        )
+        return ExitCode.INFRASTRUCTURE
     return ExitCode.OK

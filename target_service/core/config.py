@@ -77,6 +77,6 @@ def describe_validation_error(error: ValidationError) -> str:
         message = problem["msg"].removeprefix("Value error, ")
         if field:
             lines.append(f"{name}={problem.get('input')!r} is invalid: {message}")
-        else:
-            lines.append(f"invalid {name}: {message}")
+        else:  # a check across several variables: the message names them
+            lines.append(message)
     return "; ".join(lines)

@@ -187,6 +187,9 @@ def test_down_after_the_supervisor_was_sigkilled(
     assert supervisor is not None
     os.kill(supervisor.pid, signal.SIGKILL)
     wait_until(lambda: not supervisor.is_running(), timeout=10, what="supervisor gone")
+    dead = slogate.run("status", "--stack", "orphans")
+    assert dead.returncode == 4
+    assert "slogate down --stack orphans" in dead.stderr
     result = slogate.run("down", "--stack", "orphans")
     assert result.returncode == 0, result.stderr
     assert_nothing_left(state, slogate, tmp_path)

@@ -57,3 +57,11 @@ def test_start_up_refused_with_exit_2_and_no_traceback() -> None:
     assert result.returncode == 2
     assert "TARGET_SHUTDOWN_DELAY_S" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_check_across_variables_reads_as_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TARGET_ADMIN_ENABLED", "true")
+    monkeypatch.delenv("TARGET_ADMIN_TOKEN", raising=False)
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings()
+    assert str(raised.value).startswith("TARGET_ADMIN_TOKEN must be set")
