@@ -1,7 +1,10 @@
 """The stack of one gate run, owned by this process: up, supervised by a thread, always down.
 
 The supervisor (restarts, process faults, its control API) needs its loop turned while the
-gate runs load and chaos; a daemon thread turns it. `down` runs on every way out.
+gate runs load and chaos; a daemon thread turns it. That thread also stops every part before
+it ends: the kernel sends a child its parent-death signal (SIGKILL for the supervisor's
+children) when the *thread* that spawned it exits, so a replica the thread restarted must be
+stopped (SIGTERM, drained) before the thread is gone. `down` runs on every way out.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from slogate.platform.local.launcher import preflight
 from slogate.platform.local.stack import LocalStack
 from slogate.platform.state import StackState
 
+JOIN_MARGIN_S = 15.0
+
 
 class _SupervisorLoop(threading.Thread):
     def __init__(self, stack: LocalStack) -> None:
@@ -23,8 +28,12 @@ class _SupervisorLoop(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
-        while not self.done.is_set():
-            self.stack.supervisor.tick(0.05)
+        try:
+            while not self.done.is_set():
+                self.stack.supervisor.tick(0.05)
+        finally:
+            # before this thread exits: what it restarted dies with it (PR_SET_PDEATHSIG)
+            self.stack.supervisor.stop_all()
 
 
 def check_platform(config: SlogateConfig, stack: str) -> None:
@@ -55,7 +64,7 @@ class GateStack:
 
     def down(self) -> None:
         if self.loop is not None:
-            self.loop.done.set()
-            self.loop.join(timeout=10)
+            self.loop.done.set()  # the loop stops every part, then ends
+            self.loop.join(timeout=self.local.config.timings.stop_timeout_s + JOIN_MARGIN_S)
             self.loop = None
         self.local.down()
