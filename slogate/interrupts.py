@@ -2,7 +2,7 @@
 
 The first SIGINT/SIGTERM raises KeyboardInterrupt where the main thread is; later ones, and any
 that arrive while a clean-up is shielded, are only counted, so a second Ctrl-C cannot cut the
-clean-up short (Chaos Toolkit's own trap). Used by `slogate chaos` and `slogate run`.
+clean-up short (Chaos Toolkit's own trap). Used by `slogate chaos`, `slogate run` and `slogate up`.
 """
 
 from __future__ import annotations

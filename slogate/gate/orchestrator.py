@@ -34,11 +34,11 @@ from slogate.gate.preflight import find_shortfalls, run_error_budget
 from slogate.gate.progress import GateProgress
 from slogate.gate.seeding import Seeding
 from slogate.gate.series import chart_series
-from slogate.gate.signals import InterruptSignals
 from slogate.gate.startup import EarlyStarts
 from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
 from slogate.gate.verdicts import compare_client_server, evaluate_phases, time_to_recover
 from slogate.gate.windows import phase_windows
+from slogate.interrupts import InterruptSignals
 from slogate.report.environment import collect_environment
 from slogate.report.journal import read_journal
 from slogate.report.model import FaultWindow, PhaseSpan, RunReport, RunStatus

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -20,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from slogate.chaos.children import spawn_child, stop_child
+from slogate.chaos.children import slogate_command, spawn_child, stop_child
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.runner import ChaosPlan, chaos_command
@@ -79,10 +76,6 @@ class TrafficContext:
     shield: Callable[[], AbstractContextManager[Any]] = nullcontext
 
 
-def _slogate(*arguments: str) -> list[str]:
-    return [sys.executable, "-c", "from slogate.cli import main; main()", *arguments]
-
-
 def _read_status(load_dir: Path) -> tuple[dict[str, Any], float] | None:
     path = load_dir / "status.json"
     try:
@@ -108,7 +101,7 @@ def start_load(
     its metrics server can overlap the stack's last start-up steps); `run_traffic` releases it.
     Without `host`, the target is the stack's edge from its state file."""
     profile = context.plan.profile
-    command = _slogate(
+    command = slogate_command(
         "load", profile.name, "--stack", context.stack,
         "--duration", f"{profile.total_duration_s:g}", "--run-dir", str(context.run_dir / "load"),
         "--loadtests", str(context.plan.loadtests_dir),
@@ -123,29 +116,16 @@ def start_load(
     return spawn_child(command, context.run_dir / "load.log", env=_env(context))
 
 
-def _experiment_file(run: ChaosRun) -> Path:
-    """The experiment as given, or a copy without its steady-state hypothesis (the gate's SLO
-    verdicts judge the phases; Chaos Toolkit 1.19 has no strategy that skips it)."""
-    if run.steady_state:
-        return run.experiment
-    document = yaml.safe_load(run.experiment.read_text())
-    if isinstance(document, dict):
-        document.pop("steady-state-hypothesis", None)
-    copy = run.run_dir / f"{run.experiment.stem}.yaml"
-    copy.write_text(yaml.safe_dump(document, sort_keys=False))
-    return copy
-
-
 def _start_chaos(context: TrafficContext, run: ChaosRun) -> None:
     run.run_dir.mkdir(parents=True, exist_ok=True)
     (run.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
     plan = ChaosPlan(
-        experiment=_experiment_file(run),
+        experiment=run.experiment,
         stack=context.stack,
         run_id=context.run_id,
         run_dir=run.run_dir,
         load_profile=None,
-        steady_state=True,  # the hypothesis, if unwanted, is already out of the file
+        steady_state=run.steady_state,  # without it, the gate's SLO verdicts judge the phase
     )
     run.started_at = time.time()
     run.process = spawn_child(chaos_command(plan), run.run_dir / "chaos.log", env=_env(context))

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO, slogate, slogate_env
+
 SLO = "slo/target-service.yaml"
 
 # Short gates, still conclusive for the objectives they check (99 % needs 299 requests, 95 %
@@ -117,14 +117,13 @@ class Project:
     reports: Path
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "SLOGATE_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+        return {**slogate_env(self.home), "PYTHONUNBUFFERED": "1"}
 
     def command(self, gate: str, *extra: str) -> list[str]:
-        return [
-            sys.executable, "-c", "from slogate.cli import main; main()", "run", gate,
-            "--config", str(self.folder / "slogate.yaml"), "--reports-dir", str(self.reports),
-            *extra,
-        ]  # fmt: skip
+        return slogate(
+            "run", gate, "--config", str(self.folder / "slogate.yaml"),
+            "--reports-dir", str(self.reports), *extra,
+        )  # fmt: skip
 
     def start(self, gate: str, *extra: str) -> subprocess.Popen[str]:
         return subprocess.Popen(

@@ -15,6 +15,7 @@ import pytest
 from slogate.chaos.ledger import FaultLedger
 from slogate.platform.state import StackState
 from tests.gate.conftest import Project, stop
+from tests.support.cli import slogate_home
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -122,11 +123,8 @@ def test_ctrl_c_mid_run_leaves_nothing_and_a_partial_report(project: Project) ->
     assert process.returncode == 130, output
     report = project.report()
     assert report["status"] == "partial" and "interrupted" in report["partial_reason"]
-    os.environ["SLOGATE_HOME"] = str(project.home)
-    try:
+    with slogate_home(project.home):
         assert FaultLedger("ctrlc").open_faults() == []
-    finally:
-        del os.environ["SLOGATE_HOME"]
     assert report["faults"] and report["faults"][0]["state"] == "rolled_back"
     assert not any(record.is_running() for record in pids)
     assert not (project.home / "stacks" / "ctrlc" / "state.json").exists()
@@ -191,11 +189,8 @@ def test_abort_on_breach_stops_the_load_and_rolls_back(project: Project) -> None
     assert report["faults"] and all(f["state"] == "rolled_back" for f in report["faults"])
     load = next(span for span in report["timeline"] if span["name"] == "load")
     assert load["end"] - load["start"] < 25  # the planned load is 40 s
-    os.environ["SLOGATE_HOME"] = str(project.home)
-    try:
+    with slogate_home(project.home):
         assert FaultLedger("abort").open_faults() == []
-    finally:
-        del os.environ["SLOGATE_HOME"]
 
 
 def test_too_small_a_load_is_refused_before_anything_starts(project: Project) -> None:

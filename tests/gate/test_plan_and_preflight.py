@@ -11,7 +11,8 @@ from slogate.config import load_config
 from slogate.errors import ConfigError
 from slogate.gate.plan import plan_gate
 from slogate.gate.preflight import find_shortfalls, run_error_budget
-from tests.gate.conftest import REPO, TEST_GATES
+from tests.gate.conftest import TEST_GATES
+from tests.support.cli import REPO
 
 
 def _config(tmp_path: Path, gates: dict[str, object]) -> Path:

@@ -14,12 +14,12 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.interrupts import InterruptSignals
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.daemon import LaunchSpec
 from slogate.platform.local.ports import check_pinned_ports
@@ -77,30 +77,18 @@ def start_detached(
             env=env,
         )
     os.close(write_end)
-    previous = _sigterm_as_keyboard_interrupt()
-    try:
-        return _follow(supervisor, read_end, log_path, config, progress)
-    except (KeyboardInterrupt, Interrupted) as error:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _stop_supervisor(supervisor, stack)
-        raise Interrupted("interrupted during `up`; everything started was stopped") from error
-    finally:
-        os.close(read_end)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-def _sigterm_as_keyboard_interrupt() -> Any:
-    """While `up` waits, SIGTERM interrupts it like Ctrl-C (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, handler)
+    signals = InterruptSignals()
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    # SIGTERM interrupts the wait like Ctrl-C; a second signal cannot skip the clean-up
+    with signals.installed() if on_main_thread else nullcontext(signals):
+        try:
+            return _follow(supervisor, read_end, log_path, config, progress)
+        except (KeyboardInterrupt, Interrupted) as error:
+            with signals.shield():
+                _stop_supervisor(supervisor, stack)
+            raise Interrupted("interrupted during `up`; everything started was stopped") from error
+        finally:
+            os.close(read_end)
 
 
 def _follow(
