@@ -20,7 +20,6 @@ import os
 import random
 import socket
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +36,12 @@ from slogate.load.actions import Action, choose, routes_of
 from slogate.load.client_metrics import ClientMetricsCollector
 from slogate.load.profiles import DEFAULT_LOADTESTS, Profile, find_profile
 from slogate.load.run_files import status_document, tally_document, write_json_atomically
+from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
 from slogate.load.schedule import Arrival, iter_arrivals, worker_share
 from slogate.load.tally import Tally
 
 log = logging.getLogger("slogate.openmodel")
 
-CPU_SATURATED_PERCENT = 90.0
-LATE_SHARE_SATURATED = 0.2
-# Saturated: at least 3 bad seconds (CPU, late starts, dispatcher behind) in the last 5.
-SUSTAINED_SECONDS = 3
-SUSTAINED_WINDOW_SECONDS = 5
 # A start may come up to this early rather than pay a loop switch per sub-millisecond sleep
 # (at thousands of starts per second that switching alone would saturate the generator).
 EARLY_START_S = 0.0005
@@ -54,6 +49,7 @@ TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
 SCRAPES_AFTER_END = 2
 HOLD_POLL_S = 0.02
+MONITOR_INTERVAL_S = 1.0
 
 
 def add_arguments(parser: Any) -> None:
@@ -104,6 +100,9 @@ class OpenModel:
         self.scrapes = 0  # requests to the client metrics endpoint
         self.window_arrivals = 0  # arrivals reached by the dispatcher in the current second
         self.window_behind = 0  # ... of which it reached late (before any pool decision)
+        self.window_opened = 0.0  # perf_counter when the current window opened
+        self.watch = SaturationWatch()
+        self.process: psutil.Process | None = None
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -209,6 +208,9 @@ class OpenModel:
         )
         pool = gevent.pool.Pool(profile.max_in_flight)
         late_after = profile.late_after_ms / 1000
+        self.watch, self.process = SaturationWatch(), psutil.Process()
+        self.process.cpu_percent(None)
+        self.window_opened = time.perf_counter()
         monitor = gevent.spawn(self._monitor_forever)
         schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
         origin = time.perf_counter()
@@ -219,6 +221,8 @@ class OpenModel:
                 gevent.sleep(delay - EARLY_START_S / 2)
             elif count % 32 == 0:
                 gevent.sleep(0)  # behind (or nearly on) schedule: let started requests run
+                if count % 1024 == 0:
+                    self._close_overdue_window()
             self.window_arrivals += 1
             if time.perf_counter() - intended > late_after:
                 self.window_behind += 1  # the dispatcher itself is behind its schedule
@@ -227,6 +231,8 @@ class OpenModel:
                 continue
             action = choose(self.actions, rng)
             pool.spawn(self._request, client, action, rng, arrival, intended, late_after)
+        if time.perf_counter() - self.window_opened >= MONITOR_INTERVAL_S / 2:
+            self._close_window()  # judge the schedule's last part second too
         pool.join(timeout=profile.request_timeout_s + 2)
         pool.kill(block=True, timeout=2)
         monitor.kill()
@@ -319,37 +325,35 @@ class OpenModel:
     # --- saturation and hand-over -----------------------------------------------------------
 
     def _monitor_forever(self) -> None:
-        process = psutil.Process()
-        process.cpu_percent(None)
-        recent: deque[bool] = deque(maxlen=SUSTAINED_WINDOW_SECONDS)
         while True:
-            gevent.sleep(1.0)
-            cpu = process.cpu_percent(None)
-            # the recorder holds the last second only: it is handed over every second
-            window_starts = self.recorder.total("starts")
-            window_late = self.recorder.total("late")
-            late_share = window_late / window_starts if window_starts else 0.0
-            arrivals, behind = self.window_arrivals, self.window_behind
-            self.window_arrivals = self.window_behind = 0
-            behind_share = behind / arrivals if arrivals else 0.0
-            # CPU alone misses a generator starved by its neighbours (it gets < 90 % of a
-            # core yet cannot keep up); lateness of the dispatcher itself catches that.
-            bad = (
-                cpu >= CPU_SATURATED_PERCENT
-                or late_share > LATE_SHARE_SATURATED
-                or behind_share > LATE_SHARE_SATURATED
-            )
-            recent.append(bad)
-            self.recorder.saturated_now = sum(recent) >= SUSTAINED_SECONDS
-            self.recorder.saturated_seconds += int(self.recorder.saturated_now)
-            if bad:
-                log.info(
-                    "generator busy: cpu %.0f%%, late starts %.2f, dispatcher behind %.2f",
-                    cpu,
-                    late_share,
-                    behind_share,
-                )
-            self._hand_over(final=False)
+            gevent.sleep(MONITOR_INTERVAL_S)
+            self._close_window()
+
+    def _close_overdue_window(self) -> None:
+        """Called by the dispatcher: a window the monitor should have closed long ago means
+        the monitor cannot get the loop, so the dispatcher closes it (counted as late)."""
+        if time.perf_counter() - self.window_opened > MONITOR_INTERVAL_S + MONITOR_LAG_SATURATED_S:
+            self._close_window()
+
+    def _close_window(self) -> None:
+        now = time.perf_counter()
+        # the recorder holds the last window only: it is handed over when a window closes
+        window = Window(
+            elapsed_s=now - self.window_opened,
+            cpu_percent=self.process.cpu_percent(None) if self.process else 0.0,
+            starts=self.recorder.total("starts"),
+            late=self.recorder.total("late"),
+            arrivals=self.window_arrivals,
+            behind=self.window_behind,
+            interval_s=MONITOR_INTERVAL_S,
+        )
+        self.window_opened = now
+        self.window_arrivals = self.window_behind = 0
+        self.recorder.saturated_now, seconds = self.watch.close(window)
+        self.recorder.saturated_seconds += seconds
+        if window.bad:
+            log.info("generator busy: %s", window.describe())
+        self._hand_over(final=False)
 
     def _hand_over(self, final: bool) -> None:
         saturated = self.recorder.saturated_now and not final
