@@ -34,8 +34,9 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from slogate.load.actions import Action, choose, routes_of
 from slogate.load.client_metrics import ClientMetricsCollector
-from slogate.load.profiles import DEFAULT_LOADTESTS, Profile, find_profile
-from slogate.load.run_files import status_document, tally_document, write_json_atomically
+from slogate.load.locust_options import add_arguments as add_arguments  # the locustfiles'
+from slogate.load.profiles import Profile, find_profile
+from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
 from slogate.load.schedule import Arrival, iter_arrivals, worker_share
 from slogate.load.tally import Tally
@@ -50,22 +51,6 @@ DONE_MESSAGE = "slogate_done"
 SCRAPES_AFTER_END = 2
 HOLD_POLL_S = 0.02
 MONITOR_INTERVAL_S = 1.0
-
-
-def add_arguments(parser: Any) -> None:
-    """Locust command-line (and web UI) options of the open model."""
-    group = parser  # Locust's parser understands include_in_web_ui (its groups do not)
-    group.add_argument("--load-profile", default="smoke", help="slogate load profile name")
-    group.add_argument("--loadtests-dir", default=str(DEFAULT_LOADTESTS), include_in_web_ui=False)
-    group.add_argument("--profile-rate", type=float, default=0.0, help="override rate (0: none)")
-    group.add_argument("--profile-duration", type=float, default=0.0, help="override (0: none)")
-    group.add_argument("--profile-seed", type=int, default=-1, help="override seed (-1: none)")
-    group.add_argument("--run-dir", default="", include_in_web_ui=False)
-    group.add_argument("--client-metrics-port", type=int, default=0, include_in_web_ui=False)
-    group.add_argument("--client-metrics-host", default="127.0.0.1", include_in_web_ui=False)
-    group.add_argument("--metrics-linger", type=float, default=10.0, include_in_web_ui=False)
-    group.add_argument("--worker-count", type=int, default=1, include_in_web_ui=False)
-    group.add_argument("--start-when-file", default="", include_in_web_ui=False)
 
 
 def transport_error_kind(error: BaseException | None) -> str:
@@ -408,16 +393,11 @@ class OpenModel:
             self._write_results(complete=False)
             self._write_status()
 
-    def _write(self, name: str, document: dict[str, Any]) -> None:
-        if self.options.run_dir:
-            write_json_atomically(Path(self.options.run_dir), name, document)
-
     def _write_results(self, complete: bool) -> None:
         workers = max(1, self.options.worker_count) if self.is_master else 1
-        document = tally_document(
+        RunFiles(self.options.run_dir).write_tally(
             self.aggregate, self.profile, self.started_at, complete, self.error, workers
         )
-        self._write("tally.json", document)
 
     def _write_status_forever(self) -> None:
         while True:
@@ -427,5 +407,5 @@ class OpenModel:
     def _write_status(self) -> None:
         if self.holding:
             return  # no progress yet, and a status would start the reader's clock too early
-        document = status_document(self.aggregate, self.profile, self.started_at, self.finished)
-        self._write("status.json", document)
+        files = RunFiles(self.options.run_dir)
+        files.write_status(self.aggregate, self.profile, self.started_at, self.finished)

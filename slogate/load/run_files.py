@@ -64,3 +64,30 @@ def tally_document(
         workers=workers,
     )
     return document
+
+
+class RunFiles:
+    """Writes `status.json` and `tally.json` into the run folder (nothing when there is none)."""
+
+    def __init__(self, run_dir: str) -> None:
+        self.folder = Path(run_dir) if run_dir else None
+
+    def write_status(
+        self, tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
+    ) -> None:
+        if self.folder is not None:
+            document = status_document(tally, profile, started_at, finished)
+            write_json_atomically(self.folder, "status.json", document)
+
+    def write_tally(
+        self,
+        tally: Tally,
+        profile: Profile | None,
+        started_at: float | None,
+        complete: bool,
+        error: str | None,
+        workers: int,
+    ) -> None:
+        if self.folder is not None:
+            document = tally_document(tally, profile, started_at, complete, error, workers)
+            write_json_atomically(self.folder, "tally.json", document)
