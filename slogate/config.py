@@ -15,13 +15,23 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from slogate.errors import ConfigError
 from slogate.yaml_files import read_yaml
 
 DEFAULT_CONFIG_FILE = "slogate.yaml"
 PLACEHOLDERS = ("python", "port", "replica", "redis_url", "host", "admin_token")
+DEFAULT_COMMAND = ["{python}", "-m", "target_service"]
+# target_service's data set, modest: 20 organisations (its own defaults for clinics and staff)
+TARGET_SEED_COMMAND = ["{python}", "-m", "target_service", "seed", "--organisations", "20"]
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -36,8 +46,12 @@ class ServiceConfig(_Section):
     {port}, {host}, {replica} (0..N-1), {redis_url} and {admin_token}.
     """
 
-    command: list[str] = Field(
-        default_factory=lambda: ["{python}", "-m", "target_service"], min_length=1
+    command: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMAND), min_length=1)
+    seed_command: list[str] | None = Field(
+        default_factory=lambda: list(TARGET_SEED_COMMAND),
+        min_length=1,
+        description="loads the data set once the stack is ready (`slogate up`, `slogate run`); "
+        "unset: target_service's seed when `command` is the default, else none; null: none",
     )
     working_dir: str | None = Field(
         default=None, description="folder to start it in, relative to slogate.yaml's folder"
@@ -64,10 +78,19 @@ class ServiceConfig(_Section):
             raise ValueError("must be an absolute URL path starting with '/'")
         return value
 
-    @field_validator("command")
+    @model_validator(mode="before")
     @classmethod
-    def _known_placeholders(cls, value: list[str]) -> list[str]:
-        for argument in value:
+    def _default_seed(cls, data: Any) -> Any:
+        """Unset seed_command: target_service's seed for the default command, else none."""
+        if isinstance(data, dict) and "seed_command" not in data:
+            default = data.get("command", DEFAULT_COMMAND) == DEFAULT_COMMAND
+            data = {**data, "seed_command": list(TARGET_SEED_COMMAND) if default else None}
+        return data
+
+    @field_validator("command", "seed_command")
+    @classmethod
+    def _known_placeholders(cls, value: list[str] | None) -> list[str] | None:
+        for argument in value or []:
             for name in _PLACEHOLDER.findall(argument):
                 if name not in PLACEHOLDERS:
                     raise ValueError(
@@ -169,8 +192,8 @@ class GateConfig(_Section):
     client_server_tolerance: float = Field(
         default=0.05, ge=0, le=1, description="relative difference of counts outside faults"
     )
-    seed_organisations: int | None = Field(
-        default=20, ge=0, description="`python -m target_service seed` size; null: no seeding"
+    seed: bool = Field(
+        default=True, description="run service.seed_command before the load (if it has one)"
     )
 
 

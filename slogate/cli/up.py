@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from slogate.cli._stack_options import config_option, stack_option
 from slogate.cli.live import ProgressPrinter
-from slogate.config import load_config
-from slogate.errors import ExitCode, Interrupted
+from slogate.config import SlogateConfig, load_config
+from slogate.errors import ExitCode, InfrastructureError, Interrupted
 from slogate.platform.local.daemon import StopFlag
 from slogate.platform.local.launcher import preflight, start_detached
+from slogate.platform.local.seeding import seed_stack
 from slogate.platform.local.stack import LocalStack
 from slogate.platform.state import StackState
 
@@ -50,9 +53,17 @@ def print_urls(state: StackState) -> None:
 @config_option
 @click.option("--replicas", type=click.IntRange(1, 32), default=None, help="number of replicas")
 @click.option("--foreground", is_flag=True, help="stay attached; Ctrl-C stops the stack")
+@click.option(
+    "--no-seed", "no_seed", is_flag=True, help="do not run service.seed_command (empty data set)"
+)
 @_port_options
 def up(
-    stack: str, config_path: str | None, replicas: int | None, foreground: bool, **ports: int | None
+    stack: str,
+    config_path: str | None,
+    replicas: int | None,
+    foreground: bool,
+    no_seed: bool,
+    **ports: int | None,
 ) -> ExitCode:
     """Start Redis, the replicas, the HAProxy edge and Prometheus; return once ready."""
     config = load_config(config_path)
@@ -67,6 +78,8 @@ def up(
         with ProgressPrinter() as printer:
             state = start_detached(config, stack, printer.event)
         print_urls(state)
+        if not no_seed:
+            _seed(config, state)
         return ExitCode.OK
     preflight(config, stack)
     stop = StopFlag()
@@ -76,6 +89,12 @@ def up(
         local.progress = printer.event
         state = local.up()
     print_urls(state)
+    if not no_seed:
+        try:
+            _seed(config, state)
+        except BaseException:
+            local.down()
+            raise
     click.echo("supervising; Ctrl-C or `slogate down` stops the stack", err=True)
     try:
         local.serve()
@@ -84,3 +103,20 @@ def up(
     if stop.signal is not None and stop.signal != 15:
         raise Interrupted("stopped by Ctrl-C; the stack is down")
     return ExitCode.OK
+
+
+def _seed(config: SlogateConfig, state: StackState) -> None:
+    """Run the service's seed command against the stack's Redis (nothing if it has none)."""
+    redis_port = state.part("redis").port
+    log = Path(state.run_dir) / "logs" / "seed.log"
+    if redis_port is None:
+        raise InfrastructureError(f"stack {state.stack!r} has no Redis port in its state file")
+    try:
+        seeded = seed_stack(config, redis_port, log)
+    except InfrastructureError as error:
+        raise InfrastructureError(
+            f"{error}\nthe stack is up without its data set: fix the seed command and run it, "
+            f"or `slogate down --stack {state.stack}`"
+        ) from error
+    if seeded:
+        click.echo(f"  seeded      the data set (log: {log})")

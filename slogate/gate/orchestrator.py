@@ -32,13 +32,13 @@ from slogate.gate.plan import GatePlan, plan_gate
 from slogate.gate.platform import GateStack, check_platform
 from slogate.gate.preflight import find_shortfalls, run_error_budget
 from slogate.gate.progress import GateProgress
-from slogate.gate.seeding import Seeding
 from slogate.gate.series import chart_series
 from slogate.gate.startup import EarlyStarts
 from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
 from slogate.gate.verdicts import compare_client_server, evaluate_phases, time_to_recover
 from slogate.gate.windows import phase_windows
 from slogate.interrupts import InterruptSignals
+from slogate.platform.local.seeding import Seeding
 from slogate.report.environment import collect_environment
 from slogate.report.journal import read_journal
 from slogate.report.model import FaultWindow, PhaseSpan, RunReport, RunStatus
@@ -122,8 +122,7 @@ def run_gate(
     run = GateRun(plan, run_id, folder.resolve(), stack)
     signals = InterruptSignals()
     context = _traffic_context(run, options, progress, signals)
-    organisations = plan.gate.seed_organisations
-    seeding = Seeding(organisations, run.folder / "seed.log") if organisations else None
+    seeding = Seeding(stack_config, run.folder / "seed.log") if plan.gate.seed else None
 
     def on_stack_event(event: dict[str, Any]) -> None:
         progress.stack_event(event)

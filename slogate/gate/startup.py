@@ -1,10 +1,10 @@
 """Set-up work that overlaps the stack's own start-up.
 
 Prometheus' first scrape comes about 5 s after its start (its target-update throttle) while
-every other part is ready within about 3 s. In that gap the gate seeds the data set (once
-Redis answers) and starts the load generator (once the edge is ready: interpreter, Locust,
-the client metrics server, the first scrape of those metrics), held before its first request
-until the stack is ready and seeded.
+every other part is ready within about 3 s. In that gap the gate seeds the data set (the
+service's seed command, as `slogate up` runs it, once Redis answers) and starts the load
+generator (once the edge is ready: interpreter, Locust, the client metrics server, the first
+scrape of those metrics), held before its first request until the stack is ready and seeded.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slogate.chaos.children import stop_child
-from slogate.gate.seeding import Seeding
 from slogate.platform.local.ports import HOST
+from slogate.platform.local.seeding import Seeding
 from slogate.platform.local.stack import LocalStack
 
 LOAD_STOP_GRACE_S = 15.0

@@ -117,8 +117,8 @@ def live_stack(
     service: dict[str, Any] | None = None,
     seed: tuple[str, ...] = SMALL_SEED,
 ) -> Iterator[LiveStack]:
-    """`slogate up` (the service section `service`, its env `service_env`), seed the data
-    (`python -m target_service seed SEED`), `slogate down` after, also when the test fails."""
+    """`slogate up --no-seed` (the service section `service`, its env `service_env`), seed the
+    data (`python -m target_service seed SEED`), `slogate down` after, also when the test fails."""
     env = slogate_env(home)
     env.pop("SLOGATE_STACK", None)
     config = home / "slogate.yaml"
@@ -126,7 +126,7 @@ def live_stack(
     config.write_text(yaml.safe_dump({"service": {**(service or {}), "env": service_env or {}}}))
     stack = LiveStack(name, home, env)
     try:
-        _run(slogate("up", "--stack", name, "--config", str(config)), env, timeout=120)
+        _run(slogate("up", "--stack", name, "--config", str(config), "--no-seed"), env, timeout=120)
         redis_port = stack.state().part("redis").port
         seed_env = {**env, "TARGET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
         _run([sys.executable, "-m", "target_service", "seed", *seed], seed_env, timeout=60)
