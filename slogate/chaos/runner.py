@@ -107,19 +107,32 @@ def sweep(stack: str, echo: Echo) -> RollbackReport:
     return report
 
 
+def _load_ended_early(log: Path) -> InfrastructureError:
+    """The error for a background load that died: its log's last error line, and the log."""
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
+    except OSError:
+        lines = []
+    lines = [line for line in lines if line]
+    errors = [line for line in lines if "error" in line.lower() or "exception" in line.lower()]
+    last = errors[-1] if errors else (lines[-1] if lines else "")
+    said = f": {last}" if last else ""
+    return InfrastructureError(f"the background load ended early{said}\nsee {log}")
+
+
 def _wait_for_load(load_dir: Path, process_alive: Callable[[], bool], warmup_s: float) -> None:
     deadline = time.monotonic() + LOAD_START_TIMEOUT_S
     log = load_dir.parent / "load.log"
     while not (load_dir / "status.json").exists():
         if not process_alive():
-            raise InfrastructureError(f"the background load ended early; see {log}")
+            raise _load_ended_early(log)
         if time.monotonic() > deadline:
             raise InfrastructureError(f"the background load did not start; see {load_dir}")
         time.sleep(0.2)
     until = time.monotonic() + warmup_s
     while time.monotonic() < until:
         if not process_alive():
-            raise InfrastructureError(f"the background load ended early; see {log}")
+            raise _load_ended_early(log)
         time.sleep(0.2)
 
 
