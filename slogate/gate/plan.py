@@ -85,7 +85,8 @@ def plan_gate(config: SlogateConfig, name: str, loadtests_dir: Path | None = Non
     base = config.base_dir
     here = f"gates.{name}"
     loadtests = loadtests_dir or base / "loadtests"
-    profile = find_profile(gate.load.profile, loadtests).with_overrides(
+    named_at = (source, f"{here}.load.profile")
+    profile = find_profile(gate.load.profile, loadtests, named_at=named_at).with_overrides(
         gate.load.rate, gate.load.duration_s
     )
     slo_path = _resolve(base, gate.slo)

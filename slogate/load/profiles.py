@@ -162,19 +162,31 @@ def load_profiles(files: list[Path]) -> dict[str, Profile]:
 
 
 def find_profile(
-    name: str, loadtests: Path = DEFAULT_LOADTESTS, extra_file: Path | None = None
+    name: str,
+    loadtests: Path = DEFAULT_LOADTESTS,
+    extra_file: Path | None = None,
+    named_at: tuple[str, str] | None = None,
 ) -> Profile:
-    """The profile called `name` from the loadtests folder (and `extra_file`, if given)."""
+    """The profile called `name` from the loadtests folder (and `extra_file`, if given).
+
+    `named_at` (file, field), e.g. (slogate.yaml, "gates.smoke.load.profile"): where the name
+    was given; errors then name that file and field (ConfigError) instead of the command line.
+    """
     files = profile_files(loadtests)
     if extra_file is not None:
         files.append(extra_file)
+    folder = loadtests.resolve()
     if not files:
-        raise UsageError(
-            f"no profiles found: expected {loadtests / 'profiles.yaml'} or "
-            f"{loadtests / 'profiles'}/*.yaml (run slogate from the project folder)"
-        )
+        missing = f"no profiles found in {folder}: expected profiles.yaml or profiles/*.yaml there"
+        if named_at is not None:
+            source, field = named_at
+            raise ConfigError(source, field, f"{missing} (the loadtests/ folder next to {source})")
+        raise UsageError(f"{missing} (pass --loadtests FOLDER, or run slogate where loadtests/ is)")
     profiles = load_profiles(files)
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
-        raise UsageError(f"unknown load profile {name!r}; known profiles: {known}")
+        unknown = f"unknown load profile {name!r}; known profiles: {known} (in {folder})"
+        if named_at is not None:
+            raise ConfigError(*named_at, unknown)
+        raise UsageError(unknown)
     return profiles[name]

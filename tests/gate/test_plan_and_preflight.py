@@ -70,3 +70,25 @@ def test_unknown_objective_is_named(tmp_path: Path) -> None:
     config = load_config(_config(tmp_path, {"typo": gate}))
     with pytest.raises(ConfigError, match=r"gates\.typo\.objectives\.baseline.*'availabilty'"):
         plan_gate(config, "typo")
+
+
+def test_an_unknown_profile_names_the_gate_field_and_file(tmp_path: Path) -> None:
+    gate = {**TEST_GATES["quick-smoke"], "load": {"profile": "smok", "rate": 60, "duration_s": 14}}
+    path = _config(tmp_path, {"typo": gate})
+    with pytest.raises(ConfigError) as raised:
+        plan_gate(load_config(path), "typo")
+    message = str(raised.value)
+    assert message.startswith(f"{path}: gates.typo.load.profile: unknown load profile 'smok'")
+    assert "smoke" in message and str((tmp_path / "loadtests").resolve()) in message
+
+
+def test_missing_profiles_say_where_they_were_looked_for(tmp_path: Path) -> None:
+    path = tmp_path / "slogate.yaml"
+    path.write_text(yaml.safe_dump({"gates": {"smoke": TEST_GATES["quick-smoke"]}}))
+    with pytest.raises(ConfigError) as raised:
+        plan_gate(load_config(path), "smoke")
+    message = str(raised.value)
+    assert f"gates.smoke.load.profile: no profiles found in {tmp_path.resolve() / 'loadtests'}" in (
+        message
+    )
+    assert f"next to {path}" in message and "project folder" not in message
