@@ -9,7 +9,8 @@
     report              reports/<run-id>/ (slogate.report writers)
     platform down       always; then the report's timeline gets its tear-down
 
-Ctrl-C / SIGTERM at any point: faults rolled back, stack down, partial report, exit 130.
+Ctrl-C / SIGTERM at any point: faults rolled back, the phases so far judged (if the load ran),
+stack down, partial report, exit 130.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from slogate.chaos.journal import read_journal as read_raw_journal
 from slogate.chaos.journal import verdict_of_journal
@@ -143,10 +146,14 @@ def run_gate(
             outcome = run_traffic(context, early.take_load())
             run.interrupted = outcome.interrupted
             run.aborted = outcome.aborted
+            run.begin("evaluation")
+            progress.enter("evaluation")
+            prometheus_url, scrape_s = state.prometheus_url or "", state.scrape_interval_s
             if not run.interrupted:
-                run.begin("evaluation")
-                progress.enter("evaluation")
-                _judge(run, outcome, state.prometheus_url or "", state.scrape_interval_s)
+                _judge(run, outcome, prometheus_url, scrape_s)
+            else:
+                with signals.shield():
+                    _judge_partial(run, outcome, prometheus_url, scrape_s)
         except KeyboardInterrupt:
             run.interrupted = True
         except SlogateError as error:
@@ -203,7 +210,26 @@ def _traffic_context(
     )  # fmt: skip
 
 
-def _judge(run: GateRun, outcome: TrafficOutcome, prometheus_url: str, scrape_s: float) -> None:
+def _judge_partial(
+    run: GateRun, outcome: TrafficOutcome, prometheus_url: str, scrape_s: float
+) -> None:
+    """Interrupted: judge the phases up to the interruption while Prometheus is still up
+    (too short a window is INCONCLUSIVE by itself); no time to recover (it was cut short)."""
+    try:
+        _judge(run, outcome, prometheus_url, scrape_s, partial=True)
+    except (SlogateError, httpx.HTTPError) as error:
+        run.notes.append(f"the phases before the interruption could not be judged: {error}")
+    else:
+        run.notes.append("interrupted: the phases are judged up to the interruption")
+
+
+def _judge(
+    run: GateRun,
+    outcome: TrafficOutcome,
+    prometheus_url: str,
+    scrape_s: float,
+    partial: bool = False,
+) -> None:
     plan = run.plan
     faults = FaultLedger(run.stack).faults(run.run_id)
     windows = phase_windows(plan, outcome, faults)
@@ -214,7 +240,7 @@ def _judge(run: GateRun, outcome: TrafficOutcome, prometheus_url: str, scrape_s:
             client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate, scrape_s
         )
         report.client_server, report.notes = comparisons, report.notes + notes
-        if outcome.load_ended_at is not None:
+        if outcome.load_ended_at is not None and not partial:
             report.recoveries = time_to_recover(
                 plan, client, windows, outcome.load_ended_at, scrape_s
             )
@@ -223,7 +249,7 @@ def _judge(run: GateRun, outcome: TrafficOutcome, prometheus_url: str, scrape_s:
     results = [r for phase in report.phases for r in phase.results]
     if results:
         run.codes.append(exit_code_of(results))
-    elif not run.aborted:
+    elif not (run.aborted or partial):
         run.codes.append(ExitCode.INCONCLUSIVE)
         run.notes.append("no phase was judged (the load never reached a judged phase)")
     run.codes += [VERDICT_CODES[r.verdict] for r in report.recoveries if r.verdict in VERDICT_CODES]

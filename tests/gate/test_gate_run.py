@@ -123,6 +123,11 @@ def test_ctrl_c_mid_run_leaves_nothing_and_a_partial_report(project: Project) ->
     assert process.returncode == 130, output
     report = project.report()
     assert report["status"] == "partial" and "interrupted" in report["partial_reason"]
+    # judged up to the interruption, while Prometheus was still up
+    baseline = next(p for p in report["phases"] if p["phase"] == "baseline")
+    verdicts = {r["place"]: r["verdict"] for r in baseline["results"]}
+    assert verdicts == {"server": "PASS", "client": "PASS"}, baseline
+    assert report["exit_code"] == 130
     with slogate_home(project.home):
         assert FaultLedger("ctrlc").open_faults() == []
     assert report["faults"] and report["faults"][0]["state"] == "rolled_back"
