@@ -10,5 +10,6 @@ progress.py    phase, elapsed/remaining, rate, errors, p95, active faults
 windows.py     phase windows from the timeline and the ledger's fault windows
 verdicts.py    per-phase SLO evaluation, client vs server, time to recover
 series.py      time series for the report's charts
+history.py     the stack's ledger and logs into the report; its folder removed
 orchestrator.py the thin sequence of phases
 """

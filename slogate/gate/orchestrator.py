@@ -31,6 +31,7 @@ from slogate.chaos.rollback import roll_back_faults
 from slogate.chaos.runner import sweep
 from slogate.config import SlogateConfig
 from slogate.errors import ExitCode, SlogateError, UsageError, combine_exit_codes
+from slogate.gate.history import keep_stack_history
 from slogate.gate.plan import GatePlan, plan_gate
 from slogate.gate.platform import GateStack, check_platform
 from slogate.gate.preflight import find_shortfalls, run_error_budget
@@ -79,6 +80,7 @@ class GateRun:
     interrupted: bool = False
     aborted: str | None = None
     traffic_spans: list[PhaseSpan] = field(default_factory=list)
+    own_stack: bool = False  # the stack's name was made up for this run: its folder goes too
 
     def spans(self) -> list[PhaseSpan]:
         spans = [span.model_copy() for span in self.timeline] + self.traffic_spans
@@ -122,7 +124,7 @@ def run_gate(
     stack = options.stack or f"gate-{int(time.time())}-{os.getpid()}"
     check_platform(stack_config, stack)
     run_id, folder = allocate_run_folder(name, options.reports_dir)
-    run = GateRun(plan, run_id, folder.resolve(), stack)
+    run = GateRun(plan, run_id, folder.resolve(), stack, own_stack=options.stack is None)
     signals = InterruptSignals()
     context = _traffic_context(run, options, progress, signals)
     seeding = Seeding(stack_config, run.folder / "seed.log") if plan.gate.seed else None
@@ -355,6 +357,8 @@ def _finish(
         run.codes.append(ExitCode.INFRASTRUCTURE)
         run.notes.append(f"tear-down failed: {error}")
     run.end_phase()
+    note = keep_stack_history(run.stack, run.folder, remove=run.own_stack)
+    run.notes += [note] if note else []
     _finalise(run, report)
     run.paths = write_report(report, run.folder)
 

@@ -60,6 +60,13 @@ def test_pod_kill_passes_and_measures_recovery(project: Project) -> None:
     (recovery,) = report["recoveries"]
     assert recovery["verdict"] == "PASS" and recovery["recovered_at"] is not None
     assert report["journals"][0]["title"] == "pod-kill"
+    # the run's own stack folder is gone; its fault history is in the report folder
+    assert not list((project.home / "stacks").glob("gate-*"))
+    (folder,) = [p for p in project.reports.iterdir() if (p / "report.json").exists()]
+    ledger = (folder / "ledger.jsonl").read_text().splitlines()
+    events = [json.loads(line)["event"] for line in ledger]
+    assert "applied" in events and ({"rolled_back", "expired"} & set(events))
+    assert (folder / "stack-logs" / "replica-0.log").exists()
 
 
 def test_regression_negative_control_fails(project: Project) -> None:
