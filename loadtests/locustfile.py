@@ -49,7 +49,8 @@ class SeededData:
             raise RuntimeError(
                 f"no seeded data at {host}: seed it first with `TARGET_REDIS_URL="
                 "redis://127.0.0.1:PORT/0 python -m target_service seed` (PORT: the redis "
-                "line of `slogate status`; `slogate run` seeds by itself)"
+                "line of `slogate status`; `slogate up` and `slogate run` seed by themselves "
+                "unless told --no-seed)"
             )
 
     @staticmethod

@@ -56,7 +56,9 @@ def test_a_fault_is_open_from_its_intent_until_it_is_rolled_back(ledger: FaultLe
     assert ledger.open_faults() == []
     (closed,) = ledger.faults()
     assert closed.state is FaultEvent.ROLLED_BACK
-    assert closed.ended_at is not None and closed.ended_at >= closed.applied_at
+    assert closed.ended_at is not None
+    assert closed.applied_at is not None
+    assert closed.ended_at >= closed.applied_at
 
 
 def test_a_closed_fault_stays_closed(ledger: FaultLedger) -> None:
