@@ -27,6 +27,7 @@ from slogate.slo.stats import Verdict
 __all__ = [
     "active_fault_count",
     "all_replicas_ready",
+    "edge_absorbed_no_failures",
     "objective_holds",
     "reads_served",
     "replica_restart_count",
@@ -173,3 +174,81 @@ def active_fault_count(configuration: Configuration = None, secrets: Secrets = N
     backend = backend_for(configuration)
     count = sum(len(backend.target_faults(r)) for r in backend.replicas())
     return count + len(backend.supervisor_status()["faults"])
+
+
+EDGE_BACKEND = 'proxy="service"'
+# What the edge absorbed: a request it sent again (to another replica), a response a replica
+# cut off (a retried read, or a write that reached the client as a 502).
+EDGE_ABSORBED = ("haproxy_backend_retry_warnings_total", "haproxy_backend_response_errors_total")
+EDGE_REQUESTS = "haproxy_backend_http_requests_total"
+
+
+def edge_absorbed_no_failures(
+    last_s: float = 20.0,
+    max_absorbed: int = 0,
+    min_requests: int = 50,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> bool:
+    """True when the edge retried and saw cut responses at most `max_absorbed` times each over
+    the last `last_s` seconds, while it forwarded at least `min_requests` requests.
+
+    Clients alone under-count failures: the edge replays cut idempotent requests elsewhere
+    (ANCHORS.md, pod kill), so a replica that drops its in-flight requests can leave the
+    clients' error rate clean. HAProxy's `haproxy_backend_retry_warnings_total` and
+    `haproxy_backend_response_errors_total` (backend "service", scraped with source="edge")
+    count what it absorbed, reset-aware. No edge series, a NaN or fewer than `min_requests`
+    forwarded requests is no evidence: False.
+
+    Local platform only: on Kubernetes the edge is the cluster's Service (kube-proxy), which
+    neither retries nor exports per-request counters, so there is nothing to read; use the
+    clients' error rate there.
+    """
+    if last_s <= 0 or max_absorbed < 0 or min_requests < 1:
+        raise ActivityFailed(
+            "edge_absorbed_no_failures: last_s must be > 0, max_absorbed >= 0 and "
+            f"min_requests >= 1 (got {last_s}, {max_absorbed}, {min_requests})"
+        )
+    url, _ = _prometheus(configuration)
+    edge = promql.DEFAULT_PLACE_MATCHERS[Place.EDGE]
+    now = time.time()
+    try:
+        with PrometheusClient(url) as client:
+            counts = {
+                metric: count_counters(
+                    client, promql.selector(metric, edge, EDGE_BACKEND), now - last_s, now
+                )
+                for metric in (*EDGE_ABSORBED, EDGE_REQUESTS)
+            }
+    except SlogateError as error:
+        logger.warning("edge_absorbed_no_failures: no evidence: %s", error)
+        return False
+    missing = [m for m, c in counts.items() if c.nan or not c.present]
+    if missing:
+        logger.warning(
+            "edge_absorbed_no_failures: no evidence: no usable %s at the edge over %g s",
+            ", ".join(missing),
+            last_s,
+        )
+        return False
+    forwarded = round(counts[EDGE_REQUESTS].total)
+    if forwarded < min_requests:
+        logger.warning(
+            "edge_absorbed_no_failures: no evidence: the edge forwarded %d requests over %g s "
+            "(need %d)",
+            forwarded,
+            last_s,
+            min_requests,
+        )
+        return False
+    retries, cut = (round(counts[m].total) for m in EDGE_ABSORBED)
+    logger.info(
+        "edge_absorbed_no_failures: over the last %g s the edge forwarded %d requests, "
+        "retried %d and saw %d cut responses (at most %d each)",
+        last_s,
+        forwarded,
+        retries,
+        cut,
+        max_absorbed,
+    )
+    return retries <= max_absorbed and cut <= max_absorbed
