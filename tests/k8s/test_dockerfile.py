@@ -181,22 +181,29 @@ def dockerignore_patterns() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
+def copied_sources(instructions: list[Instruction]) -> list[str]:
+    """The build-context paths a Dockerfile's COPY instructions read (not COPY --from)."""
+    return [
         part
-        for i in INSTRUCTIONS
+        for i in instructions
         if i.keyword == "COPY" and "from" not in i.flags()
         for part in shlex.split(i.arguments)[:-1]
         if not part.startswith("--")
-    ],
-)
-def test_copied_sources_exist_and_reach_the_build_context(source: str) -> None:
+    ]
+
+
+def assert_reaches_the_build_context(source: str) -> None:
+    """`source` exists in the repository and no .dockerignore pattern excludes it."""
     assert (REPO / source).exists(), f"COPY {source}: no such path in the repository"
     for pattern in dockerignore_patterns():
         assert not fnmatch.fnmatch(source.rstrip("/"), pattern.rstrip("/")), (
             f"COPY {source} is excluded by .dockerignore pattern {pattern!r}"
         )
+
+
+@pytest.mark.parametrize("source", copied_sources(INSTRUCTIONS))
+def test_copied_sources_exist_and_reach_the_build_context(source: str) -> None:
+    assert_reaches_the_build_context(source)
 
 
 # ---- the image's pinned dependencies agree with pyproject.toml and the service's imports

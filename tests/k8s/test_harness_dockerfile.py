@@ -8,7 +8,6 @@ write only where the CronJob mounts writable volumes (its root file system is re
 
 from __future__ import annotations
 
-import fnmatch
 import shlex
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,7 +17,12 @@ import yaml
 
 from slogate.platform.local.binaries import PACKAGES
 from tests.k8s.manifests import REPO, all_documents
-from tests.k8s.test_dockerfile import Instruction, dockerignore_patterns, parse_dockerfile
+from tests.k8s.test_dockerfile import (
+    Instruction,
+    assert_reaches_the_build_context,
+    copied_sources,
+    parse_dockerfile,
+)
 
 DOCKERFILE = REPO / "Dockerfile"
 INSTRUCTIONS = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
@@ -95,22 +99,9 @@ def test_the_gate_inputs_are_the_working_directory() -> None:
     assert (REPO / "loadtests" / "locustfile.py").is_file()
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        part
-        for i in INSTRUCTIONS
-        if i.keyword == "COPY" and "from" not in i.flags()
-        for part in shlex.split(i.arguments)[:-1]
-        if not part.startswith("--")
-    ],
-)
+@pytest.mark.parametrize("source", copied_sources(INSTRUCTIONS))
 def test_copied_sources_exist_and_reach_the_build_context(source: str) -> None:
-    assert (REPO / source).exists(), f"COPY {source}: no such path in the repository"
-    for pattern in dockerignore_patterns():
-        assert not fnmatch.fnmatch(source.rstrip("/"), pattern.rstrip("/")), (
-            f"COPY {source} is excluded by .dockerignore pattern {pattern!r}"
-        )
+    assert_reaches_the_build_context(source)
 
 
 def test_the_cronjob_runs_this_image_as_its_user() -> None:
