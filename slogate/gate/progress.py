@@ -3,15 +3,11 @@ the active faults. A live line on a terminal; plain lines (every few seconds) ot
 
 from __future__ import annotations
 
-import sys
-import time
 from typing import Any
 
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
-PLAIN_EVERY_S = 5.0
+from slogate.cli.live import LiveLine
 
 
 def describe(
@@ -33,29 +29,21 @@ class GateProgress:
     """Progress of one gate run (use as a context manager)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.live: Live | None = None
-        self.last_plain = 0.0
-        self.phase = "set-up"
+        self.line = LiveLine(console)
+        self.phase = ""
         self._previous: tuple[float, int] | None = None
 
     def __enter__(self) -> GateProgress:
-        if self.console.is_terminal:
-            self.live = Live(Text("starting..."), console=self.console, transient=True)
-            self.live.__enter__()
+        self.line.__enter__()
+        self.enter("set-up")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.live is not None:
-            self.live.__exit__(None, None, None)
-            self.live = None
+        self.line.__exit__(*exc)
 
     def say(self, message: str) -> None:
         """A line that stays (phase changes, warnings)."""
-        if self.live is not None:
-            self.live.console.print(message, markup=False, highlight=False)
-        else:
-            print(message, file=sys.stderr, flush=True)
+        self.line.say(message)
 
     def enter(self, phase: str) -> None:
         if phase != self.phase:
@@ -64,7 +52,7 @@ class GateProgress:
 
     def stack_event(self, event: dict[str, Any]) -> None:
         if event.get("phase") == "ready" and event.get("part") == "stack":
-            self.say(f"   stack ready after {event.get('t', 0):.1f} s")
+            self.say(f"stack ready after {event.get('t', 0):.1f} s")
 
     def load_status(self, status: dict[str, Any], total_s: float, faults: list[str]) -> None:
         elapsed, starts = float(status.get("elapsed_s") or 0.0), int(status.get("starts") or 0)
@@ -73,9 +61,6 @@ class GateProgress:
             rate = (starts - self._previous[1]) / (elapsed - self._previous[0])
         if self._previous is None or elapsed - self._previous[0] >= 1.0:
             self._previous = (elapsed, starts)
-        line = describe(self.phase, status, total_s, rate, faults)
-        if self.live is not None:
-            self.live.update(Text(line))
-        elif time.monotonic() - self.last_plain >= PLAIN_EVERY_S:
-            self.last_plain = time.monotonic()
-            print(line, file=sys.stderr, flush=True)
+        if status.get("finished") or elapsed >= total_s:
+            rate = None  # the schedule has ended: a rate of 0/s would read as an outage
+        self.line.update(describe(self.phase, status, total_s, rate, faults))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from typing import Any
 
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
-PLAIN_EVERY_S = 5.0
+from slogate.cli.live import LiveLine
 
 
 def describe(status: dict[str, Any]) -> str:
@@ -35,30 +31,19 @@ class Progress:
     """Shows statuses as they come; use as a context manager."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.live: Live | None = None
-        self.last_plain = 0.0
+        self.line = LiveLine(console, placeholder="starting Locust...", transient=False)
         self.finished_shown = False
 
     def __enter__(self) -> Progress:
-        if self.console.is_terminal:
-            self.live = Live(Text("starting Locust..."), console=self.console, transient=False)
-            self.live.__enter__()
+        self.line.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.live is not None:
-            self.live.__exit__(None, None, None)
+        self.line.__exit__(*exc)
 
     def __call__(self, status: dict[str, Any]) -> None:
-        line = describe(status)
-        if self.live is not None:
-            self.live.update(Text(line))
-            return
         finished = bool(status.get("finished"))
-        if finished and self.finished_shown:
+        if finished and self.finished_shown and self.line.live is None:
             return
-        if time.monotonic() - self.last_plain >= PLAIN_EVERY_S or finished:
-            self.last_plain = time.monotonic()
-            self.finished_shown = finished
-            print(line, file=sys.stderr, flush=True)
+        self.finished_shown = self.finished_shown or finished
+        self.line.update(describe(status), force=finished)
