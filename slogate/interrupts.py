@@ -47,3 +47,20 @@ class InterruptSignals:
             yield
         finally:
             self.shielded = before
+
+
+class StopFlag:
+    """Set by SIGTERM / SIGINT; polled by loops that supervise something until asked to stop."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+    def install(self) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.signal = signum
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)

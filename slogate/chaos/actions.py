@@ -145,7 +145,7 @@ def kill_dependency(
     part = _dependency(name)
     backend = backend_for(configuration)
     if part == "redis":
-        backend.persist_redis()
+        backend.persist_dependency()
     return backend.process_fault(part, "kill", ttl_s, kind="dependency_kill")
 
 

@@ -9,7 +9,8 @@ roll it back without knowing what created it.
 
 The file lives in the stack's folder (`.slogate/stacks/NAME/ledger.jsonl`); writes take a file
 lock so concurrent writers (slogate, Chaos Toolkit's activity process) never interleave lines.
-The ledger also gives the report its fault windows.
+The ledger also gives the report its fault windows; a gate tags each entry with the id of the
+experiment that injected it (`experiment`, optional, so older ledgers still parse).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class LedgerEntry(BaseModel):
     expires_at: float
     rollback: Rollback | None = None
     message: str = ""
+    experiment: str | None = Field(
+        default=None, description="the gate's id of the experiment that injected it (optional)"
+    )
 
 
 class Fault(BaseModel):
@@ -84,6 +88,7 @@ class Fault(BaseModel):
     ended_at: float | None
     expires_at: float
     rollback: Rollback | None
+    experiment: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -124,6 +129,7 @@ class FaultLedger:
         expires_at: float | None = None,
         rollback: Rollback | None = None,
         message: str = "",
+        experiment: str | None = None,
     ) -> LedgerEntry:
         """Build and append an entry; returns it."""
         now = time.time()
@@ -139,6 +145,7 @@ class FaultLedger:
             expires_at=expires_at if expires_at is not None else now + ttl_s,
             rollback=rollback,
             message=message,
+            experiment=experiment,
         )
         self.append(entry)
         return entry
@@ -176,6 +183,7 @@ class FaultLedger:
                     ended_at=None,
                     expires_at=entry.expires_at,
                     rollback=entry.rollback,
+                    experiment=entry.experiment,
                 )
                 folded[entry.fault_id] = fault
             if fault.state in CLOSING_EVENTS:
@@ -184,6 +192,7 @@ class FaultLedger:
             fault.expires_at = entry.expires_at
             if entry.rollback is not None:
                 fault.rollback = entry.rollback
+            fault.experiment = fault.experiment or entry.experiment
             if entry.event is FaultEvent.APPLIED:
                 fault.applied_at = entry.ts
             elif entry.event in CLOSING_EVENTS:

@@ -173,7 +173,7 @@ def active_fault_count(configuration: Configuration = None, secrets: Secrets = N
     """Faults in force on the replicas' fault hooks plus the supervisor's active faults."""
     backend = backend_for(configuration)
     count = sum(len(backend.target_faults(r)) for r in backend.replicas())
-    return count + len(backend.supervisor_status()["faults"])
+    return count + len(backend.process_faults())
 
 
 EDGE_BACKEND = 'proxy="service"'

@@ -18,7 +18,6 @@ ignored, so they cannot cut the clean-up short (Chaos Toolkit's own trap).
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,19 +26,24 @@ from pathlib import Path
 import yaml
 from filelock import FileLock, Timeout
 
-from slogate.chaos.children import slogate_command, spawn_child, stop_child
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
+from slogate.host.children import (
+    CHAOS_STOP_GRACE_S,
+    LOAD_START_TIMEOUT_S,
+    LOAD_STOP_GRACE_S,
+    chaos_run_command,
+    load_command,
+    spawn_child,
+    stop_child,
+)
 from slogate.interrupts import InterruptSignals
 from slogate.platform.state import require_state, stack_dir
 from slogate.yaml_files import read_yaml
 
-CHAOS_STOP_GRACE_S = 20.0
-LOAD_STOP_GRACE_S = 15.0
-LOAD_START_TIMEOUT_S = 40.0
 LOAD_DURATION_S = 3600.0  # the load runs until the experiment ends; this only bounds it
 
 Echo = Callable[[str], None]
@@ -69,13 +73,10 @@ class ChaosOutcome:
 
 
 def chaos_command(plan: ChaosPlan) -> list[str]:
-    """The `chaos run` command line (journal and log in the run folder, no version check)."""
-    settings = plan.run_dir / "chaostoolkit-settings.yaml"
-    command = [sys.executable, "-m", "chaostoolkit", "--no-version-check"]
-    command += ["--log-file", str(plan.run_dir / "chaostoolkit.log"), "--settings", str(settings)]
-    command += ["run", "--rollback-strategy", "always"]
-    command += ["--journal-path", str(plan.run_dir / "journal.json")]
-    return [*command, str(_experiment_to_run(plan))]
+    """The `chaos run` command line for the plan (its settings file written empty first)."""
+    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
+    return chaos_run_command(_experiment_to_run(plan), plan.run_dir)
 
 
 def _experiment_to_run(plan: ChaosPlan) -> Path:
@@ -157,7 +158,6 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
 
 def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     plan.run_dir.mkdir(parents=True, exist_ok=True)
-    (plan.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
     (plan.run_dir / "journal.json").unlink(missing_ok=True)  # never read an older run's
     outcome = ChaosOutcome(ExitCode.OK, journal_path=plan.run_dir / "journal.json")
     signals = InterruptSignals()
@@ -169,11 +169,9 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
             env = {**os.environ, STACK_ENV: plan.stack, RUN_ID_ENV: plan.run_id}
             if plan.load_profile is not None:
                 load_dir = plan.run_dir / "load"
-                command = slogate_command(
-                    "load", plan.load_profile, "--stack", plan.stack,
-                    "--duration", str(LOAD_DURATION_S), "--run-dir", str(load_dir),
-                    "--loadtests", str(plan.loadtests_dir),
-                )  # fmt: skip
+                command = load_command(
+                    plan.load_profile, plan.stack, LOAD_DURATION_S, load_dir, plan.loadtests_dir
+                )
                 load = spawn_child(command, plan.run_dir / "load.log", env=env)
                 echo(
                     f"background load {plan.load_profile!r} started; warming up {plan.warmup_s:g} s"

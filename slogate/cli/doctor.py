@@ -8,9 +8,8 @@ import click
 
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
-from slogate.errors import ExitCode, MissingDependencyError
-from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
-from slogate.platform.local.ports import port_in_use
+from slogate.errors import ExitCode
+from slogate.platform.registry import platform_for
 
 _MIN_OPEN_FILES = 4096
 
@@ -18,25 +17,12 @@ _MIN_OPEN_FILES = 4096
 @click.command("doctor")
 @config_option
 def doctor(config_path: str | None) -> ExitCode:
-    """Report what the local platform needs and what this machine has."""
-    problems = 0
-    for name, package in PACKAGES.items():
-        try:
-            binary = find_binary(name)
-        except MissingDependencyError:
-            problems += 1
-            click.echo(f"missing  {name:<13} install: sudo apt-get install -y {package}")
-            continue
-        click.echo(f"ok       {name:<13} {binary_version(binary) or '?':<10} {binary.path}")
+    """Report what the platform needs and what this machine has."""
     config = load_config(config_path)
-    for what, port in config.ports.model_dump().items():
-        if port is None:
-            continue
-        if port_in_use(port):
-            problems += 1
-            click.echo(f"in use   port {port} pinned for {what}")
-        else:
-            click.echo(f"ok       port {port} pinned for {what} is free")
+    checks = platform_for(config.platform).doctor(config)
+    for check in checks:
+        click.echo(f"{check.status:<8} {check.detail}")
+    problems = sum(1 for check in checks if not check.ok)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     verdict = "ok" if soft >= _MIN_OPEN_FILES else "low"
     click.echo(f"{verdict:<8} open files: soft {soft}, hard {hard} (load tests want >= 4096)")

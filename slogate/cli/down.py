@@ -8,7 +8,7 @@ from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import roll_back_faults
 from slogate.cli._stack_options import stack_option
 from slogate.errors import ExitCode
-from slogate.platform.local.stack import down_stack
+from slogate.platform.registry import platform_of_stack
 from slogate.platform.state import load_state
 
 
@@ -18,13 +18,14 @@ from slogate.platform.state import load_state
               help="seconds to wait for the supervisor to stop the parts")  # fmt: skip
 def down(stack: str, timeout: float) -> ExitCode:
     """Roll back the stack's open faults, then stop every process of it and free its ports."""
+    platform = platform_of_stack(stack)
     if load_state(stack) is not None:
         report = roll_back_faults(FaultLedger(stack), stack)
         for fault_id in report.closed:
             click.echo(f"rolled back fault {fault_id}")
         for error in report.errors:
             click.echo(f"could not roll back {error}; the stack going down ends it", err=True)
-    state = down_stack(stack, timeout=timeout)
+    state = platform.down(stack, timeout=timeout)
     if state is None:
         click.echo(f"stack {stack!r} is not up")
     else:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.live import Live
 from rich.status import Status
 from rich.text import Text
+
+from slogate.platform.base import StackEvent
 
 
 class ProgressPrinter:
@@ -30,17 +31,16 @@ class ProgressPrinter:
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:
             self._status.stop()
+            self._status = None
 
-    def event(self, event: dict[str, Any]) -> None:
-        """Show one event from the stack (`part`, `phase`, `t`, optional `port`)."""
-        if event.get("event") != "part":
-            return
-        port = f" on port {event['port']}" if event.get("port") else ""
-        line = f"{event['t']:6.2f}s  {event['part']} {event['phase']}{port}"
+    def event(self, event: StackEvent) -> None:
+        """Show one event from the stack's start-up."""
+        port = f" on port {event.port}" if event.port else ""
+        line = f"{event.t:6.2f}s  {event.part} {event.phase}{port}"
         if self._console is not None and self._status is not None:
-            mark = "[green]✓[/green]" if event["phase"] == "ready" else "[blue]•[/blue]"
+            mark = "[green]✓[/green]" if event.phase == "ready" else "[blue]•[/blue]"
             self._console.print(f"{mark} {line}")
-            self._status.update(f"waiting: {event['part']} {event['phase']}")
+            self._status.update(f"waiting: {event.part} {event.phase}")
         else:
             click.echo(line)
 

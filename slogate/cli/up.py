@@ -10,10 +10,9 @@ from slogate.cli._stack_options import config_option, stack_option
 from slogate.cli.live import ProgressPrinter
 from slogate.config import SlogateConfig, load_config
 from slogate.errors import ExitCode, InfrastructureError, Interrupted
-from slogate.platform.local.daemon import StopFlag
-from slogate.platform.local.launcher import preflight, start_detached
-from slogate.platform.local.seeding import seed_stack
-from slogate.platform.local.stack import LocalStack
+from slogate.interrupts import StopFlag
+from slogate.platform.base import Platform
+from slogate.platform.registry import platform_for
 from slogate.platform.state import StackState
 
 _PORT_FLAGS = {
@@ -74,45 +73,38 @@ def up(
     pinned = {_PORT_FLAGS[flag]: value for flag, value in ports.items() if value is not None}
     if pinned:
         config = config.model_copy(update={"ports": config.ports.model_copy(update=pinned)})
+    platform = platform_for(config.platform)
     if not foreground:
         with ProgressPrinter() as printer:
-            state = start_detached(config, stack, printer.event)
+            state = platform.start(config, stack, printer.event)
         print_urls(state)
         if not no_seed:
-            _seed(config, state)
+            _seed(platform, config, state)
         return ExitCode.OK
-    preflight(config, stack)
+    platform.preflight(config, stack)
     stop = StopFlag()
     stop.install()
-    local = LocalStack(config, stack, should_stop=stop)
-    with ProgressPrinter() as printer:
-        local.progress = printer.event
-        state = local.up()
-    print_urls(state)
-    if not no_seed:
-        try:
-            _seed(config, state)
-        except BaseException:
-            local.down()
-            raise
-    click.echo("supervising; Ctrl-C or `slogate down` stops the stack", err=True)
-    try:
-        local.serve()
-    finally:
-        local.down()
+    printer = ProgressPrinter()
+
+    def on_ready(state: StackState) -> None:
+        printer.__exit__(None, None, None)
+        print_urls(state)
+        if not no_seed:
+            _seed(platform, config, state)
+        click.echo("supervising; Ctrl-C or `slogate down` stops the stack", err=True)
+
+    with printer:
+        platform.run_foreground(config, stack, printer.event, on_ready, stop)
     if stop.signal is not None and stop.signal != 15:
         raise Interrupted("stopped by Ctrl-C; the stack is down")
     return ExitCode.OK
 
 
-def _seed(config: SlogateConfig, state: StackState) -> None:
-    """Run the service's seed command against the stack's Redis (nothing if it has none)."""
-    redis_port = state.part("redis").port
+def _seed(platform: Platform, config: SlogateConfig, state: StackState) -> None:
+    """Run the service's seed command against the stack's data store (nothing if it has none)."""
     log = Path(state.run_dir) / "logs" / "seed.log"
-    if redis_port is None:
-        raise InfrastructureError(f"stack {state.stack!r} has no Redis port in its state file")
     try:
-        seeded = seed_stack(config, redis_port, log)
+        seeded = platform.seed(config, state, log)
     except InfrastructureError as error:
         raise InfrastructureError(
             f"{error}\nthe stack is up without its data set: fix the seed command and run it, "

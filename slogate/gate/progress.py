@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from slogate.cli.live import LiveLine
+from slogate.platform.base import StackEvent
 
 
 def describe(
@@ -50,9 +51,9 @@ class GateProgress:
             self.phase = phase
             self.say(f"== {phase}")
 
-    def stack_event(self, event: dict[str, Any]) -> None:
-        if event.get("phase") == "ready" and event.get("part") == "stack":
-            self.say(f"stack ready after {event.get('t', 0):.1f} s")
+    def stack_event(self, event: StackEvent) -> None:
+        if event.phase == "ready" and event.part == "stack":
+            self.say(f"stack ready after {event.t:.1f} s")
 
     def load_status(self, status: dict[str, Any], total_s: float, faults: list[str]) -> None:
         elapsed, starts = float(status.get("elapsed_s") or 0.0), int(status.get("starts") or 0)

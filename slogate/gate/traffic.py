@@ -19,17 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from slogate.chaos.children import slogate_command, spawn_child, stop_child
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.runner import ChaosPlan, chaos_command
-from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
+from slogate.chaos.target import EXPERIMENT_ENV, RUN_ID_ENV, STACK_ENV
+from slogate.gate.phases import ExperimentSpan
 from slogate.gate.plan import GatePlan
+from slogate.host.children import (
+    CHAOS_STOP_GRACE_S,
+    LOAD_START_TIMEOUT_S,
+    LOAD_STOP_GRACE_S,
+    load_command,
+    spawn_child,
+    stop_child,
+)
 from slogate.load.results import LoadSummary
 
-LOAD_START_TIMEOUT_S = 60.0
-LOAD_STOP_GRACE_S = 15.0
-CHAOS_STOP_GRACE_S = 20.0
 POLL_S = 0.2
 
 
@@ -49,6 +54,19 @@ class ChaosRun:
     @property
     def journal(self) -> Path:
         return self.run_dir / "journal.json"
+
+    @property
+    def experiment_id(self) -> str:
+        """The id its faults carry in the ledger: unique within the run (`0-pod-kill`)."""
+        return self.run_dir.name
+
+    def span(self) -> ExperimentSpan | None:
+        """When it ran (None when it never started)."""
+        if self.started_at is None:
+            return None
+        return ExperimentSpan(
+            self.experiment_id, self.experiment.stem, self.started_at, self.ended_at
+        )
 
 
 @dataclass
@@ -71,6 +89,7 @@ class TrafficContext:
     stack: str
     run_id: str
     run_dir: Path
+    ledger: FaultLedger
     on_status: Callable[[dict[str, Any]], None] = lambda status: None
     breach: Callable[[dict[str, Any]], str | None] = lambda status: None
     shield: Callable[[], AbstractContextManager[Any]] = nullcontext
@@ -85,8 +104,8 @@ def _read_status(load_dir: Path) -> tuple[dict[str, Any], float] | None:
         return None
 
 
-def _env(context: TrafficContext) -> dict[str, str]:
-    return {**os.environ, STACK_ENV: context.stack, RUN_ID_ENV: context.run_id}
+def _env(context: TrafficContext, **extra: str) -> dict[str, str]:
+    return {**os.environ, STACK_ENV: context.stack, RUN_ID_ENV: context.run_id, **extra}
 
 
 def start_file(context: TrafficContext) -> Path:
@@ -101,11 +120,9 @@ def start_load(
     its metrics server can overlap the stack's last start-up steps); `run_traffic` releases it.
     Without `host`, the target is the stack's edge from its state file."""
     profile = context.plan.profile
-    command = slogate_command(
-        "load", profile.name, "--stack", context.stack,
-        "--duration", f"{profile.total_duration_s:g}", "--run-dir", str(context.run_dir / "load"),
-        "--loadtests", str(context.plan.loadtests_dir),
-        "--start-when-file", str(start_file(context)),
+    command = load_command(
+        profile.name, context.stack, profile.total_duration_s, context.run_dir / "load",
+        context.plan.loadtests_dir, "--start-when-file", str(start_file(context)),
     )  # fmt: skip
     if host is not None:
         command += ["--host", host]
@@ -117,8 +134,6 @@ def start_load(
 
 
 def _start_chaos(context: TrafficContext, run: ChaosRun) -> None:
-    run.run_dir.mkdir(parents=True, exist_ok=True)
-    (run.run_dir / "chaostoolkit-settings.yaml").write_text("{}\n")
     plan = ChaosPlan(
         experiment=run.experiment,
         stack=context.stack,
@@ -127,8 +142,10 @@ def _start_chaos(context: TrafficContext, run: ChaosRun) -> None:
         load_profile=None,
         steady_state=run.steady_state,  # without it, the gate's SLO verdicts judge the phase
     )
+    command = chaos_command(plan)
+    env = _env(context, **{EXPERIMENT_ENV: run.experiment_id})
     run.started_at = time.time()
-    run.process = spawn_child(chaos_command(plan), run.run_dir / "chaos.log", env=_env(context))
+    run.process = spawn_child(command, run.run_dir / "chaos.log", env=env)
 
 
 def _poll_chaos(run: ChaosRun) -> None:
@@ -214,7 +231,7 @@ def _stop_everything(
         # the safety valve first: faults off and load stopped now, not after the experiments
         # (a Chaos Toolkit run in a long pause can take many seconds to stop); the pass after
         # the experiments stopped is the one that counts
-        roll_back_faults(FaultLedger(context.stack), context.stack, context.run_id)
+        roll_back_faults(context.ledger, context.stack, context.run_id)
         _stop_load(outcome, load)
     for run in outcome.chaos:
         if run.process is not None and run.ended_at is None:
@@ -225,7 +242,7 @@ def _stop_everything(
                     time.sleep(POLL_S)
             run.exit_code = stop_child(run.process, CHAOS_STOP_GRACE_S)
             run.ended_at = time.time()
-    outcome.rollback = roll_back_faults(FaultLedger(context.stack), context.stack, context.run_id)
+    outcome.rollback = roll_back_faults(context.ledger, context.stack, context.run_id)
     _stop_load(outcome, load)
     try:
         outcome.summary = LoadSummary.model_validate_json(

@@ -8,10 +8,10 @@ Inside fault windows a gap is expected and is reported as the errors the server 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
+from slogate.gate.phases import PhaseWindow
 from slogate.gate.plan import GatePlan
-from slogate.gate.windows import PhaseWindow
 from slogate.report.model import CountComparison, PhaseResults, Recovery
 from slogate.slo import promql
 from slogate.slo.counting import count_counters
@@ -28,15 +28,6 @@ LIKELY_CAUSES = (
     "the load generator saturated or its metrics lingering too briefly",
     "requests sent somewhere other than the stack's edge",
 )
-
-
-@dataclass
-class Judgement:
-    phases: list[PhaseResults] = field(default_factory=list)
-    client_server: list[CountComparison] = field(default_factory=list)
-    recoveries: list[Recovery] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    harness_problem: bool = False
 
 
 def _sub_spec(spec: SLOSpec, names: tuple[str, ...]) -> SLOSpec:
@@ -70,6 +61,48 @@ def _count(client: PrometheusClient, series: str, window: Window) -> int | None:
     return round(count.total)
 
 
+def count_places(client: PrometheusClient, window: Window) -> dict[str, int | None]:
+    """Requests and errors at the client, the server and the edge over `window`."""
+    counts: dict[str, int | None] = {}
+    for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
+        matcher = promql.DEFAULT_PLACE_MATCHERS[place]
+        total = _count(client, promql.requests_selector(place, matcher), window)
+        errors = _count(client, promql.errors_selector(place, matcher), window)
+        if errors is None and total is not None:
+            errors = 0  # an absent error series beside a present total: no errors
+        counts[f"{place.value}_total"], counts[f"{place.value}_errors"] = total, errors
+    return counts
+
+
+def compare_counts(
+    phase: PhaseWindow,
+    counts: dict[str, int | None],
+    tolerance: float,
+    rate: float,
+    scrape_s: float,
+) -> tuple[CountComparison, str | None, bool]:
+    """One window's comparison, its note (if any) and whether it makes the harness suspect."""
+    largest = max(counts["client_total"] or 0, counts["server_total"] or 0)
+    slack = (2 * scrape_s * rate / largest) if largest else 0.0
+    comparison = CountComparison(
+        phase=phase.label, window=phase.window, in_fault=phase.in_fault,
+        tolerance=round(tolerance + slack, 6), **counts,
+    )  # fmt: skip
+    if phase.in_fault:
+        unseen = comparison.errors_server_never_saw
+        note = f"{phase.label}: {unseen} client errors the server never saw" if unseen else None
+        return comparison, note, False
+    if comparison.agrees is False:
+        difference = comparison.total_difference or 0.0
+        note = (
+            f"harness problem in {phase.label}: client counted {comparison.client_total}, "
+            f"server {comparison.server_total} requests ({difference:.1%} apart, tolerance "
+            f"{comparison.tolerance:.1%}); likely causes: " + "; ".join(LIKELY_CAUSES)
+        )
+        return comparison, note, True
+    return comparison, None, False
+
+
 def compare_client_server(
     client: PrometheusClient,
     windows: list[PhaseWindow],
@@ -82,35 +115,11 @@ def compare_client_server(
     for phase in windows:
         if phase.window.seconds <= 0:
             continue
-        counts: dict[str, int | None] = {}
-        for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
-            matcher = promql.DEFAULT_PLACE_MATCHERS[place]
-            counts[f"{place.value}_total"] = _count(
-                client, promql.requests_selector(place, matcher), phase.window
-            )
-            errors = _count(client, promql.errors_selector(place, matcher), phase.window)
-            if errors is None and counts[f"{place.value}_total"] is not None:
-                errors = 0  # an absent error series beside a present total: no errors
-            counts[f"{place.value}_errors"] = errors
-        largest = max(counts["client_total"] or 0, counts["server_total"] or 0)
-        slack = (2 * scrape_s * rate / largest) if largest else 0.0
-        comparison = CountComparison(
-            phase=phase.label, window=phase.window, in_fault=phase.in_fault,
-            tolerance=round(tolerance + slack, 6), **counts,
-        )  # fmt: skip
+        counts = count_places(client, phase.window)
+        comparison, note, harness = compare_counts(phase, counts, tolerance, rate, scrape_s)
         comparisons.append(comparison)
-        if phase.in_fault:
-            unseen = comparison.errors_server_never_saw
-            if unseen:
-                notes.append(f"{phase.label}: {unseen} client errors the server never saw")
-        elif comparison.agrees is False:
-            suspect = True
-            difference = comparison.total_difference or 0.0
-            notes.append(
-                f"harness problem in {phase.label}: client counted {comparison.client_total}, "
-                f"server {comparison.server_total} requests ({difference:.1%} apart, tolerance "
-                f"{comparison.tolerance:.1%}); likely causes: " + "; ".join(LIKELY_CAUSES)
-            )
+        notes += [note] if note else []
+        suspect = suspect or harness
     return comparisons, notes, suspect
 
 
@@ -125,6 +134,24 @@ def _within(evaluator: Evaluator, spec: SLOSpec, name: str, place: Place) -> boo
     )
 
 
+def first_recovery(
+    fault_ended: float,
+    sustained_s: float,
+    run_end: float,
+    within: Callable[[Window], bool | None],
+) -> float | None:
+    """The start of the first window of `sustained_s` (stepping 1 s from the fault's end)
+    over which the SLI is `within` its objective; None when none before the load ended."""
+    start = fault_ended
+    for _ in range(MAX_RECOVERY_CANDIDATES):
+        if start + sustained_s > run_end:
+            return None
+        if within(Window(start=start, end=start + sustained_s)):
+            return start
+        start += RECOVERY_STEP_S
+    return None
+
+
 def time_to_recover(
     plan: GatePlan,
     client: PrometheusClient,
@@ -137,30 +164,26 @@ def time_to_recover(
     if setting is None:
         return []
     place = Place(setting.place)
+
+    def within(window: Window) -> bool | None:
+        evaluator = Evaluator(client=client, window=window, scrape_interval_s=scrape_s)
+        return _within(evaluator, plan.spec, setting.objective, place)
+
     recoveries = []
     for phase in (w for w in windows if w.in_fault):
         ended = phase.window.end
         recovery = Recovery(
             fault_id=phase.label, kind=phase.experiment or "fault", objective=setting.objective,
-            place=place.value, fault_ended=ended, recovered_at=None,
-            sustained_s=setting.sustained_s,
+            place=place.value, fault_ended=ended, sustained_s=setting.sustained_s,
+            recovered_at=first_recovery(ended, setting.sustained_s, run_end, within),
         )  # fmt: skip
-        start = ended
-        for _ in range(MAX_RECOVERY_CANDIDATES):
-            if start + setting.sustained_s > run_end:
-                break
-            window = Window(start=start, end=start + setting.sustained_s)
-            evaluator = Evaluator(client=client, window=window, scrape_interval_s=scrape_s)
-            if _within(evaluator, plan.spec, setting.objective, place):
-                recovery.recovered_at = start
-                break
-            start += RECOVERY_STEP_S
-        _judge_recovery(recovery, setting.within_s, run_end)
+        judge_recovery(recovery, setting.within_s, run_end)
         recoveries.append(recovery)
     return recoveries
 
 
-def _judge_recovery(recovery: Recovery, within_s: float | None, run_end: float) -> None:
+def judge_recovery(recovery: Recovery, within_s: float | None, run_end: float) -> None:
+    """The recovery's reason and (with an objective `within_s`) its verdict."""
     seconds = recovery.seconds
     sustained = recovery.sustained_s
     if seconds is not None:

@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 
 from slogate.errors import InfrastructureError, Interrupted, PortInUseError
+from slogate.host.ports import free_port, port_in_use
+from slogate.host.processes import dies_with_us
 from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary, read_tally, summarise, write_results
-from slogate.platform.local.ports import free_port, port_in_use
-from slogate.platform.local.processes import dies_with_us
 
 STARTUP_ALLOWANCE_S = 30.0
 STOP_GRACE_S = 10.0

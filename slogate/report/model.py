@@ -58,6 +58,7 @@ class PhaseName(StrEnum):
     FAULT = "fault"
     RECOVERY = "recovery"
     EVALUATION = "evaluation"
+    REPORT = "report"
     TEAR_DOWN = "tear-down"
 
 

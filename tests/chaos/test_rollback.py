@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from chaoslib.exceptions import ActivityFailed
 
-from slogate.chaos.backends.local import select_count
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 from slogate.chaos.rollback import roll_back_faults
 from slogate.chaos.target import ChaosTarget
+from slogate.platform.local.chaos_backend import select_count
 from tests.support.waiting import free_port
 
 

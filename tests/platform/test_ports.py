@@ -9,7 +9,8 @@ import pytest
 
 from slogate.config import PortsConfig
 from slogate.errors import PortInUseError
-from slogate.platform.local.ports import allocate_ports, check_pinned_ports, port_in_use
+from slogate.host.ports import port_in_use
+from slogate.platform.local.ports import allocate_ports, check_pinned_ports
 from tests.support.waiting import free_port, port_is_listening, wait_until
 
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 import re
 
 import pytest
 
-from slogate import __version__
 from slogate.chaos.ledger import FaultEvent, FaultLedger, new_fault_id
-from slogate.errors import ConfigError, ExitCode, UsageError
+from slogate.errors import ConfigError, UsageError
 from slogate.report import store
-from slogate.report.environment import collect_environment
 from slogate.report.journal import brief_journal, read_journal
 from slogate.report.model import (
     CountComparison,
     FaultWindow,
     Recovery,
     RunReport,
-    RunStatus,
     new_run_id,
 )
 from slogate.report.store import allocate_run_folder, locate_report, read_report
@@ -81,13 +76,6 @@ def test_a_partial_report_must_say_why():
     data["partial_reason"] = None
     with pytest.raises(ValueError, match="partial_reason"):
         RunReport.model_validate(data)
-
-
-def test_partial_scenario_is_marked_partial():
-    report = SCENARIOS["partial_interrupted"]()
-    assert report.status is RunStatus.PARTIAL
-    assert report.exit_code is ExitCode.INTERRUPTED
-    assert report.timeline[-1].end is None
 
 
 def test_unknown_run_names_the_id_and_the_known_runs(reports_dir):
@@ -192,13 +180,3 @@ def test_a_journal_in_brief():
 def test_a_missing_journal_is_reported_not_raised(tmp_path):
     brief = read_journal(tmp_path / "pod-kill" / "journal.json")
     assert re.match(r"no journal \(FileNotFoundError", brief.status)
-
-
-def test_the_environment_names_versions_and_cores():
-    environment = collect_environment()
-    assert environment.python == platform.python_version()
-    assert environment.slogate == __version__
-    assert environment.host_cores == os.cpu_count()
-    assert set(environment.tools) == {"prometheus", "haproxy", "redis-server"}
-    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", environment.tools["prometheus"] or "")
-    assert collect_environment(tools={"wrk": None}).tools == {"wrk": None}

@@ -1,20 +1,10 @@
-"""Backends: how an activity reaches the platform the stack runs on.
+"""The chaos backend of a stack: how an activity reaches the platform the stack runs on.
 
-    local.py        the local platform: the supervisor's control API (deletes, process
-                    faults with a TTL it enforces) and the target's /admin/faults hooks on
-                    each replica (TTL at the replica)
-    kubernetes.py   (comes with the Kubernetes work) the same operations mapped to
-                    chaosk8s.pod.actions.terminate_pods (graceful: grace_period=-1;
-                    kill: grace_period=0), Chaos Mesh through
-                    chaosk8s.chaosmesh.network.actions.add_latency with
-                    delete_network_fault as its rollback (Rollback via "kubernetes"), the
-                    target's fault hooks through a port-forward, and readiness from the
-                    Deployment's available replicas
-
-A backend records every fault in the stack's ledger: `intent` before it applies it,
-`applied` (with the injector's id) after, `failed` when applying it went wrong. The activity
-modules (actions.py, probes.py) only pick the backend; rollback.py removes faults from the
-ledger's Rollback descriptors alone, so it needs no backend.
+Each platform implements `slogate.platform.base.ChaosBackend` (the local one: the supervisor's
+control API and the target's /admin/faults hooks). A backend records every fault in the
+stack's ledger: `intent` before it applies it, `applied` (with the injector's id) after,
+`failed` when applying it went wrong. The activity modules (actions.py, probes.py) only pick
+the backend; rollback.py removes faults from the ledger's Rollback descriptors alone.
 """
 
 from __future__ import annotations
@@ -23,19 +13,20 @@ from typing import Any
 
 from chaoslib.exceptions import ActivityFailed
 
-from slogate.chaos.backends.local import LocalBackend
 from slogate.chaos.target import ChaosTarget
+from slogate.errors import SlogateError
+from slogate.platform.base import ChaosBackend
+from slogate.platform.registry import platform_for
 
-__all__ = ["LocalBackend", "backend_for"]
+__all__ = ["backend_for"]
 
 
-def backend_for(configuration: dict[str, Any] | None) -> LocalBackend:
+def backend_for(configuration: dict[str, Any] | None) -> ChaosBackend:
     """The backend of the stack named in the configuration."""
     target = ChaosTarget.of(configuration)
     state = target.state()
-    if state.platform != "local":
-        raise ActivityFailed(
-            f"stack {target.stack!r} runs on platform {state.platform!r}; slogate's chaos "
-            "activities support the local platform only so far"
-        )
-    return LocalBackend(state, target.ledger(), target.run_id)
+    try:
+        platform = platform_for(state.platform)
+    except SlogateError as error:
+        raise ActivityFailed(f"stack {target.stack!r}: {error}") from None
+    return platform.chaos_backend(state, target.ledger(), target.run_id, target.experiment)

@@ -22,8 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 
 from slogate.errors import UsageError
+from slogate.host.ports import HOST
 from slogate.platform.local.faults import FaultRequest
-from slogate.platform.local.ports import HOST
 from slogate.platform.local.supervisor import Supervisor
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from slogate.config import SlogateConfig, parse_config
-from slogate.errors import SlogateError
+from slogate.errors import ExitCode, SlogateError
+from slogate.interrupts import StopFlag
+from slogate.platform.base import StackEvent
 from slogate.platform.local.stack import LocalStack
+from slogate.platform.state import StackState
 
 
 class LaunchSpec(BaseModel):
@@ -50,21 +50,14 @@ class LaunchSpec(BaseModel):
         )
 
 
-class StopFlag:
-    """Set by SIGTERM / SIGINT; polled by the stack's loops."""
+class DaemonMessage(BaseModel):
+    """One line on the progress pipe: a part's progress, the ready stack, or the failure."""
 
-    def __init__(self) -> None:
-        self.signal: int | None = None
-
-    def __call__(self) -> bool:
-        return self.signal is not None
-
-    def install(self) -> None:
-        def handler(signum: int, frame: FrameType | None) -> None:
-            self.signal = signum
-
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+    event: Literal["part", "ready", "failed"]
+    progress: StackEvent | None = None
+    state: StackState | None = None
+    exit_code: ExitCode | None = None
+    message: str | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,23 +72,28 @@ def main(argv: list[str] | None = None) -> int:
     stop.install()
     progress_fd: int | None = args.progress_fd
 
-    def emit(event: dict[str, Any]) -> None:
+    def emit(message: DaemonMessage) -> None:
         if progress_fd is None:
             return
         with contextlib.suppress(OSError):  # `slogate up` went away; the stack carries on
-            os.write(progress_fd, json.dumps(event).encode() + b"\n")
+            os.write(progress_fd, message.model_dump_json(exclude_none=True).encode() + b"\n")
 
     spec = LaunchSpec.model_validate_json(Path(args.launch_file).read_text())
-    stack = LocalStack(spec.slogate_config(), spec.stack, progress=emit, should_stop=stop)
+    stack = LocalStack(
+        spec.slogate_config(), spec.stack,
+        progress=lambda event: emit(DaemonMessage(event="part", progress=event)),
+        should_stop=stop,
+    )  # fmt: skip
     try:
         state = stack.up()
     except SlogateError as error:
-        emit({"event": "failed", "exit_code": int(error.exit_code), "message": str(error)})
+        emit(DaemonMessage(event="failed", exit_code=error.exit_code, message=str(error)))
         return int(error.exit_code)
     except BaseException as error:
-        emit({"event": "failed", "exit_code": 4, "message": f"supervisor crashed: {error!r}"})
+        crashed = f"supervisor crashed: {error!r}"
+        emit(DaemonMessage(event="failed", exit_code=ExitCode.INFRASTRUCTURE, message=crashed))
         raise
-    emit({"event": "ready", "state": state.model_dump(mode="json")})
+    emit(DaemonMessage(event="ready", state=state))
     os.close(args.progress_fd)
     progress_fd = None
     try:

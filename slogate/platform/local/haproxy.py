@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from slogate.platform.local.ports import HOST
+from slogate.host.ports import HOST
 
 FRONTEND = "api"
 BACKEND = "service"

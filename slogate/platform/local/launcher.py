@@ -6,7 +6,6 @@ before anything starts: config, binaries, pinned ports, a stack that is already 
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
@@ -18,12 +17,13 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from slogate.config import SlogateConfig
-from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.errors import ExitCode, InfrastructureError, Interrupted, SlogateError, UsageError
 from slogate.interrupts import InterruptSignals
+from slogate.platform.base import OnEvent
 from slogate.platform.local.binaries import require_binaries
-from slogate.platform.local.daemon import LaunchSpec
+from slogate.platform.local.daemon import DaemonMessage, LaunchSpec
 from slogate.platform.local.ports import check_pinned_ports
-from slogate.platform.local.stack import Progress, down_stack
+from slogate.platform.local.stack import down_stack
 from slogate.platform.state import STATE_ROOT_ENV, StackState, load_state, slogate_home, stack_dir
 
 
@@ -43,16 +43,16 @@ def preflight(config: SlogateConfig, stack: str) -> None:
     check_pinned_ports(config.ports, config.service.replicas)
 
 
-def _error_for(exit_code: int, message: str) -> SlogateError:
-    if exit_code == 2:
+def _error_for(exit_code: ExitCode | None, message: str) -> SlogateError:
+    if exit_code is ExitCode.USAGE:
         return UsageError(message)
-    if exit_code == 130:
+    if exit_code is ExitCode.INTERRUPTED:
         return Interrupted(message)
     return InfrastructureError(message)
 
 
 def start_detached(
-    config: SlogateConfig, stack: str, progress: Progress | None = None
+    config: SlogateConfig, stack: str, progress: OnEvent | None = None
 ) -> StackState:
     """Start the supervisor in its own session; return the state once the stack is ready."""
     preflight(config, stack)
@@ -96,7 +96,7 @@ def _follow(
     read_end: int,
     log_path: Path,
     config: SlogateConfig,
-    progress: Progress | None,
+    progress: OnEvent | None,
 ) -> StackState:
     deadline = time.monotonic() + 4 * config.timings.ready_timeout_s + 120
     buffer = b""
@@ -111,14 +111,14 @@ def _follow(
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
-                event = json.loads(line)
-                if event["event"] == "ready":
-                    return StackState.model_validate(event["state"])
-                if event["event"] == "failed":
+                message = DaemonMessage.model_validate_json(line)
+                if message.event == "ready" and message.state is not None:
+                    return message.state
+                if message.event == "failed":
                     supervisor.wait(timeout=60)
-                    raise _error_for(event["exit_code"], event["message"])
-                if progress is not None:
-                    progress(event)
+                    raise _error_for(message.exit_code, message.message or "the stack failed")
+                if progress is not None and message.progress is not None:
+                    progress(message.progress)
     code = supervisor.poll()
     raise InfrastructureError(
         f"the supervisor ended without reporting a ready stack (exit code {code}); "

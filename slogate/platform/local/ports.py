@@ -14,36 +14,7 @@ from dataclasses import dataclass, field
 
 from slogate.config import PortsConfig
 from slogate.errors import PortInUseError
-
-HOST = "127.0.0.1"
-
-
-def _reserve(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((HOST, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def free_port() -> int:
-    """A loopback port that was free a moment ago, for a child that binds it itself."""
-    with _reserve(0) as sock:
-        return int(sock.getsockname()[1])
-
-
-def port_in_use(port: int) -> bool:
-    """True when something listens on (or exclusively holds) the port on loopback."""
-    try:
-        _reserve(port).close()
-    except OSError:
-        return True
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex((HOST, port)) == 0
+from slogate.host.ports import port_in_use, reserve
 
 
 @dataclass
@@ -113,13 +84,13 @@ def allocate_ports(config: PortsConfig, replicas: int) -> StackPorts:
                 raise PortInUseError(port, f"{what} (pinned twice in slogate.yaml)")
             if port_in_use(port):
                 raise PortInUseError(port, what, _pinned_by(what))
-            held.append(_reserve(port))
+            held.append(reserve(port))
             chosen[what] = port
         names = [*PortsConfig.model_fields.keys(), *(f"replica-{i}" for i in range(replicas))]
         for what in names:
             if what == "replicas_base" or what in chosen:
                 continue
-            sock = _reserve(0)
+            sock = reserve(0)
             held.append(sock)
             chosen[what] = int(sock.getsockname()[1])
     except BaseException:

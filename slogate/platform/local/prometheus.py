@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import yaml
 
-from slogate.platform.local.ports import HOST
+from slogate.host.ports import HOST
 
 
 @dataclass(frozen=True)

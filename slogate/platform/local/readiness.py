@@ -6,7 +6,7 @@ import socket
 
 import httpx
 
-from slogate.platform.local.ports import HOST
+from slogate.host.ports import HOST
 
 
 def http_ok(url: str, timeout: float = 1.0) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from slogate.platform.local.ports import HOST
+from slogate.host.ports import HOST
 
 
 def redis_command(binary: str, port: int, data_dir: Path) -> list[str]:

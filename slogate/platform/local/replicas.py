@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slogate.config import ServiceConfig, SlogateConfig, expand
-from slogate.platform.local.ports import HOST
+from slogate.host.ports import HOST
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from slogate.chaos.children import spawn_child, stop_child
 from slogate.config import SlogateConfig, expand
 from slogate.errors import InfrastructureError
-from slogate.platform.local.ports import HOST
+from slogate.host.children import spawn_child, stop_child
+from slogate.host.ports import HOST
 from slogate.platform.local.redis import redis_url
 
 SEED_TIMEOUT_S = 120.0

@@ -15,19 +15,21 @@ import time
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import httpx
 import psutil
 
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted
+from slogate.host.ports import HOST
+from slogate.host.processes import stop_recorded
+from slogate.platform.admin_token import ensure_admin_token
+from slogate.platform.base import OnEvent, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis
-from slogate.platform.local.admin_token import ensure_admin_token
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
-from slogate.platform.local.ports import HOST, StackPorts, allocate_ports
-from slogate.platform.local.processes import stop_recorded
+from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.replicas import replica_launch
 from slogate.platform.local.supervisor import Part, Supervisor
@@ -41,8 +43,6 @@ from slogate.platform.state import (
     stack_dir,
 )
 
-Progress = Callable[[dict[str, Any]], None]
-
 
 class LocalStack:
     """One stack on this machine, owned by the process that calls `up` (the supervisor)."""
@@ -51,7 +51,7 @@ class LocalStack:
         self,
         config: SlogateConfig,
         stack: str,
-        progress: Progress | None = None,
+        progress: OnEvent | None = None,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.config = config
@@ -104,9 +104,12 @@ class LocalStack:
         self._event("stack", "ready")
         return state
 
-    def _event(self, part: str, phase: str, **details: Any) -> None:
+    def _event(
+        self, part: str, phase: Literal["started", "ready"], port: int | None = None,
+        pid: int | None = None,
+    ) -> None:  # fmt: skip
         elapsed = round(time.monotonic() - self._t0, 3)
-        self.progress({"event": "part", "part": part, "phase": phase, "t": elapsed, **details})
+        self.progress(StackEvent(part=part, phase=phase, t=elapsed, port=port, pid=pid))
         if phase == "ready" and self.state is not None and part != "stack":
             self._ready_after[part] = elapsed
 

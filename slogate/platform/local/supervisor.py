@@ -28,9 +28,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from slogate.config import TimingsConfig
 from slogate.errors import UsageError
+from slogate.host.processes import record, signal_group, spawn, stop_process
 from slogate.platform.local import haproxy
 from slogate.platform.local.faults import Fault, FaultRequest
-from slogate.platform.local.processes import record, signal_group, spawn, stop_process
 from slogate.platform.state import ProcessRecord
 
 log = logging.getLogger("slogate.supervisor")

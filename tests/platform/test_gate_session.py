@@ -1,5 +1,6 @@
-"""The gate's own stack (GateStack): what its supervisor thread restarted is stopped gracefully
-at tear-down, not SIGKILLed by the kernel when the thread ends (PR_SET_PDEATHSIG)."""
+"""The local platform's gate session (LocalGateSession): what its supervisor thread restarted is
+stopped gracefully at tear-down, not SIGKILLed by the kernel when the thread ends
+(PR_SET_PDEATHSIG)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from slogate.config import parse_config
-from slogate.gate.platform import GateStack
+from slogate.platform.local.gate_session import LocalGateSession
 from slogate.platform.local.readiness import http_ok
 from tests.platform.conftest import marked_processes, tiny_config
 from tests.support.cli import slogate_home
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 def test_a_replica_restarted_by_the_gate_is_stopped_gracefully(tmp_path: Path) -> None:
     config = parse_config(tiny_config(tmp_path, service={"replicas": 1}), "test")
-    stack = GateStack(config, "restarted", lambda event: None, lambda: False)
+    stack = LocalGateSession(config, "restarted", lambda event: None, lambda: False, None, None)
     try:
         with slogate_home(tmp_path / "home"):
             stack.up()

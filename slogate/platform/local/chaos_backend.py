@@ -1,11 +1,11 @@
-"""The local platform's backend: the supervisor's control API and the replicas' fault hooks.
+"""The local platform's chaos backend: the supervisor's control API and the replicas' hooks.
 
     terminate (graceful)   POST {supervisor}/parts/{replica}/delete   (drain, SIGTERM, replace)
     terminate (kill)       POST {supervisor}/faults {"action": "kill", "ttl_s"}  (restarted at TTL)
     dependency hang/kill   POST {supervisor}/faults {"part": "redis", "action": "stop"|"kill"}
     latency, errors, ...   POST {replica}/admin/faults (bearer token; TTL at the replica)
 
-Every fault is written to the ledger before it is applied (see backends/__init__.py).
+Every fault is written to the ledger before it is applied (see platform/base.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from chaoslib.exceptions import ActivityFailed
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 from slogate.errors import SlogateError
-from slogate.platform.local.admin_token import read_admin_token
+from slogate.platform.admin_token import read_admin_token
 from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 5.0
@@ -55,10 +55,17 @@ def select_count(total: int, count: int | None, percentage: float | None) -> int
 class LocalBackend:
     """Faults and probes on one local stack, recorded in its ledger under `run_id`."""
 
-    def __init__(self, state: StackState, ledger: FaultLedger, run_id: str) -> None:
-        self.state = state
+    def __init__(
+        self, state: StackState, ledger: FaultLedger, run_id: str, experiment: str | None = None
+    ) -> None:
+        self._state = state
         self.ledger = ledger
         self.run_id = run_id
+        self.experiment = experiment
+
+    @property
+    def state(self) -> StackState:
+        return self._state
 
     # -- parts -----------------------------------------------------------------------------
 
@@ -89,7 +96,7 @@ class LocalBackend:
         """Intent, apply, then applied (or failed, re-raised as ActivityFailed)."""
         fault_id = new_fault_id()
         common: dict[str, Any] = {"run_id": self.run_id, "fault_id": fault_id, "kind": kind}
-        common.update(target=target, ttl_s=ttl_s)
+        common.update(target=target, ttl_s=ttl_s, experiment=self.experiment)
         self.ledger.record(FaultEvent.INTENT, rollback=rollback, **common)
         try:
             injector_id, expires_at = apply()
@@ -126,7 +133,7 @@ class LocalBackend:
             kind, part, ttl_s, rollback, lambda: self._supervisor_fault(part, action, ttl_s)
         )
 
-    def persist_redis(self) -> None:
+    def persist_dependency(self) -> None:
         """SAVE Redis' data set to its folder, so a restarted Redis loads it (like a Redis
         with persistence: a refusal outage must not also wipe the data)."""
         part = next((p for p in self.state.parts_of_kind("redis") if p.port), None)
@@ -143,7 +150,11 @@ class LocalBackend:
         finally:
             client.close()
 
-    def supervisor_status(self) -> dict[str, Any]:
+    def process_faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._supervisor_status()["faults"]
+        return faults
+
+    def _supervisor_status(self) -> dict[str, Any]:
         try:
             response = httpx.get(f"{self.supervisor_url}/status", timeout=HTTP_TIMEOUT_S)
             response.raise_for_status()
@@ -153,7 +164,7 @@ class LocalBackend:
         return status
 
     def part_status(self, name: str) -> dict[str, Any]:
-        for part in self.supervisor_status()["parts"]:
+        for part in self._supervisor_status()["parts"]:
             if part["name"] == name:
                 return dict(part)
         raise ActivityFailed(f"the supervisor knows no part named {name!r}")
@@ -179,6 +190,7 @@ class LocalBackend:
         """Close a self-healing fault (a deleted replica the supervisor replaced)."""
         self.ledger.record(
             FaultEvent.ROLLED_BACK,
+            experiment=self.experiment,
             run_id=self.run_id,
             fault_id=fault_id,
             kind=kind,

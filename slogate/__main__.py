@@ -1,0 +1,5 @@
+"""`python -m slogate`: the command line as a program (how slogate starts its own children)."""
+
+from slogate.cli import main
+
+main()

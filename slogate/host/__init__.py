@@ -1,0 +1,9 @@
+"""What every part of slogate needs from this machine, whatever the platform.
+
+ports.py       loopback: free ports, whether a port is taken
+processes.py   a child in its own process group, logging to a file, dying with us; stop it
+children.py    the one place that builds slogate's own child commands (load, chaos) and
+               owns them: spawn, start timeout, stop
+"""
+
+__all__: list[str] = []

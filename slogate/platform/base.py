@@ -1,0 +1,182 @@
+"""What every platform offers: the `Platform` protocol and the data it hands out.
+
+The gate, the command line and the chaos runner know these types only; which implementation
+serves a stack is decided by `registry.py` from `platform:` in slogate.yaml (or the stack's
+state file). A platform:
+
+    preflight        everything that must hold before anything starts (exit 2 otherwise)
+    start            bring a stack up detached, with progress events (`slogate up`)
+    run_foreground   bring it up and supervise it in this process until asked to stop
+    gate_session     a stack owned by one gate run: up (seeding and the load generator's
+                     start overlap the stack's own start-up), down
+    seed             the service's data set on a ready stack
+    down             stop a stack from outside (also after its supervisor died)
+    status           one row per part: port, readiness, restarts, faults
+    chaos_backend    how chaos activities reach the stack (recorded in the fault ledger)
+    remove_fault     roll back one ledger fault from its Rollback descriptor alone
+    doctor / tools   what the platform needs from this machine, and the versions it found
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from slogate.config import SlogateConfig
+from slogate.platform.state import PartState, StackState
+
+if TYPE_CHECKING:
+    from slogate.chaos.ledger import Fault, FaultLedger
+
+
+class StackEvent(BaseModel):
+    """Progress of a stack's start-up: one part started or ready, `t` seconds after `up`.
+
+    `part` is a part's name (replica-0, redis, edge, prometheus, ...), or `stack` for the whole
+    stack being ready."""
+
+    part: str
+    phase: Literal["started", "ready"]
+    t: float
+    port: int | None = None
+    pid: int | None = None
+
+
+OnEvent = Callable[[StackEvent], None]
+ShouldStop = Callable[[], bool]
+# starts the load generator against `host` with its client metrics on `port`, held before
+# its first request (see gate/traffic.py)
+LoadStarter = Callable[[str, int], subprocess.Popen[bytes]]
+
+
+class PartRow(BaseModel):
+    """One part of a stack as `slogate status` shows it."""
+
+    part: str
+    port: int | None
+    pid: int | None
+    running: bool
+    ready: str
+    restarts: int | str
+    faults: str
+
+
+class DoctorCheck(BaseModel):
+    """One line of `slogate doctor`: `ok` false counts as a problem."""
+
+    ok: bool
+    status: str  # ok | missing | in use | low
+    detail: str
+
+
+class GateSession(Protocol):
+    """A stack owned by one gate run (this process supervises it)."""
+
+    def up(self) -> StackState:
+        """Start every part, seed the data set (when asked), return once ready; on failure
+        everything started is stopped before the error is raised."""
+
+    def take_load(self) -> subprocess.Popen[bytes] | None:
+        """The load generator started during `up` (handed over once), if any."""
+
+    def down(self) -> None:
+        """Stop everything this session started (idempotent, every way out)."""
+
+
+class ChaosBackend(Protocol):
+    """How slogate's chaos activities reach one stack; every fault goes into the ledger
+    (intent before apply, applied with the injector's id, or failed)."""
+
+    @property
+    def state(self) -> StackState: ...
+
+    def replicas(self) -> list[PartState]: ...
+
+    def pick_replicas(self, count: int | None, percentage: float | None, rand: bool) -> list[str]:
+        """Names of the replicas to act on."""
+
+    def delete_replica(self, name: str, kind: str = "replica_delete") -> str:
+        """Delete a replica the Kubernetes way (drain, SIGTERM, replace); its ledger id."""
+
+    def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
+        """kill | term | stop a part, ended at its TTL by the injector; its ledger id."""
+
+    def persist_dependency(self) -> None:
+        """Make the data store keep its data across a kill (SAVE first)."""
+
+    def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
+        """The target's own fault hook (latency, errors, ...) on every replica; ledger ids."""
+
+    def target_faults(self, replica: PartState) -> list[dict[str, Any]]:
+        """The target faults in force on one replica."""
+
+    def process_faults(self) -> list[dict[str, Any]]:
+        """The process faults the injector has in force."""
+
+    def part_status(self, name: str) -> dict[str, Any]:
+        """pid, running, deleting, restarts of one part."""
+
+    def replica_ready(self, replica: PartState) -> bool: ...
+
+    def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
+        """Seconds until `name` runs as a new process and is ready."""
+
+    def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
+        """Close a fault the platform healed itself (a replaced replica)."""
+
+
+class Platform(Protocol):
+    """One way of running a stack (local processes, Kubernetes)."""
+
+    name: str
+
+    def preflight(self, config: SlogateConfig, stack: str) -> None: ...
+
+    def start(self, config: SlogateConfig, stack: str, on_event: OnEvent) -> StackState: ...
+
+    def run_foreground(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        on_ready: Callable[[StackState], None],
+        should_stop: ShouldStop,
+    ) -> None: ...
+
+    def gate_session(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        should_stop: ShouldStop,
+        seed_log: Path | None,
+        start_load: LoadStarter | None,
+    ) -> GateSession: ...
+
+    def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool: ...
+
+    def down(self, stack: str, timeout: float) -> StackState | None: ...
+
+    def status(self, state: StackState, readiness_path: str) -> list[PartRow]: ...
+
+    def supervisor_alive(self, state: StackState) -> bool: ...
+
+    def chaos_backend(
+        self, state: StackState, ledger: FaultLedger, run_id: str, experiment: str | None
+    ) -> ChaosBackend:
+        """Faults recorded under `run_id` (tagged with `experiment` when a gate runs it)."""
+
+    def remove_fault(self, stack: str, fault: Fault) -> str:
+        """What was done; FaultNotRemoved when the injector answered but kept it."""
+
+    def doctor(self, config: SlogateConfig) -> list[DoctorCheck]: ...
+
+    def tool_versions(self) -> dict[str, str | None]: ...
+
+
+class FaultNotRemoved(Exception):
+    """The injector answered but did not remove the fault (it stays open in the ledger)."""

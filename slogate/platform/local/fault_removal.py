@@ -1,0 +1,69 @@
+"""Removing a local fault from its ledger Rollback descriptor alone (see chaos/rollback.py).
+
+    via "target_fault"      DELETE {replica}/admin/faults/{id}; without an id (the writer died
+                            between intent and applied) DELETE {replica}/admin/faults (all)
+    via "supervisor_fault"  DELETE {supervisor}/faults/{id}; without an id, every active fault
+                            of that part applied since the intent
+
+An injector that refuses connections has died and taken its faults with it; "no such fault"
+means it is already gone. Every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from slogate.chaos.ledger import Fault
+from slogate.platform.admin_token import read_admin_token
+from slogate.platform.base import FaultNotRemoved
+
+HTTP_TIMEOUT_S = 5.0
+
+
+def remove_local_fault(stack: str, fault: Fault) -> str:
+    """What was done; FaultNotRemoved when the injector answered but kept the fault."""
+    rollback = fault.rollback
+    if rollback is None or rollback.via == "none":
+        return "nothing to remove"
+    if rollback.url is None:
+        raise FaultNotRemoved(f"rollback via {rollback.via} has no URL")
+    try:
+        if rollback.via == "target_fault":
+            return _remove_target_fault(stack, rollback.url, rollback.injector_id)
+        if rollback.via == "supervisor_fault":
+            part = str(rollback.detail.get("part", fault.target))
+            return _remove_supervisor_fault(rollback.url, rollback.injector_id, part, fault)
+    except httpx.ConnectError:
+        return "injector not running: the fault ended with it"
+    raise FaultNotRemoved(f"rollback via {rollback.via!r} is not supported on this platform")
+
+
+def _remove_target_fault(stack: str, url: str, injector_id: str | None) -> str:
+    headers = {"Authorization": f"Bearer {read_admin_token(stack)}"}
+    path = f"{url}/admin/faults" + (f"/{injector_id}" if injector_id else "")
+    response = httpx.delete(path, headers=headers, timeout=HTTP_TIMEOUT_S)
+    if response.status_code == 404:
+        return "already gone at the injector"
+    if response.status_code != 204:
+        raise FaultNotRemoved(f"DELETE {path} answered {response.status_code}")
+    return "removed" if injector_id else "removed (all faults of the replica: no id recorded)"
+
+
+def _remove_supervisor_fault(url: str, injector_id: str | None, part: str, fault: Fault) -> str:
+    if injector_id is None:
+        response = httpx.get(f"{url}/faults", timeout=HTTP_TIMEOUT_S)
+        response.raise_for_status()
+        ids = [
+            str(f["id"])
+            for f in response.json()
+            if f["active"] and f["part"] == part and f["applied_at"] >= fault.intended_at - 1
+        ]
+    else:
+        ids = [injector_id]
+    for fault_id in ids:
+        response = httpx.delete(f"{url}/faults/{fault_id}", timeout=HTTP_TIMEOUT_S)
+        if response.status_code in (400, 404) and "no fault" in response.text:
+            continue
+        if response.status_code != 200:
+            raise FaultNotRemoved(f"DELETE {url}/faults/{fault_id} answered {response.status_code}")
+    return "removed" if ids else "already gone at the injector"

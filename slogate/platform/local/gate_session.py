@@ -1,0 +1,109 @@
+"""The stack of one gate run, owned by this process: up, supervised by a thread, always down.
+
+The supervisor (restarts, process faults, its control API) needs its loop turned while the
+gate runs load and chaos; a daemon thread turns it. That thread also stops every part before
+it ends: the kernel sends a child its parent-death signal (SIGKILL for the supervisor's
+children) when the *thread* that spawned it exits, so a replica the thread restarted must be
+stopped (SIGTERM, drained) before the thread is gone.
+
+Set-up work overlaps the stack's own start-up: Prometheus' first scrape comes about 5 s after
+its start (its target-update throttle) while every other part is ready within about 3 s. In
+that gap the session seeds the data set (the service's seed command, once Redis answers) and
+starts the load generator (once the edge is ready: interpreter, Locust, the client metrics
+server, the first scrape of those metrics), held before its first request until the stack is
+ready and seeded.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+
+from slogate.config import SlogateConfig
+from slogate.host.children import LOAD_STOP_GRACE_S, stop_child
+from slogate.host.ports import HOST
+from slogate.platform.base import LoadStarter, OnEvent, ShouldStop, StackEvent
+from slogate.platform.local.seeding import Seeding
+from slogate.platform.local.stack import LocalStack
+from slogate.platform.state import StackState
+
+JOIN_MARGIN_S = 15.0
+
+
+class _SupervisorLoop(threading.Thread):
+    def __init__(self, stack: LocalStack) -> None:
+        super().__init__(name="slogate-supervisor", daemon=True)
+        self.stack = stack
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.done.is_set():
+                self.stack.supervisor.tick(0.05)
+        finally:
+            # before this thread exits: what it restarted dies with it (PR_SET_PDEATHSIG)
+            self.stack.supervisor.stop_all()
+
+
+class LocalGateSession:
+    """`up` (this process supervises the stack), `take_load`, `down` (idempotent)."""
+
+    def __init__(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        should_stop: ShouldStop,
+        seed_log: Path | None,
+        start_load: LoadStarter | None,
+    ) -> None:
+        self.on_event = on_event
+        self.local = LocalStack(config, stack, progress=self._event, should_stop=should_stop)
+        self.seeding = Seeding(config, seed_log) if seed_log is not None else None
+        self.start_load = start_load
+        self.load: subprocess.Popen[bytes] | None = None
+        self.loop: _SupervisorLoop | None = None
+
+    def _event(self, event: StackEvent) -> None:
+        self.on_event(event)
+        ports = self.local.ports
+        if event.phase != "ready" or ports is None:
+            return
+        if event.part == "redis" and self.seeding is not None:
+            self.seeding.start(ports.redis)
+        elif event.part == "edge" and self.load is None and self.start_load is not None:
+            self.load = self.start_load(f"http://{HOST}:{ports.edge}", ports.client_metrics)
+
+    def up(self) -> StackState:
+        """Start every part on free ports (unless pinned) and seed; cleans up when it fails."""
+        try:
+            state = self.local.up()
+            self.loop = _SupervisorLoop(self.local)
+            self.loop.start()
+            if self.seeding is not None:
+                self.seeding.wait()
+        except BaseException:
+            self._stop_early_starts()
+            raise
+        return state
+
+    def take_load(self) -> subprocess.Popen[bytes] | None:
+        load, self.load = self.load, None
+        return load
+
+    def _stop_early_starts(self) -> None:
+        """What was started here and not handed over (set-up failed or was interrupted)."""
+        if self.seeding is not None:
+            self.seeding.stop()
+        load = self.take_load()
+        if load is not None:
+            stop_child(load, LOAD_STOP_GRACE_S)
+
+    def down(self) -> None:
+        self._stop_early_starts()
+        if self.loop is not None:
+            self.loop.done.set()  # the loop stops every part, then ends
+            self.loop.join(timeout=self.local.config.timings.stop_timeout_s + JOIN_MARGIN_S)
+            self.loop = None
+        self.local.down()

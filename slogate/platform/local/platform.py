@@ -1,0 +1,125 @@
+"""The local platform behind the `Platform` protocol (see platform/base.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from slogate.chaos.ledger import Fault, FaultLedger
+from slogate.config import SlogateConfig
+from slogate.errors import InfrastructureError, MissingDependencyError
+from slogate.host.ports import port_in_use
+from slogate.platform.base import (
+    ChaosBackend,
+    DoctorCheck,
+    GateSession,
+    LoadStarter,
+    OnEvent,
+    PartRow,
+    ShouldStop,
+)
+from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
+from slogate.platform.local.chaos_backend import LocalBackend
+from slogate.platform.local.fault_removal import remove_local_fault
+from slogate.platform.local.gate_session import LocalGateSession
+from slogate.platform.local.launcher import preflight, start_detached
+from slogate.platform.local.seeding import seed_stack
+from slogate.platform.local.stack import LocalStack, down_stack
+from slogate.platform.local.status import part_rows, supervisor_alive
+from slogate.platform.state import StackState
+
+__all__ = ["LocalPlatform"]
+
+
+class LocalPlatform:
+    """Real processes on loopback: Redis, N replicas, the HAProxy edge, Prometheus."""
+
+    name = "local"
+
+    def preflight(self, config: SlogateConfig, stack: str) -> None:
+        preflight(config, stack)
+
+    def start(self, config: SlogateConfig, stack: str, on_event: OnEvent) -> StackState:
+        return start_detached(config, stack, on_event)
+
+    def run_foreground(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        on_ready: Callable[[StackState], None],
+        should_stop: ShouldStop,
+    ) -> None:
+        preflight(config, stack)
+        local = LocalStack(config, stack, progress=on_event, should_stop=should_stop)
+        try:
+            on_ready(local.up())
+            local.serve()
+        finally:
+            local.down()
+
+    def gate_session(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        should_stop: ShouldStop,
+        seed_log: Path | None,
+        start_load: LoadStarter | None,
+    ) -> GateSession:
+        return LocalGateSession(config, stack, on_event, should_stop, seed_log, start_load)
+
+    def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
+        redis_port = state.part("redis").port
+        if redis_port is None:
+            raise InfrastructureError(f"stack {state.stack!r} has no Redis port in its state file")
+        return seed_stack(config, redis_port, log)
+
+    def down(self, stack: str, timeout: float) -> StackState | None:
+        return down_stack(stack, timeout=timeout)
+
+    def status(self, state: StackState, readiness_path: str) -> list[PartRow]:
+        return part_rows(state, readiness_path)
+
+    def supervisor_alive(self, state: StackState) -> bool:
+        return supervisor_alive(state)
+
+    def chaos_backend(
+        self, state: StackState, ledger: FaultLedger, run_id: str, experiment: str | None
+    ) -> ChaosBackend:
+        return LocalBackend(state, ledger, run_id, experiment)
+
+    def remove_fault(self, stack: str, fault: Fault) -> str:
+        return remove_local_fault(stack, fault)
+
+    def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
+        checks = []
+        for name, package in PACKAGES.items():
+            try:
+                binary = find_binary(name)
+            except MissingDependencyError:
+                detail = f"{name:<13} install: sudo apt-get install -y {package}"
+                checks.append(DoctorCheck(ok=False, status="missing", detail=detail))
+                continue
+            detail = f"{name:<13} {binary_version(binary) or '?':<10} {binary.path}"
+            checks.append(DoctorCheck(ok=True, status="ok", detail=detail))
+        for what, port in config.ports.model_dump().items():
+            if port is None:
+                continue
+            if port_in_use(port):
+                checks.append(
+                    DoctorCheck(ok=False, status="in use", detail=f"port {port} pinned for {what}")
+                )
+            else:
+                detail = f"port {port} pinned for {what} is free"
+                checks.append(DoctorCheck(ok=True, status="ok", detail=detail))
+        return checks
+
+    def tool_versions(self) -> dict[str, str | None]:
+        versions: dict[str, str | None] = {}
+        for name in PACKAGES:
+            try:
+                versions[name] = binary_version(find_binary(name))
+            except MissingDependencyError:
+                versions[name] = None
+        return versions
