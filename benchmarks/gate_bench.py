@@ -31,7 +31,7 @@ PARTS = ("set-up", "load", "evaluation", "report", "tear-down")
 
 def one_run(gate: str, folder: Path) -> dict[str, float]:
     env = {**os.environ, "SLOGATE_HOME": str(folder / "home")}
-    command = [sys.executable, "-c", "from slogate.cli import main; main()", "run", gate]
+    command = [sys.executable, "-m", "slogate", "run", gate]
     command += ["--reports-dir", str(folder / "reports")]
     started = time.perf_counter()
     done = subprocess.run(

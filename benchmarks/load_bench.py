@@ -112,7 +112,7 @@ def slogate(url: str, rate: float, duration: int, max_in_flight: int, work: Path
     }
     (loadtests / "profiles.yaml").write_text(json.dumps({"profiles": profile}))
     run_dir = work / f"run-{time.monotonic_ns()}"
-    command = ["taskset", "-c", "0", sys.executable, "-c", "from slogate.cli import main; main()"]
+    command = ["taskset", "-c", "0", sys.executable, "-m", "slogate"]
     command += ["load", "bench", "--host", url, "--loadtests", str(loadtests)]
     command += ["--run-dir", str(run_dir)]
     subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=duration + 120)

@@ -76,7 +76,7 @@ def one_run(directory: Path, replicas: int) -> dict[str, float]:
 def cli_run(directory: Path, replicas: int) -> float:
     _config(directory, replicas)
     env = {**os.environ, "SLOGATE_HOME": str(directory / "home")}
-    command = [sys.executable, "-c", "from slogate.cli import main; main()"]
+    command = [sys.executable, "-m", "slogate"]
     t0 = time.monotonic()
     result = subprocess.run(
         [*command, "up", "--stack", "cli"], cwd=directory, env=env, capture_output=True, timeout=180

@@ -175,7 +175,7 @@ def rolling_restart(
     backend = backend_for(configuration)
     restarted = []
     for replica in backend.replicas():
-        old_pid = backend.part_status(replica.name)["pid"]
+        old_pid = backend.part_status(replica.name).pid
         fault_id = backend.delete_replica(replica.name, kind="replica_restart")
         seconds = backend.wait_replaced_and_ready(replica.name, old_pid, ready_timeout_s)
         backend.mark_healed(fault_id, "replica_restart", replica.name)

@@ -166,14 +166,12 @@ def replica_restart_count(
     replica: str = "replica-0", configuration: Configuration = None, secrets: Secrets = None
 ) -> int:
     """How often the supervisor restarted `replica` after it died (deletes not counted)."""
-    return int(backend_for(configuration).part_status(replica)["restarts"])
+    return backend_for(configuration).part_status(replica).restarts
 
 
 def active_fault_count(configuration: Configuration = None, secrets: Secrets = None) -> int:
     """Faults in force on the replicas' fault hooks plus the supervisor's active faults."""
-    backend = backend_for(configuration)
-    count = sum(len(backend.target_faults(r)) for r in backend.replicas())
-    return count + len(backend.process_faults())
+    return backend_for(configuration).active_faults()
 
 
 EDGE_BACKEND = 'proxy="service"'

@@ -68,7 +68,6 @@ class ChaosOutcome:
     exit_code: ExitCode
     reasons: list[str] = field(default_factory=list)
     journal_path: Path | None = None
-    swept: RollbackReport | None = None
     rolled_back: RollbackReport | None = None
 
 
@@ -93,9 +92,9 @@ def _experiment_to_run(plan: ChaosPlan) -> Path:
     return exploring
 
 
-def sweep(stack: str, echo: Echo) -> RollbackReport:
-    """Roll back every open fault of the stack left by earlier runs."""
-    report = roll_back_faults(FaultLedger(stack), stack, run_id=None)
+def sweep(ledger: FaultLedger, echo: Echo) -> RollbackReport:
+    """Roll back every open fault of the ledger's stack left by earlier runs."""
+    report = roll_back_faults(ledger, ledger.stack, run_id=None)
     if report.closed or report.expired:
         echo(
             f"swept leftovers of earlier runs: {len(report.closed)} rolled back, "
@@ -160,12 +159,13 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     plan.run_dir.mkdir(parents=True, exist_ok=True)
     (plan.run_dir / "journal.json").unlink(missing_ok=True)  # never read an older run's
     outcome = ChaosOutcome(ExitCode.OK, journal_path=plan.run_dir / "journal.json")
+    ledger = FaultLedger(plan.stack)
     signals = InterruptSignals()
     load = chaos = None
     interrupted = False
     with signals.installed():
         try:
-            outcome.swept = sweep(plan.stack, echo)
+            sweep(ledger, echo)
             env = {**os.environ, STACK_ENV: plan.stack, RUN_ID_ENV: plan.run_id}
             if plan.load_profile is not None:
                 load_dir = plan.run_dir / "load"
@@ -188,9 +188,7 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
                 try:
                     if chaos is not None:
                         stop_child(chaos, CHAOS_STOP_GRACE_S)
-                    outcome.rolled_back = roll_back_faults(
-                        FaultLedger(plan.stack), plan.stack, run_id=plan.run_id
-                    )
+                    outcome.rolled_back = roll_back_faults(ledger, plan.stack, run_id=plan.run_id)
                 finally:
                     if load is not None:
                         stop_child(load, LOAD_STOP_GRACE_S)

@@ -132,7 +132,7 @@ def run_gate(
         try:
             run.begin(PhaseName.SET_UP)
             progress.enter(PhaseName.SET_UP)
-            sweep(stack, progress.say)
+            sweep(run.ledger, progress.say)
             state = session.up()
             run.begin("load")
             progress.enter(PhaseName.WARM_UP)

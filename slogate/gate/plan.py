@@ -10,8 +10,6 @@ from slogate.errors import ConfigError, UsageError
 from slogate.load.profiles import Profile, find_profile
 from slogate.slo.spec import Objective, SLOSpec, load_spec
 
-PHASES = ("baseline", "fault", "recovery")
-
 
 @dataclass(frozen=True)
 class PlannedPhase:

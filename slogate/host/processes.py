@@ -21,8 +21,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
-
 from slogate.platform.state import ProcessRecord
 
 _PR_SET_PDEATHSIG = 1
@@ -116,13 +114,3 @@ def stop_recorded(records: list[ProcessRecord], timeout: float) -> list[int]:
     while time.monotonic() < deadline and any(r.is_running() for r in alive):
         time.sleep(0.05)
     return [r.pid for r in alive]
-
-
-def group_members(pid: int) -> list[psutil.Process]:
-    """Processes still in the group `pid` led (children a killed leader left behind)."""
-    members = []
-    for proc in psutil.process_iter(["pid"]):
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getpgid(proc.pid) == pid:
-                members.append(proc)
-    return members

@@ -1,1 +1,11 @@
-"""Platforms that bring the service under test up and down (local processes, Kubernetes)."""
+"""Platforms that bring the service under test up and down (local processes, Kubernetes).
+
+base.py         the Platform protocol (and GateSession, ChaosBackend) and the data it hands
+                out: StackEvent, PartRow, DoctorCheck
+registry.py     which platform serves a stack, by `platform:` (the only importer of local/)
+state.py        a stack's state file, the contract between `up` and every later command
+admin_token.py  the stack's token for the service's fault hooks
+local/          the embedded default: real processes on loopback
+"""
+
+__all__: list[str] = []

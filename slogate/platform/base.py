@@ -65,6 +65,16 @@ class PartRow(BaseModel):
     faults: str
 
 
+class PartStatus(BaseModel):
+    """A part as its supervisor sees it: which process, and how often it was restarted."""
+
+    name: str
+    pid: int | None
+    running: bool
+    deleting: bool = False
+    restarts: int = 0
+
+
 class DoctorCheck(BaseModel):
     """One line of `slogate doctor`: `ok` false counts as a problem."""
 
@@ -111,14 +121,11 @@ class ChaosBackend(Protocol):
     def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
         """The target's own fault hook (latency, errors, ...) on every replica; ledger ids."""
 
-    def target_faults(self, replica: PartState) -> list[dict[str, Any]]:
-        """The target faults in force on one replica."""
+    def active_faults(self) -> int:
+        """Faults in force at every injector (the target's hooks, process faults)."""
 
-    def process_faults(self) -> list[dict[str, Any]]:
-        """The process faults the injector has in force."""
-
-    def part_status(self, name: str) -> dict[str, Any]:
-        """pid, running, deleting, restarts of one part."""
+    def part_status(self, name: str) -> PartStatus:
+        """One part as its supervisor (or the platform's controller) sees it now."""
 
     def replica_ready(self, replica: PartState) -> bool: ...
 

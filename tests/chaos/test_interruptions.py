@@ -74,5 +74,5 @@ def test_an_interrupted_experiment_leaves_nothing_behind(
     remaining = max(5.0, ttl + 5 - (time.monotonic() - interrupted_at))
     wait_until(lambda: processes_of_run(run_id) == [], timeout=30, what="no process of the run")
     wait_until(stack.clean, timeout=remaining, interval=0.2, what="no fault, Redis up, ready")
-    sweep(stack.name, lambda line: None)
+    sweep(FaultLedger(stack.name), lambda line: None)
     assert ledger.open_faults() == []

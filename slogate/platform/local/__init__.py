@@ -1,8 +1,10 @@
 """The local platform: real processes on loopback, shaped like the Kubernetes deployment.
 
+Reached through `slogate.platform.registry` only (platform.py implements the protocol).
+
+platform.py     LocalPlatform: the Platform protocol over the modules below
 binaries.py     find prometheus, haproxy, redis-server (MissingDependencyError otherwise)
-ports.py        free or pinned ports, reserved until the stack stops
-processes.py    start a child in its own process group, stop it, record it
+ports.py        the stack's ports: free or pinned, reserved until the stack stops
 redis.py        redis-server command line
 replicas.py     command line and environment of one replica of the service
 haproxy.py      the edge: generated config and the runtime API (drain, state)
@@ -12,4 +14,22 @@ faults.py       process faults with a TTL (kill, term, stop)
 supervisor.py   the kubelet: owns the children, restarts them, enforces faults
 control.py      the supervisor's HTTP surface: metrics and control API
 stack.py        `up` and `down`: the order of parts, clean-up on failure
+launcher.py     `slogate up`: the supervisor started detached, its progress followed
+daemon.py       the detached supervisor process and its progress pipe
+gate_session.py the stack of one gate run: supervised by a thread, seeding and the load's
+                start overlapping the start-up
+seeding.py      the service's seed command against the stack's Redis
+status.py       what `slogate status` shows of each part
+chaos_backend.py chaos activities on a local stack (supervisor API, target fault hooks)
+fault_removal.py removing a local fault from its ledger descriptor alone
 """
+
+__all__ = ["LocalPlatform"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "LocalPlatform":
+        from slogate.platform.local.platform import LocalPlatform
+
+        return LocalPlatform
+    raise AttributeError(name)

@@ -23,6 +23,7 @@ from chaoslib.exceptions import ActivityFailed
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 from slogate.errors import SlogateError
 from slogate.platform.admin_token import read_admin_token
+from slogate.platform.base import PartStatus
 from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 5.0
@@ -150,9 +151,9 @@ class LocalBackend:
         finally:
             client.close()
 
-    def process_faults(self) -> list[dict[str, Any]]:
-        faults: list[dict[str, Any]] = self._supervisor_status()["faults"]
-        return faults
+    def active_faults(self) -> int:
+        count = sum(len(self.target_faults(replica)) for replica in self.replicas())
+        return count + len(self._supervisor_status()["faults"])
 
     def _supervisor_status(self) -> dict[str, Any]:
         try:
@@ -163,10 +164,10 @@ class LocalBackend:
         status: dict[str, Any] = response.json()
         return status
 
-    def part_status(self, name: str) -> dict[str, Any]:
+    def part_status(self, name: str) -> PartStatus:
         for part in self._supervisor_status()["parts"]:
             if part["name"] == name:
-                return dict(part)
+                return PartStatus.model_validate(part)
         raise ActivityFailed(f"the supervisor knows no part named {name!r}")
 
     def delete_replica(self, name: str, kind: str = "replica_delete") -> str:
@@ -257,8 +258,8 @@ class LocalBackend:
         deadline = started + timeout_s
         while time.monotonic() < deadline:
             status = self.part_status(name)
-            replaced = status["pid"] is not None and status["pid"] != old_pid
-            settled = replaced and status["running"] and not status["deleting"]
+            replaced = status.pid is not None and status.pid != old_pid
+            settled = replaced and status.running and not status.deleting
             if settled and self.replica_ready(replica):
                 return time.monotonic() - started
             time.sleep(0.1)
