@@ -39,7 +39,7 @@ from slogate.gate.preflight import find_shortfalls, run_error_budget
 from slogate.gate.progress import GateProgress
 from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
 from slogate.interrupts import InterruptSignals
-from slogate.platform.base import GateSession, Platform, StackEvent
+from slogate.platform.base import GateSession, Platform, SessionHooks
 from slogate.platform.registry import platform_for
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
 from slogate.report.store import allocate_run_folder
@@ -116,14 +116,12 @@ def run_gate(
     signals = InterruptSignals()
     context = _traffic_context(run, options, progress, signals)
 
-    def on_stack_event(event: StackEvent) -> None:
-        progress.stack_event(event)
-
-    seed_log = run.folder / "seed.log" if plan.gate.seed else None
-    session = platform.gate_session(
-        stack_config, stack, on_stack_event, signals.stop_requested, seed_log,
-        partial(start_load, context),
+    hooks = SessionHooks(
+        on_event=progress.stack_event, should_stop=signals.stop_requested,
+        seed_log=run.folder / "seed.log" if plan.gate.seed else None,
+        start_load=partial(start_load, context),
     )  # fmt: skip
+    session = platform.gate_session(stack_config, stack, hooks)
     outcome: TrafficOutcome | None = None
     evidence: RunEvidence | None = None
     failures: list[Failure] = []

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -51,6 +52,16 @@ ShouldStop = Callable[[], bool]
 # starts the load generator against `host` with its client metrics on `port`, held before
 # its first request (see gate/traffic.py)
 LoadStarter = Callable[[str, int], subprocess.Popen[bytes]]
+
+
+@dataclass(frozen=True)
+class SessionHooks:
+    """What a gate session reports to and asks of its gate."""
+
+    on_event: OnEvent
+    should_stop: ShouldStop
+    seed_log: Path | None = None  # seed the data set, logging here (None: do not seed)
+    start_load: LoadStarter | None = None  # called once the edge is ready (None: no load)
 
 
 class PartRow(BaseModel):
@@ -155,13 +166,7 @@ class Platform(Protocol):
     ) -> None: ...
 
     def gate_session(
-        self,
-        config: SlogateConfig,
-        stack: str,
-        on_event: OnEvent,
-        should_stop: ShouldStop,
-        seed_log: Path | None,
-        start_load: LoadStarter | None,
+        self, config: SlogateConfig, stack: str, hooks: SessionHooks
     ) -> GateSession: ...
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool: ...

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from slogate.config import parse_config
+from slogate.platform.base import SessionHooks
 from slogate.platform.local.gate_session import LocalGateSession
 from slogate.platform.local.readiness import http_ok
 from tests.platform.conftest import marked_processes, tiny_config
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.slow
 
 def test_a_replica_restarted_by_the_gate_is_stopped_gracefully(tmp_path: Path) -> None:
     config = parse_config(tiny_config(tmp_path, service={"replicas": 1}), "test")
-    stack = LocalGateSession(config, "restarted", lambda event: None, lambda: False, None, None)
+    hooks = SessionHooks(on_event=lambda event: None, should_stop=lambda: False)
+    stack = LocalGateSession(config, "restarted", hooks)
     try:
         with slogate_home(tmp_path / "home"):
             stack.up()

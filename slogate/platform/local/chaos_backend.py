@@ -53,6 +53,15 @@ def select_count(total: int, count: int | None, percentage: float | None) -> int
     return min(total, max(1, math.ceil(percentage * total / 100)))
 
 
+def _post_fault(url: str, body: dict[str, Any], headers: dict[str, str], refused: str) -> Applied:
+    """POST a fault to an injector that answers 201 with its id and expiry."""
+    response = httpx.post(url, json=body, headers=headers, timeout=HTTP_TIMEOUT_S)
+    if response.status_code != 201:
+        raise ActivityFailed(f"{refused}: {response.status_code} {response.text[:200]}")
+    fault = response.json()
+    return str(fault["id"]), float(fault["expires_at"])
+
+
 class LocalBackend:
     """Faults and probes on one local stack, recorded in its ledger under `run_id`."""
 
@@ -113,16 +122,9 @@ class LocalBackend:
     # -- supervisor ------------------------------------------------------------------------
 
     def _supervisor_fault(self, part: str, action: str, ttl_s: float) -> Applied:
-        url = f"{self.supervisor_url}/faults"
         body = {"part": part, "action": action, "ttl_s": ttl_s}
-        response = httpx.post(url, json=body, timeout=HTTP_TIMEOUT_S)
-        if response.status_code != 201:
-            raise ActivityFailed(
-                f"the supervisor refused {action} of {part}: {response.status_code} "
-                f"{response.text[:200]}"
-            )
-        fault = response.json()
-        return str(fault["id"]), float(fault["expires_at"])
+        refused = f"the supervisor refused {action} of {part}"
+        return _post_fault(f"{self.supervisor_url}/faults", body, {}, refused)
 
     def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
         """A supervisor-enforced process fault (kill, term, stop) on `part`, ended at its TTL."""
@@ -217,14 +219,8 @@ class LocalBackend:
             url = f"{replica.url}/admin/faults"
 
             def apply(url: str = url, name: str = replica.name) -> Applied:
-                response = httpx.post(url, json=body, headers=headers, timeout=HTTP_TIMEOUT_S)
-                if response.status_code != 201:
-                    raise ActivityFailed(
-                        f"{name} refused the {spec['kind']} fault: {response.status_code} "
-                        f"{response.text[:200]}"
-                    )
-                fault = response.json()
-                return str(fault["id"]), float(fault["expires_at"])
+                refused = f"{name} refused the {spec['kind']} fault"
+                return _post_fault(url, body, headers, refused)
 
             rollback = Rollback(via="target_fault", url=replica.url, detail={"part": replica.name})
             ids.append(self._inject(str(spec["kind"]), replica.name, ttl_s, rollback, apply))

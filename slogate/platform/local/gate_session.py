@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from pathlib import Path
 
 from slogate.config import SlogateConfig
 from slogate.host.children import LOAD_STOP_GRACE_S, stop_child
 from slogate.host.ports import HOST
-from slogate.platform.base import LoadStarter, OnEvent, ShouldStop, StackEvent
+from slogate.platform.base import SessionHooks, StackEvent
 from slogate.platform.local.seeding import Seeding
 from slogate.platform.local.stack import LocalStack
 from slogate.platform.state import StackState
@@ -49,19 +48,11 @@ class _SupervisorLoop(threading.Thread):
 class LocalGateSession:
     """`up` (this process supervises the stack), `take_load`, `down` (idempotent)."""
 
-    def __init__(
-        self,
-        config: SlogateConfig,
-        stack: str,
-        on_event: OnEvent,
-        should_stop: ShouldStop,
-        seed_log: Path | None,
-        start_load: LoadStarter | None,
-    ) -> None:
-        self.on_event = on_event
-        self.local = LocalStack(config, stack, progress=self._event, should_stop=should_stop)
-        self.seeding = Seeding(config, seed_log) if seed_log is not None else None
-        self.start_load = start_load
+    def __init__(self, config: SlogateConfig, stack: str, hooks: SessionHooks) -> None:
+        self.on_event = hooks.on_event
+        self.local = LocalStack(config, stack, progress=self._event, should_stop=hooks.should_stop)
+        self.seeding = Seeding(config, hooks.seed_log) if hooks.seed_log is not None else None
+        self.start_load = hooks.start_load
         self.load: subprocess.Popen[bytes] | None = None
         self.loop: _SupervisorLoop | None = None
 

@@ -13,9 +13,9 @@ from slogate.platform.base import (
     ChaosBackend,
     DoctorCheck,
     GateSession,
-    LoadStarter,
     OnEvent,
     PartRow,
+    SessionHooks,
     ShouldStop,
 )
 from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
@@ -58,16 +58,8 @@ class LocalPlatform:
         finally:
             local.down()
 
-    def gate_session(
-        self,
-        config: SlogateConfig,
-        stack: str,
-        on_event: OnEvent,
-        should_stop: ShouldStop,
-        seed_log: Path | None,
-        start_load: LoadStarter | None,
-    ) -> GateSession:
-        return LocalGateSession(config, stack, on_event, should_stop, seed_log, start_load)
+    def gate_session(self, config: SlogateConfig, stack: str, hooks: SessionHooks) -> GateSession:
+        return LocalGateSession(config, stack, hooks)
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
         redis_port = state.part("redis").port
