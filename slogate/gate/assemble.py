@@ -67,7 +67,7 @@ def assemble_report(
         started_at=run.started_at, ended_at=max(now, run.started_at),
         config=config_snapshot(plan, run.stack), slo=plan.spec, timeline=timeline,
         faults=[FaultWindow.from_fault(f) for f in evidence.faults],
-        phases=measured.phases if measured else [],
+        phases=decision.phases,
         client_server=measured.client_server if measured else [],
         recoveries=measured.recoveries if measured else [],
         series=measured.series if measured else [],

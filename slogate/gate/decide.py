@@ -14,6 +14,9 @@ in this order wins: 2, 4, 130, 1, 3, 0):
     aborted on breach                                   1, partial report
     an experiment's journal verdict (not stopped by us) its code (deviated: 1, ...)
     the gating objectives of every judged phase         1 FAIL / 3 INCONCLUSIVE / 0 PASS
+    a hole in a phase's evidence (holes.py) not         its PASS verdicts at that place
+      explained by a fault                              become INCONCLUSIVE (a FAIL stays:
+                                                        the breach was seen in what is there)
     time to recover outside its objective               1 FAIL / 3 INCONCLUSIVE
     client and server disagree outside faults           3 (a harness problem)
     the load generator reported problems (saturation)   3 (not when interrupted)
@@ -26,8 +29,9 @@ from dataclasses import dataclass, field
 
 from slogate.errors import ExitCode, combine_exit_codes
 from slogate.gate.evidence import RunEvidence
-from slogate.report.model import RunStatus
-from slogate.slo.evaluate import exit_code_of
+from slogate.gate.holes import ALL_PLACES, Hole
+from slogate.report.model import PhaseResults, RunStatus
+from slogate.slo.evaluate import ObjectiveResult, exit_code_of
 from slogate.slo.stats import Verdict
 
 VERDICT_CODES = {Verdict.FAIL: ExitCode.BREACHED, Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE}
@@ -40,12 +44,34 @@ class Decision:
     status: RunStatus
     partial_reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    phases: list[PhaseResults] = field(default_factory=list)  # the verdicts, holes applied
+
+
+def _unproven(result: ObjectiveResult, holes: list[Hole], origin: float) -> ObjectiveResult:
+    """A PASS that rests on evidence with holes at its place is INCONCLUSIVE."""
+    relevant = [h for h in holes if h.place in (result.place, ALL_PLACES)]
+    if not relevant or result.verdict is not Verdict.PASS:
+        return result
+    said = "; ".join(hole.describe(origin) for hole in relevant)
+    reason = f"{result.reason}; INCONCLUSIVE: the evidence has holes ({said})"
+    return result.model_copy(update={"verdict": Verdict.INCONCLUSIVE, "reason": reason})
+
+
+def apply_holes(phases: list[PhaseResults], holes: list[Hole], origin: float) -> list[PhaseResults]:
+    """Each phase's results with the unexplained holes of that phase applied."""
+    judged = []
+    for phase in phases:
+        own = [h for h in holes if h.phase == phase.phase and h.expected_by is None]
+        results = [_unproven(result, own, origin) for result in phase.results]
+        judged.append(phase.model_copy(update={"results": results}))
+    return judged
 
 
 class _Tally:
     def __init__(self) -> None:
         self.codes: list[ExitCode] = []
         self.notes: list[str] = []
+        self.phases: list[PhaseResults] = []
 
     def add(self, code: ExitCode | None, note: str | None = None) -> None:
         if code is not None:
@@ -92,7 +118,12 @@ def _measurements(evidence: RunEvidence, tally: _Tally) -> None:
     if measured.partial:
         tally.add(None, "interrupted: the phases are judged up to the interruption")
     tally.notes += measured.notes
-    results = [result for phase in measured.phases for result in phase.results]
+    origin = evidence.load.started_at if evidence.load and evidence.load.started_at else 0.0
+    for hole in measured.holes:
+        prefix = "" if hole.expected_by else "evidence hole: "
+        tally.add(None, prefix + hole.describe(origin))
+    tally.phases = apply_holes(measured.phases, measured.holes, origin)
+    results = [result for phase in tally.phases for result in phase.results]
     aborted = evidence.load is not None and evidence.load.aborted is not None
     if results:
         tally.add(exit_code_of(results))
@@ -120,7 +151,7 @@ def decide(evidence: RunEvidence) -> Decision:
     notes = list(dict.fromkeys(tally.notes))
     code = combine_exit_codes(tally.codes)
     if evidence.interrupted:
-        return Decision(code, RunStatus.PARTIAL, INTERRUPTED_REASON, notes)
+        return Decision(code, RunStatus.PARTIAL, INTERRUPTED_REASON, notes, tally.phases)
     if evidence.load is not None and evidence.load.aborted is not None:
-        return Decision(code, RunStatus.PARTIAL, evidence.load.aborted, notes)
-    return Decision(code, RunStatus.COMPLETE, None, notes)
+        return Decision(code, RunStatus.PARTIAL, evidence.load.aborted, notes, tally.phases)
+    return Decision(code, RunStatus.COMPLETE, None, notes, tally.phases)

@@ -7,7 +7,8 @@
     ├── faults                the ledger's faults of this run (tagged with experiment ids)
     ├── windows               the judged phase windows (computed once, phases.py)
     ├── measurements          what Prometheus said: per-phase verdicts, client vs server,
-    │                         time to recover, chart series (None when never asked)
+    │                         time to recover, chart series, holes in the evidence (None
+    │                         when never asked)
     └── failures              errors that ended a step early (set-up, judging, tear-down)
 
 `gather_evidence` reads files (journals, the load summary) and `measure` asks Prometheus;
@@ -25,6 +26,7 @@ import httpx
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
+from slogate.gate.holes import Hole, holes_in
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
@@ -89,6 +91,7 @@ class Measurements:
     recoveries: list[Recovery] = field(default_factory=list)
     series: list[TimeSeries] = field(default_factory=list)
     partial: bool = False  # judged up to an interruption
+    holes: list[Hole] = field(default_factory=list)  # where the evidence is incomplete
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,11 @@ def measure(
                 [] if partial else time_to_recover(plan, client, windows, load.ended_at, scrape_s)
             )
             series = chart_series(client, load.started_at, load.ended_at)
+            holes = [
+                hole
+                for w in windows
+                for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+            ]
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE
         if partial:
@@ -197,5 +205,5 @@ def measure(
         else:
             note = f"the run could not be judged: {type(error).__name__}: {error}"
         return replace(evidence, measurement_failure=Failure(code, note))
-    measured = Measurements(phases, comparisons, notes, suspect, recoveries, series, partial)
+    measured = Measurements(phases, comparisons, notes, suspect, recoveries, series, partial, holes)
     return replace(evidence, measurements=measured)

@@ -109,6 +109,49 @@ def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
     assert "PASS" not in output.splitlines()[-2]
 
 
+def _kill_mid_baseline(project: Project, stack: str, part: str, ttl_s: float) -> None:
+    """Once the load runs, SIGKILL `part` through the supervisor (no ledger entry: no fault of
+    the gate's explains it); the supervisor restarts it after `ttl_s`."""
+    state = wait_until(lambda: _state(project, stack), 120, 0.2, "stack up")
+    wait_until(lambda: _load_running(project), 60, 0.2, "load started")
+    body = {"part": part, "action": "kill", "ttl_s": ttl_s}
+    response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
+    assert response.status_code in (200, 201), response.text
+
+
+def test_prometheus_restarted_mid_run_leaves_a_hole_not_a_pass(project: Project) -> None:
+    """Prometheus SIGKILLed and restarted on the same data folder: the run's counts look
+    plausible, but every target went unscraped at once; no PASS may rest on that window."""
+    process = project.start("quick-smoke", "--stack", "promrestart")
+    try:
+        _kill_mid_baseline(project, "promrestart", "prometheus", 1.0)
+        output, _ = process.communicate(timeout=240)
+    finally:
+        stop(process)
+    assert process.returncode == 3, output
+    report = project.report()
+    assert {v for *_, v in _results(report)} == {"INCONCLUSIVE"}
+    hole = next(n for n in report["notes"] if "Prometheus was gone" in n)
+    assert hole.startswith("evidence hole: baseline: prometheus (all) no samples from any target")
+
+
+def test_a_replica_restarted_outside_any_fault_leaves_a_hole(project: Project) -> None:
+    """A replica that died and came back with no fault in the ledger: the server's verdicts
+    are INCONCLUSIVE, and the note names the replica (the client's stand: the edge retried)."""
+    process = project.start("quick-smoke", "--stack", "replicarestart")
+    try:
+        _kill_mid_baseline(project, "replicarestart", "replica-1", 1.0)
+        output, _ = process.communicate(timeout=240)
+    finally:
+        stop(process)
+    assert process.returncode == 3, output
+    report = project.report()
+    verdicts = {(place, v) for _, _, place, v in _results(report)}
+    assert ("server", "INCONCLUSIVE") in verdicts and ("server", "PASS") not in verdicts
+    notes = [n for n in report["notes"] if n.startswith("evidence hole: baseline: replica-1")]
+    assert any("restarted" in n for n in notes), report["notes"]
+
+
 def _applied(project: Project, stack: str) -> bool:
     path = project.home / "stacks" / stack / "ledger.jsonl"
     try:
