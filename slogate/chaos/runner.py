@@ -30,6 +30,7 @@ from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journ
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
 from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
+from slogate.chaos.validation import validate_experiment
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
 from slogate.host.children import (
     CHAOS_STOP_GRACE_S,
@@ -41,6 +42,7 @@ from slogate.host.children import (
     stop_child,
 )
 from slogate.interrupts import InterruptSignals
+from slogate.load.profiles import find_profile
 from slogate.platform.state import require_state, stack_dir
 from slogate.yaml_files import read_yaml
 
@@ -140,6 +142,12 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     """Run the plan; every fault of the run is rolled back before this returns."""
     if not plan.experiment.is_file():
         raise UsageError(f"experiment {plan.experiment} not found (see experiments/)")
+    validate_experiment(plan.experiment)
+    if plan.load_profile is not None:
+        try:
+            find_profile(plan.load_profile, plan.loadtests_dir)
+        except UsageError as error:
+            raise UsageError(f"--load {plan.load_profile}: {error}") from None
     require_state(plan.stack)
     lock = FileLock(str(stack_dir(plan.stack) / "chaos.lock"), timeout=0)
     try:

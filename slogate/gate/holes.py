@@ -78,8 +78,11 @@ def find_gaps(times: Sequence[float], window: Window, scrape_s: float) -> list[t
     return gaps
 
 
-def _down(samples: Sequence[tuple[float, float]], window: Window) -> list[tuple[float, float]]:
-    """Runs of `up == 0` inside the window (from the first 0 to the next sample)."""
+def _down(
+    samples: Sequence[tuple[float, float]], window: Window, scrape_s: float
+) -> list[tuple[float, float]]:
+    """Runs of `up == 0` inside the window (from the first 0 to the next sample) longer than
+    GAP_INTERVALS scrapes: one failed scrape is no more a hole than one missed scrape."""
     runs: list[tuple[float, float]] = []
     start: float | None = None
     for t, value in sorted(samples):
@@ -92,7 +95,7 @@ def _down(samples: Sequence[tuple[float, float]], window: Window) -> list[tuple[
             start = None
     if start is not None:
         runs.append((start, window.end))
-    return runs
+    return [(a, b) for a, b in runs if b - a > GAP_INTERVALS * scrape_s]
 
 
 def _restarts(samples: Sequence[tuple[float, float]], window: Window) -> list[float]:
@@ -126,7 +129,10 @@ def classify(
         gaps = find_gaps([t for t, _ in series.samples], window, scrape_s)
         gaps_by_series.append(gaps)
         holes += [Hole(phase, place, part, "missing", a, b) for a, b in gaps]
-        holes += [Hole(phase, place, part, "down", a, b) for a, b in _down(series.samples, window)]
+        holes += [
+            Hole(phase, place, part, "down", a, b)
+            for a, b in _down(series.samples, window, scrape_s)
+        ]
     for series in starts:
         place, part = series.labels.get("source", "?"), _part(series.labels)
         holes += [

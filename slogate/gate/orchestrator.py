@@ -38,6 +38,7 @@ from slogate.gate.plan import GatePlan, plan_gate
 from slogate.gate.preflight import find_shortfalls, run_error_budget
 from slogate.gate.progress import GateProgress
 from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
+from slogate.host.outputs import require_writable_folder
 from slogate.interrupts import InterruptSignals
 from slogate.platform.base import GateSession, Platform, SessionHooks
 from slogate.platform.registry import platform_for
@@ -106,6 +107,7 @@ def run_gate(
     config: SlogateConfig, name: str, options: GateOptions, progress: GateProgress
 ) -> GateRun:
     plan, stack_config = prepare(config, name, options)
+    require_writable_folder(options.reports_dir, "--reports-dir")
     stack = options.stack or f"gate-{int(time.time())}-{os.getpid()}"
     platform = platform_for(stack_config.platform)
     platform.preflight(stack_config, stack)

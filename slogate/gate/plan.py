@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slogate.chaos.validation import validate_experiment
 from slogate.config import GateConfig, SlogateConfig
 from slogate.errors import ConfigError, UsageError
 from slogate.load.profiles import Profile, find_profile
@@ -67,8 +68,13 @@ def _resolve(base: Path, value: str) -> Path:
 
 
 def _experiment_path(base: Path, name: str, where: str, source: str) -> Path:
+    """The experiment's file, validated (Chaos Toolkit's checks and slogate's arguments)."""
     for candidate in (_resolve(base, name), base / "experiments" / f"{name}.yaml"):
         if candidate.is_file():
+            try:
+                validate_experiment(candidate)
+            except ConfigError as error:
+                raise ConfigError(source, where, str(error)) from None
             return candidate.resolve()
     raise ConfigError(source, where, f"experiment {name!r} not found (a file or experiments/NAME)")
 

@@ -91,6 +91,16 @@ def _load_running(project: Project) -> bool:
     return any(project.reports.glob("*/load/status.json"))
 
 
+def _load_elapsed(project: Project) -> float:
+    """Seconds the load has run (quick-smoke: warm-up 3 s, baseline 3-14 s), 0 before."""
+    for path in project.reports.glob("*/load/status.json"):
+        try:
+            return float(json.loads(path.read_text())["elapsed_s"])
+        except (OSError, ValueError, KeyError):
+            return 0.0
+    return 0.0
+
+
 def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
     process = project.start("quick-smoke", "--stack", "promkill")
     try:
@@ -113,7 +123,7 @@ def _kill_mid_baseline(project: Project, stack: str, part: str, ttl_s: float) ->
     """Once the load runs, SIGKILL `part` through the supervisor (no ledger entry: no fault of
     the gate's explains it); the supervisor restarts it after `ttl_s`."""
     state = wait_until(lambda: _state(project, stack), 120, 0.2, "stack up")
-    wait_until(lambda: _load_running(project), 60, 0.2, "load started")
+    wait_until(lambda: _load_elapsed(project) >= 5.0, 90, 0.1, "load 2 s into its baseline")
     body = {"part": part, "action": "kill", "ttl_s": ttl_s}
     response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
     assert response.status_code in (200, 201), response.text

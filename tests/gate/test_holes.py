@@ -61,6 +61,13 @@ def test_a_replica_down_for_a_while() -> None:
     ]
 
 
+def test_one_failed_scrape_is_no_hole() -> None:
+    """The load generator's metrics server stops after its final values were scraped: the
+    scrape at the very end finds nothing (up == 0 once)."""
+    series = [FULL[0], up("client", [*every(-1, 19), (T0 + 19.6, 0.0)]), FULL[2]]
+    assert classify("baseline", WINDOW, 1.0, series, []) == []
+
+
 def test_every_target_missing_at_once_is_prometheus() -> None:
     gap = [s for s in every(-1, 20) if not T0 + 5 < s[0] < T0 + 12]
     series = [up("server", gap, "0"), up("client", gap), up("edge", gap)]
