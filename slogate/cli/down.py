@@ -7,7 +7,7 @@ import click
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import roll_back_faults
 from slogate.cli._stack_options import stack_option
-from slogate.errors import ExitCode
+from slogate.errors import ConfigError, ExitCode
 from slogate.platform.registry import platform_of_stack
 from slogate.platform.state import load_state
 
@@ -19,15 +19,21 @@ from slogate.platform.state import load_state
 def down(stack: str, timeout: float) -> ExitCode:
     """Roll back the stack's open faults, then stop every process of it and free its ports."""
     platform = platform_of_stack(stack)
-    if load_state(stack) is not None:
+    try:
+        up = load_state(stack) is not None
+    except ConfigError:
+        up = True  # unreadable: its faults and processes are still worth stopping
+    if up:
         report = roll_back_faults(FaultLedger(stack), stack)
         for fault_id in report.closed:
             click.echo(f"rolled back fault {fault_id}")
         for error in report.errors:
             click.echo(f"could not roll back {error}; the stack going down ends it", err=True)
-    state = platform.down(stack, timeout=timeout)
-    if state is None:
-        click.echo(f"stack {stack!r} is not up")
-    else:
-        click.echo(f"stack {stack!r} is down")
+    result = platform.down(stack, timeout=timeout)
+    for note in result.notes:
+        click.echo(note, err=True)
+    if result.still_running:
+        click.echo(f"stack {stack!r} is not fully down", err=True)
+        return ExitCode.INFRASTRUCTURE
+    click.echo(f"stack {stack!r} is down" if result.was_up else f"stack {stack!r} is not up")
     return ExitCode.OK

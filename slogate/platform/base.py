@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from slogate.config import SlogateConfig
 from slogate.platform.state import PartState, StackState
@@ -84,6 +84,15 @@ class PartStatus(BaseModel):
     running: bool
     deleting: bool = False
     restarts: int = 0
+
+
+class StackDown(BaseModel):
+    """What `down` did."""
+
+    stack: str
+    was_up: bool
+    still_running: list[int] = Field(default_factory=list, description="pids it could not stop")
+    notes: list[str] = Field(default_factory=list)
 
 
 class DoctorCheck(BaseModel):
@@ -171,7 +180,7 @@ class Platform(Protocol):
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool: ...
 
-    def down(self, stack: str, timeout: float) -> StackState | None: ...
+    def down(self, stack: str, timeout: float) -> StackDown: ...
 
     def status(self, state: StackState, readiness_path: str) -> list[PartRow]: ...
 

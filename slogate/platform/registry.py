@@ -6,7 +6,7 @@ when first asked for, so a command that needs none pays nothing.
 
 from __future__ import annotations
 
-from slogate.errors import UsageError
+from slogate.errors import ConfigError, UsageError
 from slogate.platform.base import Platform
 from slogate.platform.state import load_state
 
@@ -29,8 +29,12 @@ def platform_for(name: str) -> Platform:
 
 
 def platform_of_stack(stack: str) -> Platform:
-    """The platform of a stack that is up (the default one when it is not)."""
-    state = load_state(stack)
+    """The platform of a stack that is up (the default one when it is not, or when its state
+    file cannot be read)."""
+    try:
+        state = load_state(stack)
+    except ConfigError:
+        state = None
     return platform_for(state.platform if state is not None else DEFAULT_PLATFORM)
 
 

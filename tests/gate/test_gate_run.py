@@ -209,6 +209,18 @@ def _ledger_events(project: Project, stack: str) -> list[str]:
         return []
 
 
+def _all_rolled_back(project: Project, stack: str) -> bool:
+    """Every fault applied so far has its `rolled_back` entry (by fault id)."""
+    path = project.home / "stacks" / stack / "ledger.jsonl"
+    try:
+        entries = [json.loads(line) for line in path.read_text().splitlines()]
+    except (OSError, ValueError):
+        return False
+    applied = {e["fault_id"] for e in entries if e["event"] == "applied"}
+    rolled = {e["fault_id"] for e in entries if e["event"] == "rolled_back"}
+    return bool(applied) and applied <= rolled
+
+
 def _replica_faults(project: Project, state: StackState) -> list[list[object]]:
     """GET /admin/faults of every replica that still answers (the stack may be going down)."""
     token = (project.home / "stacks" / state.stack / "admin-token").read_text().strip()
@@ -236,7 +248,8 @@ def test_abort_on_breach_stops_the_load_and_rolls_back(project: Project) -> None
         state = wait_until(lambda: _state(project, "abort"), 120, 0.2, "stack up")
         wait_until(lambda: "applied" in _ledger_events(project, "abort"), 90, 0.05, "fault")
         started = time.monotonic()
-        wait_until(lambda: "rolled_back" in _ledger_events(project, "abort"), 30, 0.02, "abort")
+        # each replica's fault is rolled back on its own: wait for all of them, not the first
+        wait_until(lambda: _all_rolled_back(project, "abort"), 30, 0.02, "every fault rolled back")
         aborted_after = time.monotonic() - started
         seen_after_rollback = _replica_faults(project, state)
         output, _ = process.communicate(timeout=120)

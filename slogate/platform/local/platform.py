@@ -7,7 +7,7 @@ from pathlib import Path
 
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
-from slogate.errors import InfrastructureError, MissingDependencyError
+from slogate.errors import ConfigError, InfrastructureError, MissingDependencyError
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -17,6 +17,7 @@ from slogate.platform.base import (
     PartRow,
     SessionHooks,
     ShouldStop,
+    StackDown,
 )
 from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
 from slogate.platform.local.chaos_backend import LocalBackend
@@ -24,7 +25,7 @@ from slogate.platform.local.fault_removal import remove_local_fault
 from slogate.platform.local.gate_session import LocalGateSession
 from slogate.platform.local.launcher import preflight, start_detached
 from slogate.platform.local.seeding import seed_stack
-from slogate.platform.local.stack import LocalStack, down_stack
+from slogate.platform.local.stack import LocalStack, down_stack, down_without_state
 from slogate.platform.local.status import part_rows, supervisor_alive
 from slogate.platform.state import StackState
 
@@ -67,8 +68,12 @@ class LocalPlatform:
             raise InfrastructureError(f"stack {state.stack!r} has no Redis port in its state file")
         return seed_stack(config, redis_port, log)
 
-    def down(self, stack: str, timeout: float) -> StackState | None:
-        return down_stack(stack, timeout=timeout)
+    def down(self, stack: str, timeout: float) -> StackDown:
+        try:
+            state = down_stack(stack, timeout=timeout)
+        except ConfigError as error:  # an unreadable state file: find the stack's processes
+            return down_without_state(stack, timeout, str(error))
+        return StackDown(stack=stack, was_up=state is not None)
 
     def status(self, state: StackState, readiness_path: str) -> list[PartRow]:
         return part_rows(state, readiness_path)

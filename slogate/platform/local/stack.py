@@ -9,6 +9,7 @@ already started is stopped and the error names the failing part's log.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import time
@@ -25,10 +26,11 @@ from slogate.errors import InfrastructureError, Interrupted
 from slogate.host.ports import HOST
 from slogate.host.processes import stop_recorded
 from slogate.platform.admin_token import ensure_admin_token
-from slogate.platform.base import OnEvent, StackEvent
+from slogate.platform.base import OnEvent, StackDown, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
+from slogate.platform.local.orphans import stop_stack_processes
 from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.replicas import replica_launch
@@ -41,6 +43,7 @@ from slogate.platform.state import (
     remove_state,
     save_state,
     stack_dir,
+    state_path,
 )
 
 
@@ -340,3 +343,23 @@ def down_stack(stack: str, timeout: float = 20.0) -> StackState | None:
     haproxy.runtime_socket_path(Path(state.run_dir)).unlink(missing_ok=True)
     remove_state(stack)
     return state
+
+
+def down_without_state(stack: str, timeout: float, why: str) -> StackDown:
+    """Stop a stack whose state file cannot be read: every process that lives in its folder
+    (orphans.py); the unreadable file is kept aside for a look, so the next `up` starts clean."""
+    folder = stack_dir(stack)
+    notes = [f"the state file could not be read ({why})"]
+    kept = state_path(stack).with_suffix(f".unreadable-{int(time.time())}")
+    with contextlib.suppress(OSError):  # first: the supervisor removes state.json as it stops
+        state_path(stack).replace(kept)
+        notes.append(f"the unreadable state file is kept as {kept}")
+    stopped, still = stop_stack_processes(folder, timeout)
+    notes.append(
+        f"stopped {len(stopped)} process(es) found in {folder}: {', '.join(map(str, stopped))}"
+        if stopped
+        else f"no process of the stack was running (searched {folder})"
+    )
+    if still:
+        notes.append(f"could not stop: {', '.join(map(str, still))} (stop them by hand: kill PID)")
+    return StackDown(stack=stack, was_up=True, still_running=still, notes=notes)
