@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from slogate.cli.load_progress import LoadProgress
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
-from slogate.load.progress import Progress
 from slogate.load.results import LoadSummary, percentiles_table
 from slogate.load.runner import LoadPlan, run_load, run_ui
 from slogate.platform.state import require_state
@@ -95,7 +95,7 @@ def load_command(
     if ui:
         run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))
         return ExitCode.OK
-    with Progress() as progress:
+    with LoadProgress() as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)
     return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK

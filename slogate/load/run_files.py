@@ -10,6 +10,7 @@ from typing import Any
 
 from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
+from slogate.load.status import STATUS_JSON, LoadStatus
 from slogate.load.tally import Tally
 
 
@@ -21,28 +22,28 @@ def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> 
     temporary.replace(folder / name)
 
 
-def status_document(
+def current_status(
     tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
-) -> dict[str, Any]:
+) -> LoadStatus:
     """Progress: elapsed, the schedule's rate and expected starts, counts, p95 (intended)."""
     elapsed = time.time() - started_at if started_at else 0.0
     stages = profile.resolved_stages() if profile else []
     completed = tally.total("completed")
     p95_us = tally.histogram("intended").get_value_at_percentile(95) if completed else None
-    return {
-        "elapsed_s": elapsed,
-        "duration_s": sum(stage.duration_s for stage in stages),
-        "scheduled_rate": rate_at(stages, elapsed),
-        "expected_starts": expected_starts_by(stages, elapsed),
-        "starts": tally.total("starts"),
-        "missed": tally.total("missed"),
-        "late": tally.total("late"),
-        "completed": completed,
-        "errors": tally.total("errors"),
-        "p95_ms": p95_us / 1000 if p95_us is not None else None,
-        "saturated": tally.saturated_now,
-        "finished": finished,
-    }
+    return LoadStatus(
+        elapsed_s=elapsed,
+        duration_s=sum(stage.duration_s for stage in stages),
+        scheduled_rate=rate_at(stages, elapsed),
+        expected_starts=expected_starts_by(stages, elapsed),
+        starts=tally.total("starts"),
+        missed=tally.total("missed"),
+        late=tally.total("late"),
+        completed=completed,
+        errors=tally.total("errors"),
+        p95_ms=p95_us / 1000 if p95_us is not None else None,
+        saturated=tally.saturated_now,
+        finished=finished,
+    )
 
 
 def tally_document(
@@ -76,8 +77,8 @@ class RunFiles:
         self, tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
     ) -> None:
         if self.folder is not None:
-            document = status_document(tally, profile, started_at, finished)
-            write_json_atomically(self.folder, "status.json", document)
+            status = current_status(tally, profile, started_at, finished)
+            write_json_atomically(self.folder, STATUS_JSON, status.model_dump())
 
     def write_tally(
         self,
