@@ -6,6 +6,5 @@ counting.py    reset-aware counter deltas from raw samples (pure)
 stats.py       Clopper–Pearson bounds, required samples, verdicts, quantiles, budgets (pure)
 prometheus.py  a small HTTP client with timeouts and auth
 evaluate.py    objectives x places -> results with evidence
-output.py      table, JSON, JUnit XML, Markdown
 rules.py       recording rules, burn-rate alerts and the target's operational alerts
 """
