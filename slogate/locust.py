@@ -6,10 +6,14 @@ A whole locustfile::
 
     from slogate.locust import Action, PreparedRequest, open_model_user
 
-    ACTIONS = [  # weights are shares of all request starts
+
+    def open_item(rng):
+        return PreparedRequest(f"/api/items/{rng.randrange(1, 100)}")
+
+
+    ACTIONS = [  # method, route template (the server's), weight, request builder
         Action("GET", "/api/items", 3, lambda rng: PreparedRequest("/api/items?limit=20")),
-        Action("GET", "/api/items/{item_id}", 1,
-               lambda rng: PreparedRequest(f"/api/items/{rng.randrange(1, 100)}")),
+        Action("GET", "/api/items/{item_id}", 1, open_item),
     ]
     OpenModelUser = open_model_user(ACTIONS)
 
