@@ -34,12 +34,12 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
     click.echo(percentiles_table(summary), nl=False)
     if summary.breaking_point is not None:
         point = summary.breaking_point
-        if point.get("stage") is None:
+        if point.stage is None:
             click.echo("breaking point: none reached")
         else:
             click.echo(
-                f"breaking point: stage {point['stage']} at {point['rate']:g} req/s, "
-                f"limited by the {str(point['limited_by']).replace('_', ' ')}"
+                f"breaking point: stage {point.stage} at {point.rate:g} req/s, "
+                f"limited by the {str(point.limited_by).replace('_', ' ')}"
             )
     for problem in summary.problems:
         click.secho(f"warning: {problem}", fg="yellow", err=True)

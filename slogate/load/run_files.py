@@ -1,10 +1,12 @@
 """The files the Locust process writes into the run folder: `status.json` every second and
-`tally.json` at the end (pure functions over a Tally; no gevent)."""
+`tally.json` at the end (pure functions over a Tally; no gevent); `read_tally` reads the
+latter back in the engine (`slogate.load.status` reads the former)."""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
 from slogate.load.status import STATUS_JSON, LoadStatus
 from slogate.load.tally import Tally
+
+TALLY_JSON = "tally.json"
 
 
 def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> None:
@@ -67,6 +71,32 @@ def tally_document(
     return document
 
 
+@dataclass
+class TallyFile:
+    """`tally.json` read back: the merged tally and how the run ended."""
+
+    tally: Tally
+    complete: bool = False
+    error: str | None = None  # why the load generator stopped early
+    started_at: float | None = None  # unix seconds of the first scheduled start
+    ended_at: float | None = None
+
+
+def read_tally(run_dir: Path) -> TallyFile | None:
+    """The tally in `run_dir`; None when there is none (or only half of one)."""
+    try:
+        document = json.loads((run_dir / TALLY_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+    return TallyFile(
+        Tally.from_document(document),
+        complete=bool(document.get("complete")),
+        error=document.get("error"),
+        started_at=document.get("started_at"),
+        ended_at=document.get("ended_at"),
+    )
+
+
 class RunFiles:
     """Writes `status.json` and `tally.json` into the run folder (nothing when there is none)."""
 
@@ -91,4 +121,4 @@ class RunFiles:
     ) -> None:
         if self.folder is not None:
             document = tally_document(tally, profile, started_at, complete, error, workers)
-            write_json_atomically(self.folder, "tally.json", document)
+            write_json_atomically(self.folder, TALLY_JSON, document)

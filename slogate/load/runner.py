@@ -23,7 +23,8 @@ import httpx
 
 from slogate.errors import InfrastructureError, Interrupted, PortInUseError
 from slogate.load.profiles import Profile
-from slogate.load.results import LoadSummary, read_tally, summarise, write_results
+from slogate.load.results import LoadSummary, summarise, write_results
+from slogate.load.run_files import read_tally
 from slogate.load.status import LoadStatus, read_status
 from slogate.platform.local.ports import free_port, port_in_use
 from slogate.platform.local.processes import dies_with_us
@@ -203,22 +204,22 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
 
 
 def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
-    document = read_tally(plan.run_dir)
-    if document is None:
+    run = read_tally(plan.run_dir)
+    if run is None:
         if interrupted:
             raise Interrupted("interrupted before the load generator wrote any results")
         raise InfrastructureError(
             f"Locust ended without results; its log ({plan.run_dir / 'locust.log'}) ends with:\n"
             + log_tail(plan.run_dir)
         )
-    summary = summarise(document, plan.profile, max(1, plan.workers))
+    summary = summarise(run, plan.profile, max(1, plan.workers))
     if overran:
         summary.problems.append(f"Locust overran its time limit ({plan.time_limit_s():.0f} s)")
-    write_results(plan.run_dir, document, summary)
+    write_results(plan.run_dir, run.tally, summary)
     if interrupted:
         raise Interrupted(f"interrupted; partial results in {plan.run_dir}")
     if overran or not summary.complete:
-        reason = document.get("error") or "Locust log:\n" + log_tail(plan.run_dir)
+        reason = run.error or "Locust log:\n" + log_tail(plan.run_dir)
         raise InfrastructureError(
             f"the load run did not complete (partial results in {plan.run_dir}): {reason}"
         )
