@@ -36,7 +36,7 @@ from slogate.load.profiles import Profile, find_profile
 from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
 from slogate.load.schedule import Arrival, iter_arrivals, worker_share
-from slogate.load.tally import Tally
+from slogate.load.tally import Tally, TallyDocument
 
 log = logging.getLogger("slogate.openmodel")
 
@@ -328,7 +328,7 @@ class OpenModel:
         if final:
             gevent.spawn(self._finish)
 
-    def _merge(self, source: str, delta: dict[str, Any]) -> None:
+    def _merge(self, source: str, delta: TallyDocument) -> None:
         self.aggregate.merge(delta)
         self.saturation[source] = bool(delta.get("saturated_now"))
         self.aggregate.saturated_now = any(self.saturation.values())

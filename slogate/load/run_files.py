@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,12 @@ from typing import Any
 from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
 from slogate.load.status import STATUS_JSON, LoadStatus
-from slogate.load.tally import Tally
+from slogate.load.tally import Tally, TallyDocument
 
 TALLY_JSON = "tally.json"
 
 
-def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> None:
+def write_json_atomically(folder: Path, name: str, document: Mapping[str, Any]) -> None:
     """Write `folder/name` via a temporary file, so a reader never sees half a document."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{name}.tmp"
@@ -50,6 +51,17 @@ def current_status(
     )
 
 
+class TallyFileDocument(TallyDocument):
+    """What `tally.json` holds: the merged tally and how the run ended."""
+
+    complete: bool
+    error: str | None
+    started_at: float | None
+    ended_at: float
+    profile: dict[str, Any] | None  # the Profile as run
+    workers: int
+
+
 def tally_document(
     tally: Tally,
     profile: Profile | None,
@@ -57,10 +69,10 @@ def tally_document(
     complete: bool,
     error: str | None,
     workers: int,
-) -> dict[str, Any]:
+) -> TallyFileDocument:
     """The merged tally with what the engine needs to summarise it."""
-    document = tally.to_document()
-    document.update(
+    return TallyFileDocument(
+        **tally.to_document(),
         complete=complete,
         error=error,
         started_at=started_at,
@@ -68,7 +80,6 @@ def tally_document(
         profile=profile.model_dump() if profile else None,
         workers=workers,
     )
-    return document
 
 
 @dataclass
