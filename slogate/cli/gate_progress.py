@@ -9,21 +9,19 @@ from typing import Any
 from rich.console import Console
 
 from slogate.cli.live import LiveLine
+from slogate.cli.load_progress import p95_text, saturation_note
 from slogate.load.status import LoadStatus
 
 
 def describe(
     phase: str, status: LoadStatus, total_s: float, rate: float | None, faults: list[str]
 ) -> str:
-    elapsed, p95 = status.elapsed_s, status.p95_ms
-    line = (
+    elapsed = status.elapsed_s
+    return (
         f"[{phase}] {elapsed:5.1f}/{total_s:g} s ({max(0.0, total_s - elapsed):4.0f} s left)  "
         f"rate {'-' if rate is None else f'{rate:6.1f}/s'}  errors {status.errors}  "
-        f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}  faults {', '.join(faults) or 'none'}"
-    )
-    if status.saturated:
-        line += "  LOAD GENERATOR SATURATED"
-    return line
+        f"p95 {p95_text(status)}  faults {', '.join(faults) or 'none'}"
+    ) + saturation_note(status)
 
 
 class LiveGateProgress:

@@ -8,22 +8,25 @@ from slogate.cli.live import LiveLine
 from slogate.load.status import LoadStatus
 
 
+def p95_text(status: LoadStatus) -> str:
+    return "-" if status.p95_ms is None else f"{status.p95_ms:.1f} ms"
+
+
+def saturation_note(status: LoadStatus) -> str:
+    return "  LOAD GENERATOR SATURATED" if status.saturated else ""
+
+
 def describe(status: LoadStatus) -> str:
     """One line: elapsed, offered vs achieved start rate, errors, p95 from intended start."""
     elapsed = status.elapsed_s
     loaded = max(min(elapsed, status.duration_s or elapsed), 1e-9)
-    p95 = status.p95_ms
     achieved = status.starts / loaded
     offered = status.expected_starts / loaded
-    line = (
+    return (
         f"{elapsed:6.1f} s  offered {offered:7.1f}/s  achieved {achieved:7.1f}/s  "
         f"completed {status.completed}  errors {status.errors}  "
-        f"late {status.late}  missed {status.missed}  "
-        f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}"
-    )
-    if status.saturated:
-        line += "  LOAD GENERATOR SATURATED"
-    return line
+        f"late {status.late}  missed {status.missed}  p95 {p95_text(status)}"
+    ) + saturation_note(status)
 
 
 class LoadProgress:
