@@ -21,11 +21,9 @@ import urllib.error
 import urllib.request
 from collections import deque
 
-from locust import FastHttpUser, between, events, task
-from locust.exception import StopUser
+from locust import FastHttpUser, between, task
 
-from slogate.load.actions import Action, PreparedRequest
-from slogate.load.openmodel import OpenModel, add_arguments
+from slogate.locust import Action, PreparedRequest, open_model_user
 
 API = "/api/v1"
 ROLES = ("physician", "nurse", "pharmacist", "receptionist", "technician")
@@ -65,10 +63,11 @@ class SeededData:
             status = error.code
             raise
         finally:
-            if MODEL is not None:
+            model = OpenModelUser.model
+            if model is not None:
                 seconds = time.perf_counter() - started
                 error_kind = None if status else "other"
-                MODEL.recorder.record_response(
+                model.recorder.record_response(
                     "GET", route, status, seconds, seconds, 0, error_kind, scheduled=False
                 )
 
@@ -126,36 +125,18 @@ ACTIONS = [
         fallback=f"{API}/assignments",
     ),
 ]
-MODEL: OpenModel | None = None
 
 
-@events.init_command_line_parser.add_listener
-def _arguments(parser, **_kwargs):
-    add_arguments(parser)
+def discover_seeded_data(host):
+    """Before the first scheduled request: the ids the actions draw from."""
+    try:
+        DATA.discover(host)
+    except Exception as error:
+        raise RuntimeError(f"cannot discover the seeded data at {host}: {error}") from None
 
 
-@events.init.add_listener
-def _install(environment, **_kwargs):
-    global MODEL
-    MODEL = OpenModel(environment, ACTIONS)
-    MODEL.install()
-
-
-class OpenModelUser(FastHttpUser):
-    """Runs the selected profile as an open model (one per Locust process is enough)."""
-
-    wait_time = between(0, 0)
-
-    @task
-    def run_profile(self):
-        assert MODEL is not None
-        try:
-            DATA.discover(self.host)
-        except Exception as error:
-            MODEL.abort(f"cannot discover the seeded data at {self.host}: {error}")
-            raise StopUser() from None
-        MODEL.dispatch(self.host)
-        raise StopUser()
+# Runs the selected profile as an open model (slogate starts this class).
+OpenModelUser = open_model_user(ACTIONS, prepare=discover_seeded_data)
 
 
 class _JourneyUser(FastHttpUser):

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from slogate.cli.slo_table import print_table
 from slogate.errors import ConfigError, ExitCode, UsageError
 from slogate.platform.state import require_state
+from slogate.report import check as check_files
 from slogate.slo.evaluate import CheckReport, evaluate_spec
-from slogate.slo.output import print_table, write_outputs
 from slogate.slo.prometheus import PrometheusAuth, PrometheusClient
 from slogate.slo.spec import load_spec
 from slogate.slo.window import resolve_window
@@ -127,5 +128,12 @@ def check(
         results=results,
     )
     print_table(report)
-    write_outputs(report, json_path, junit_path, markdown_path)
+    for path, render in (
+        (json_path, check_files.to_json),
+        (junit_path, check_files.to_junit),
+        (markdown_path, check_files.to_markdown),
+    ):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(report))
     return report.exit_code

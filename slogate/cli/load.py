@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from slogate.cli.load_progress import LoadProgress
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
-from slogate.load.progress import Progress
 from slogate.load.results import LoadSummary, percentiles_table
 from slogate.load.runner import LoadPlan, run_load, run_ui
 from slogate.platform.state import require_state
@@ -34,12 +34,12 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
     click.echo(percentiles_table(summary), nl=False)
     if summary.breaking_point is not None:
         point = summary.breaking_point
-        if point.get("stage") is None:
+        if point.stage is None:
             click.echo("breaking point: none reached")
         else:
             click.echo(
-                f"breaking point: stage {point['stage']} at {point['rate']:g} req/s, "
-                f"limited by the {str(point['limited_by']).replace('_', ' ')}"
+                f"breaking point: stage {point.stage} at {point.rate:g} req/s, "
+                f"limited by the {str(point.limited_by).replace('_', ' ')}"
             )
     for problem in summary.problems:
         click.secho(f"warning: {problem}", fg="yellow", err=True)
@@ -95,7 +95,7 @@ def load_command(
     if ui:
         run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))
         return ExitCode.OK
-    with Progress() as progress:
+    with LoadProgress() as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)
     return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from slogate.cli._stack_options import config_option
+from slogate.cli.gate_progress import LiveGateProgress
 from slogate.config import load_config
 from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
-from slogate.gate.progress import GateProgress
 from slogate.report.headline import counts_line, outcome
 from slogate.report.model import RunReport
 from slogate.report.store import REPORT_HTML
@@ -80,7 +80,7 @@ def run(
     """
     config = load_config(config_path)
     options = GateOptions(stack, reports_dir, run_anyway, abort_on_breach)
-    with GateProgress() as progress:
+    with LiveGateProgress() as progress:
         result = run_gate(config, gate, options, progress)
     print_summary(result)
     assert result.report is not None

@@ -21,7 +21,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import roll_back_faults
@@ -40,6 +39,7 @@ from slogate.gate.progress import GateProgress
 from slogate.gate.traffic import TrafficContext, TrafficOutcome, run_traffic, start_load
 from slogate.host.outputs import require_writable_folder
 from slogate.interrupts import InterruptSignals
+from slogate.load.status import LoadStatus
 from slogate.platform.base import GateSession, Platform, SessionHooks
 from slogate.platform.registry import platform_for
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
@@ -176,17 +176,17 @@ def _traffic_context(
                 current = phase.name if phase.experiment is None else fault_label(phase.experiment)
         return current
 
-    def on_status(status: dict[str, Any]) -> None:
-        progress.enter(phase_at(float(status.get("elapsed_s") or 0.0)))
+    def on_status(status: LoadStatus) -> None:
+        progress.enter(phase_at(status.elapsed_s))
         faults = [f"{f.kind} on {f.target}" for f in run.ledger.open_faults(run.run_id)]
         progress.load_status(status, plan.duration_s, faults)
 
-    def breach(status: dict[str, Any]) -> str | None:
+    def breach(status: LoadStatus) -> str | None:
         if budget is None:
             return None
-        errors = int(status.get("errors") or 0)
+        errors = status.errors
         if not errors_at_warmup:
-            if float(status.get("elapsed_s") or 0.0) < warmup:
+            if status.elapsed_s < warmup:
                 return None
             errors_at_warmup.append(errors)
         judged = errors - errors_at_warmup[0]

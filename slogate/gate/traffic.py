@@ -9,7 +9,6 @@ fault of the run is rolled back from the ledger, and the load is stopped.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -34,6 +33,7 @@ from slogate.host.children import (
     stop_child,
 )
 from slogate.load.results import LoadSummary
+from slogate.load.status import LoadStatus, read_status
 
 POLL_S = 0.2
 
@@ -90,18 +90,9 @@ class TrafficContext:
     run_id: str
     run_dir: Path
     ledger: FaultLedger
-    on_status: Callable[[dict[str, Any]], None] = lambda status: None
-    breach: Callable[[dict[str, Any]], str | None] = lambda status: None
+    on_status: Callable[[LoadStatus], None] = lambda status: None
+    breach: Callable[[LoadStatus], str | None] = lambda status: None
     shield: Callable[[], AbstractContextManager[Any]] = nullcontext
-
-
-def _read_status(load_dir: Path) -> tuple[dict[str, Any], float] | None:
-    path = load_dir / "status.json"
-    try:
-        status: dict[str, Any] = json.loads(path.read_text())
-        return status, path.stat().st_mtime
-    except (OSError, ValueError):
-        return None
 
 
 def _env(context: TrafficContext, **extra: str) -> dict[str, str]:
@@ -189,7 +180,7 @@ def _follow(
     limit = context.plan.duration_s + LOAD_START_TIMEOUT_S + 30
     while load.poll() is None:
         time.sleep(POLL_S)
-        read = _read_status(outcome.load_dir)
+        read = read_status(outcome.load_dir)
         if read is None:
             if time.monotonic() - spawned > LOAD_START_TIMEOUT_S:
                 outcome.problems.append("the load generator did not start; see load.log")
@@ -197,13 +188,13 @@ def _follow(
             continue
         status, written = read
         if outcome.load_started_at is None:
-            outcome.load_started_at = written - float(status.get("elapsed_s") or 0.0)
+            outcome.load_started_at = written - status.elapsed_s
         elapsed = time.time() - outcome.load_started_at
         for run in outcome.chaos:
             if run.process is None and elapsed >= run.at_s:
                 _start_chaos(context, run)
             _poll_chaos(run)
-        context.on_status({**status, "elapsed_s": elapsed})
+        context.on_status(status.model_copy(update={"elapsed_s": elapsed}))
         reason = context.breach(status)
         if reason is not None:
             outcome.aborted = reason

@@ -1,7 +1,38 @@
 """Load generation: profiles, the seeded arrival schedule, the Locust runner and its results.
 
-Locust always runs in a subprocess. The engine (and pytest) import only modules that never
-import gevent or locust: `profiles`, `schedule`, `actions`, `tally`, `client_metrics`,
-`run_files`, `results`, `runner`, `progress`. `openmodel` imports gevent and locust: only a
-locustfile (inside the Locust process) imports it, as its docstring says.
+profiles.py          the `loadtests/profiles.yaml` format (`Profile`, `find_profile`)
+schedule.py          the seeded arrival schedule and each worker's share of it (pure)
+actions.py           `Action`, `PreparedRequest`: the request mix a locustfile declares
+tally.py             exact counts and HDR histograms, merged across processes
+status.py            `status.json`, the progress snapshot (`LoadStatus`, `read_status`)
+run_files.py         what the Locust process writes: status.json, tally.json
+results.py           the run's summary (`LoadSummary`) from its tally
+runner.py            Locust in a subprocess group (`LoadPlan`, `run_load`, `run_ui`)
+saturation.py        when the load generator cannot keep its schedule
+client_metrics.py    the client metrics, from a tally
+locust_options.py    the open model's Locust command-line options
+
+Locust always runs in a subprocess. Nothing here imports gevent or locust except
+`openmodel` (the dispatcher) and `metrics_endpoint` (its metrics server), which run inside
+the Locust process: only a locustfile imports them, through `slogate.locust`.
 """
+
+from slogate.load.actions import Action, PreparedRequest
+from slogate.load.profiles import Profile, Stage, find_profile
+from slogate.load.results import LoadSummary
+from slogate.load.runner import LoadPlan, run_load, run_ui
+from slogate.load.status import LoadStatus, read_status
+
+__all__ = [
+    "Action",
+    "LoadPlan",
+    "LoadStatus",
+    "LoadSummary",
+    "PreparedRequest",
+    "Profile",
+    "Stage",
+    "find_profile",
+    "read_status",
+    "run_load",
+    "run_ui",
+]

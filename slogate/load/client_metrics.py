@@ -9,7 +9,7 @@ server with the same queries; Prometheus adds `source="client"` from its scrape 
     load_generator_saturated                                  1 while the generator is saturated
 
 The collector reads the tally at scrape time (no gevent here; the server that exposes it
-lives in `slogate.load.openmodel`).
+lives in `slogate.load.metrics_endpoint`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The open-model dispatcher, run inside the Locust process. IMPORTS GEVENT AND LOCUST.
 
-Only the locustfile imports this module (Locust always runs in a subprocess); the engine and
-pytest never do, so gevent's monkey-patching never reaches them.
+Only a locustfile imports this module, through `slogate.locust` (Locust always runs in a
+subprocess); the engine and pytest never do, so gevent's monkey-patching never reaches them.
 
 One dispatcher per Locust process (the single process, or each worker) walks its share of
 the profile's seeded schedule and starts each request at its intended time from a bounded
@@ -26,20 +26,17 @@ from typing import Any
 import gevent
 import gevent.pool
 import psutil
-from gevent.pywsgi import WSGIServer
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
-from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from slogate.load.actions import Action, choose, routes_of
-from slogate.load.client_metrics import ClientMetricsCollector
-from slogate.load.locust_options import add_arguments as add_arguments  # the locustfiles'
+from slogate.load.metrics_endpoint import MetricsEndpoint
 from slogate.load.profiles import Profile, find_profile
 from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
 from slogate.load.schedule import Arrival, iter_arrivals, worker_share
-from slogate.load.tally import Tally
+from slogate.load.tally import Tally, TallyDocument
 
 log = logging.getLogger("slogate.openmodel")
 
@@ -48,7 +45,6 @@ log = logging.getLogger("slogate.openmodel")
 EARLY_START_S = 0.0005
 TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
-SCRAPES_AFTER_END = 2
 HOLD_POLL_S = 0.02
 MONITOR_INTERVAL_S = 1.0
 
@@ -82,7 +78,7 @@ class OpenModel:
         self.holding = False  # waiting for --start-when-file
         self.profile: Profile | None = None
         self.error: str | None = None
-        self.scrapes = 0  # requests to the client metrics endpoint
+        self.metrics = MetricsEndpoint(lambda: self.aggregate)
         self.window_arrivals = 0  # arrivals reached by the dispatcher in the current second
         self.window_behind = 0  # ... of which it reached late (before any pool decision)
         self.window_opened = 0.0  # perf_counter when the current window opened
@@ -117,7 +113,7 @@ class OpenModel:
             runner.register_message(TALLY_MESSAGE, self._on_tally_message)
             runner.register_message(DONE_MESSAGE, self._on_done_message)
         if self.options.client_metrics_port:
-            self._serve_metrics()
+            self.metrics.serve(self.options.client_metrics_host, self.options.client_metrics_port)
         gevent.spawn(self._write_status_forever)
 
     def load_profile(self) -> Profile:
@@ -128,30 +124,6 @@ class OpenModel:
             duration_s=options.profile_duration or None,
             seed=None if options.profile_seed < 0 else options.profile_seed,
         )
-
-    def _serve_metrics(self) -> None:
-        registry = CollectorRegistry(auto_describe=True)
-        registry.register(ClientMetricsCollector(lambda: self.aggregate))
-        metrics_app = make_wsgi_app(registry)
-
-        def counting_app(environ: dict[str, Any], start_response: Any) -> Any:
-            self.scrapes += 1
-            return metrics_app(environ, start_response)
-
-        address = (self.options.client_metrics_host, self.options.client_metrics_port)
-        server = WSGIServer(address, counting_app, log=None, error_log=None)
-        server.start()
-        log.info("client metrics on http://%s:%s/metrics", *address)
-
-    def _linger_for_scrapes(self) -> None:
-        """Keep the metrics up until two more scrapes saw the final values (if anyone scrapes),
-        at most --metrics-linger seconds."""
-        if not self.scrapes:
-            return
-        target = self.scrapes + SCRAPES_AFTER_END
-        deadline = time.monotonic() + self.options.metrics_linger
-        while self.scrapes < target and time.monotonic() < deadline:
-            gevent.sleep(0.05)
 
     def _hold(self) -> None:
         """With --start-when-file, wait until that file exists: the process has started (and
@@ -356,7 +328,7 @@ class OpenModel:
         if final:
             gevent.spawn(self._finish)
 
-    def _merge(self, source: str, delta: dict[str, Any]) -> None:
+    def _merge(self, source: str, delta: TallyDocument) -> None:
         self.aggregate.merge(delta)
         self.saturation[source] = bool(delta.get("saturated_now"))
         self.aggregate.saturated_now = any(self.saturation.values())
@@ -385,7 +357,7 @@ class OpenModel:
         if not self.options.headless:
             runner.stop()  # the web UI stays up for the next run
             return
-        self._linger_for_scrapes()
+        self.metrics.linger(self.options.metrics_linger)
         runner.quit()
 
     def _on_quitting(self, **_: Any) -> None:

@@ -1,21 +1,21 @@
 """The results of a load run, read from the tally the Locust process wrote (no gevent here).
 
-`summarise` turns `tally.json` into a `LoadSummary`: starts against the seeded schedule,
-missed and late starts, completions, errors by kind, lossless (HDR) percentiles of service
-time and of time from the intended start, the saturation flag and, for stepped profiles
-with `break_when`, the breaking point. `write_results` puts the summary, a percentiles table
-and the encoded HDR histograms into the run folder.
+`summarise` turns `tally.json` (read back as a `TallyFile`) into a `LoadSummary`: starts
+against the seeded schedule, missed and late starts, completions, errors by kind, lossless
+(HDR) percentiles of service time and of time from the intended start, the saturation flag
+and, for stepped profiles with `break_when`, the breaking point. `write_results` puts the
+summary, a percentiles table and the encoded HDR histograms into the run folder.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from slogate.load.profiles import Profile
+from slogate.load.run_files import TallyFile
 from slogate.load.schedule import iter_arrivals
 from slogate.load.tally import STATUS_CLASSES, TIMINGS, Tally
 
@@ -48,6 +48,18 @@ class StageSummary(BaseModel):
     broken: bool = False
 
 
+class BreakingPoint(BaseModel):
+    """The first broken stage of a profile with `break_when` (stage None: none broke), and
+    who hit a limit first: the target or the load generator."""
+
+    stage: int | None
+    rate: float | None
+    limited_by: Literal["target", "load_generator"] | None
+    p95_ms: float | None = None
+    error_ratio: float | None = None
+    missed: int | None = None
+
+
 class LoadSummary(BaseModel):
     """What `slogate load` writes to summary.json."""
 
@@ -77,7 +89,7 @@ class LoadSummary(BaseModel):
     saturated: bool
     saturated_seconds: int
     stages: list[StageSummary]
-    breaking_point: dict[str, Any] | None = None
+    breaking_point: BreakingPoint | None = None
     problems: list[str] = Field(default_factory=list)
 
 
@@ -105,9 +117,9 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def summarise(document: dict[str, Any], profile: Profile, workers: int) -> LoadSummary:
-    """The summary of one run from its tally document and the profile it ran."""
-    tally = Tally.from_document(document)
+def summarise(run: TallyFile, profile: Profile, workers: int) -> LoadSummary:
+    """The summary of one run from its tally file and the profile it ran."""
+    tally = run.tally
     stages = profile.resolved_stages()
     scheduled_by_stage = [0] * len(stages)
     for arrival in iter_arrivals(stages, profile.arrivals, profile.seed):
@@ -150,14 +162,14 @@ def summarise(document: dict[str, Any], profile: Profile, workers: int) -> LoadS
                 or row.missed > 0
             )
         stage_rows.append(row)
-    started_at, ended_at = document.get("started_at"), document.get("ended_at")
+    started_at, ended_at = run.started_at, run.ended_at
     duration = profile.total_duration_s
     summary = LoadSummary(
         profile=profile.name,
         arrivals=profile.arrivals,
         seed=profile.seed,
         workers=workers,
-        complete=bool(document.get("complete")),
+        complete=run.complete,
         duration_s=(ended_at - started_at) if started_at and ended_at else None,
         scheduled=scheduled,
         starts=starts,
@@ -180,25 +192,25 @@ def summarise(document: dict[str, Any], profile: Profile, workers: int) -> LoadS
     )
     summary.breaking_point = _breaking_point(summary) if profile.break_when else None
     summary.problems = _problems(summary)
-    if document.get("error"):
-        summary.problems.insert(0, f"the load generator stopped: {document['error']}")
+    if run.error:
+        summary.problems.insert(0, f"the load generator stopped: {run.error}")
     return summary
 
 
-def _breaking_point(summary: LoadSummary) -> dict[str, Any]:
+def _breaking_point(summary: LoadSummary) -> BreakingPoint:
     """The first broken stage and who hit a limit first: the target or the load generator."""
     for row in summary.stages:
         if row.broken:
             generator = summary.saturated or (row.late > 0.2 * max(row.starts, 1))
-            return {
-                "stage": row.stage,
-                "rate": row.rate,
-                "limited_by": "load_generator" if generator else "target",
-                "p95_ms": row.intended.p95_ms,
-                "error_ratio": row.error_ratio,
-                "missed": row.missed,
-            }
-    return {"stage": None, "rate": None, "limited_by": None}
+            return BreakingPoint(
+                stage=row.stage,
+                rate=row.rate,
+                limited_by="load_generator" if generator else "target",
+                p95_ms=row.intended.p95_ms,
+                error_ratio=row.error_ratio,
+                missed=row.missed,
+            )
+    return BreakingPoint(stage=None, rate=None, limited_by=None)
 
 
 def _problems(summary: LoadSummary) -> list[str]:
@@ -228,20 +240,11 @@ def percentiles_table(summary: LoadSummary) -> str:
     return "\n".join(lines) + "\n(milliseconds, HDR histograms, 3 significant digits)\n"
 
 
-def write_results(run_dir: Path, document: dict[str, Any], summary: LoadSummary) -> None:
+def write_results(run_dir: Path, tally: Tally, summary: LoadSummary) -> None:
     """summary.json, latency-percentiles.txt and the encoded HDR histograms (one per timing)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").write_text(summary.model_dump_json(indent=2))
     (run_dir / "latency-percentiles.txt").write_text(percentiles_table(summary))
-    tally = Tally.from_document(document)
     for timing in TIMINGS:
         encoded = tally.histogram(timing).encode().decode("ascii")
         (run_dir / f"latency-{timing}.hdr").write_text(encoded + "\n")
-
-
-def read_tally(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        document: dict[str, Any] = json.loads((run_dir / "tally.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return document

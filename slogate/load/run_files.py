@@ -1,19 +1,25 @@
 """The files the Locust process writes into the run folder: `status.json` every second and
-`tally.json` at the end (pure functions over a Tally; no gevent)."""
+`tally.json` at the end (pure functions over a Tally; no gevent); `read_tally` reads the
+latter back in the engine (`slogate.load.status` reads the former)."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
-from slogate.load.tally import Tally
+from slogate.load.status import STATUS_JSON, LoadStatus
+from slogate.load.tally import Tally, TallyDocument
+
+TALLY_JSON = "tally.json"
 
 
-def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> None:
+def write_json_atomically(folder: Path, name: str, document: Mapping[str, Any]) -> None:
     """Write `folder/name` via a temporary file, so a reader never sees half a document."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{name}.tmp"
@@ -21,28 +27,39 @@ def write_json_atomically(folder: Path, name: str, document: dict[str, Any]) -> 
     temporary.replace(folder / name)
 
 
-def status_document(
+def current_status(
     tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
-) -> dict[str, Any]:
+) -> LoadStatus:
     """Progress: elapsed, the schedule's rate and expected starts, counts, p95 (intended)."""
     elapsed = time.time() - started_at if started_at else 0.0
     stages = profile.resolved_stages() if profile else []
     completed = tally.total("completed")
     p95_us = tally.histogram("intended").get_value_at_percentile(95) if completed else None
-    return {
-        "elapsed_s": elapsed,
-        "duration_s": sum(stage.duration_s for stage in stages),
-        "scheduled_rate": rate_at(stages, elapsed),
-        "expected_starts": expected_starts_by(stages, elapsed),
-        "starts": tally.total("starts"),
-        "missed": tally.total("missed"),
-        "late": tally.total("late"),
-        "completed": completed,
-        "errors": tally.total("errors"),
-        "p95_ms": p95_us / 1000 if p95_us is not None else None,
-        "saturated": tally.saturated_now,
-        "finished": finished,
-    }
+    return LoadStatus(
+        elapsed_s=elapsed,
+        duration_s=sum(stage.duration_s for stage in stages),
+        scheduled_rate=rate_at(stages, elapsed),
+        expected_starts=expected_starts_by(stages, elapsed),
+        starts=tally.total("starts"),
+        missed=tally.total("missed"),
+        late=tally.total("late"),
+        completed=completed,
+        errors=tally.total("errors"),
+        p95_ms=p95_us / 1000 if p95_us is not None else None,
+        saturated=tally.saturated_now,
+        finished=finished,
+    )
+
+
+class TallyFileDocument(TallyDocument):
+    """What `tally.json` holds: the merged tally and how the run ended."""
+
+    complete: bool
+    error: str | None
+    started_at: float | None
+    ended_at: float
+    profile: dict[str, Any] | None  # the Profile as run
+    workers: int
 
 
 def tally_document(
@@ -52,10 +69,10 @@ def tally_document(
     complete: bool,
     error: str | None,
     workers: int,
-) -> dict[str, Any]:
+) -> TallyFileDocument:
     """The merged tally with what the engine needs to summarise it."""
-    document = tally.to_document()
-    document.update(
+    return TallyFileDocument(
+        **tally.to_document(),
         complete=complete,
         error=error,
         started_at=started_at,
@@ -63,7 +80,32 @@ def tally_document(
         profile=profile.model_dump() if profile else None,
         workers=workers,
     )
-    return document
+
+
+@dataclass
+class TallyFile:
+    """`tally.json` read back: the merged tally and how the run ended."""
+
+    tally: Tally
+    complete: bool = False
+    error: str | None = None  # why the load generator stopped early
+    started_at: float | None = None  # unix seconds of the first scheduled start
+    ended_at: float | None = None
+
+
+def read_tally(run_dir: Path) -> TallyFile | None:
+    """The tally in `run_dir`; None when there is none (or only half of one)."""
+    try:
+        document = json.loads((run_dir / TALLY_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+    return TallyFile(
+        Tally.from_document(document),
+        complete=bool(document.get("complete")),
+        error=document.get("error"),
+        started_at=document.get("started_at"),
+        ended_at=document.get("ended_at"),
+    )
 
 
 class RunFiles:
@@ -76,8 +118,8 @@ class RunFiles:
         self, tally: Tally, profile: Profile | None, started_at: float | None, finished: bool
     ) -> None:
         if self.folder is not None:
-            document = status_document(tally, profile, started_at, finished)
-            write_json_atomically(self.folder, "status.json", document)
+            status = current_status(tally, profile, started_at, finished)
+            write_json_atomically(self.folder, STATUS_JSON, status.model_dump())
 
     def write_tally(
         self,
@@ -90,4 +132,4 @@ class RunFiles:
     ) -> None:
         if self.folder is not None:
             document = tally_document(tally, profile, started_at, complete, error, workers)
-            write_json_atomically(self.folder, "tally.json", document)
+            write_json_atomically(self.folder, TALLY_JSON, document)

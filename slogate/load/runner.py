@@ -9,7 +9,6 @@ Locust process writes every second; results from its `tally.json`.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -27,12 +25,14 @@ from slogate.errors import InfrastructureError, Interrupted, PortInUseError
 from slogate.host.ports import free_port, port_in_use
 from slogate.host.processes import dies_with_us
 from slogate.load.profiles import Profile
-from slogate.load.results import LoadSummary, read_tally, summarise, write_results
+from slogate.load.results import LoadSummary, summarise, write_results
+from slogate.load.run_files import read_tally
+from slogate.load.status import LoadStatus, read_status
 
 STARTUP_ALLOWANCE_S = 30.0
 STOP_GRACE_S = 10.0
 STATUS_POLL_S = 0.1  # also how soon the end of the run is noticed
-StatusSink = Callable[[dict[str, Any]], None]
+StatusSink = Callable[[LoadStatus], None]
 
 
 @dataclass
@@ -163,14 +163,6 @@ def log_tail(run_dir: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def read_status(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        status: dict[str, Any] = json.loads((run_dir / "status.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return status
-
-
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C while Locust runs, so the group is stopped either way."""
@@ -203,31 +195,31 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
                     overran = True
                     break
                 time.sleep(STATUS_POLL_S)
-                status = read_status(plan.run_dir)
-                if status is not None and on_status is not None:
-                    on_status(status)
+                read = read_status(plan.run_dir)
+                if read is not None and on_status is not None:
+                    on_status(read[0])
         except KeyboardInterrupt:
             interrupted = True
     return _finish(plan, interrupted, overran)
 
 
 def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
-    document = read_tally(plan.run_dir)
-    if document is None:
+    run = read_tally(plan.run_dir)
+    if run is None:
         if interrupted:
             raise Interrupted("interrupted before the load generator wrote any results")
         raise InfrastructureError(
             f"Locust ended without results; its log ({plan.run_dir / 'locust.log'}) ends with:\n"
             + log_tail(plan.run_dir)
         )
-    summary = summarise(document, plan.profile, max(1, plan.workers))
+    summary = summarise(run, plan.profile, max(1, plan.workers))
     if overran:
         summary.problems.append(f"Locust overran its time limit ({plan.time_limit_s():.0f} s)")
-    write_results(plan.run_dir, document, summary)
+    write_results(plan.run_dir, run.tally, summary)
     if interrupted:
         raise Interrupted(f"interrupted; partial results in {plan.run_dir}")
     if overran or not summary.complete:
-        reason = document.get("error") or "Locust log:\n" + log_tail(plan.run_dir)
+        reason = run.error or "Locust log:\n" + log_tail(plan.run_dir)
         raise InfrastructureError(
             f"the load run did not complete (partial results in {plan.run_dir}): {reason}"
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from hdrh.histogram import HdrHistogram
 
@@ -29,6 +29,20 @@ HDR_DIGITS = 3
 
 RouteKey = tuple[str, str]  # (method, route template)
 SeriesKey = tuple[str, str, str]  # (method, route, status_class)
+
+
+class TallyDocument(TypedDict):
+    """A tally (or a delta of one), JSON- and msgpack-safe: what a worker sends the master
+    every second and what `tally.json` holds."""
+
+    routes: list[list[str]]  # [method, route]
+    requests: list[list[Any]]  # [method, route, status class, count]
+    durations: list[list[Any]]  # [method, route, status class, timing, bucket counts, total s]
+    stages: dict[str, dict[str, int]]  # stage index -> StageCounts fields
+    histograms: list[list[Any]]  # [stage, timing, HDR histogram as base64]
+    transport_errors: dict[str, int]
+    saturated_seconds: int
+    saturated_now: bool
 
 
 def new_histogram() -> HdrHistogram:
@@ -153,7 +167,7 @@ class Tally:
 
     # --- deltas and documents ---------------------------------------------------------------
 
-    def to_document(self) -> dict[str, Any]:
+    def to_document(self) -> TallyDocument:
         """JSON-safe form (histograms encoded as HDR base64 strings)."""
         return {
             "routes": [list(route) for route in self.routes],
@@ -171,13 +185,13 @@ class Tally:
         }
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> Tally:
+    def from_document(cls, document: TallyDocument) -> Tally:
         tally = cls()
         tally.merge(document)
         tally.saturated_now = bool(document.get("saturated_now", False))
         return tally
 
-    def take_delta(self) -> dict[str, Any]:
+    def take_delta(self) -> TallyDocument:
         """What was recorded since the last call, JSON-safe; the counts restart from zero."""
         delta = self.to_document()
         self.requests = dict.fromkeys(self.requests, 0)
@@ -188,7 +202,7 @@ class Tally:
         self.saturated_seconds = 0
         return delta
 
-    def merge(self, delta: dict[str, Any]) -> None:
+    def merge(self, delta: TallyDocument) -> None:
         """Add a delta (or a whole document) from another process."""
         self.declare_routes([(method, route) for method, route in delta.get("routes", [])])
         for method, route, klass, count in delta.get("requests", []):

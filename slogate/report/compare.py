@@ -229,16 +229,6 @@ def _figure(metric: str, value: float | None) -> str:
     return f"{value * 1000:,.1f} ms"
 
 
-def describe_change(change: MetricChange) -> str:
-    """`24.0 ms -> 384.0 ms (+1500%)`, or `–` when neither run has the figure."""
-    if change.before is None and change.after is None:
-        return "–"
-    text = f"{_figure(change.metric, change.before)} -> {_figure(change.metric, change.after)}"
-    if change.before and change.after is not None:
-        text += f" ({(change.after - change.before) / abs(change.before):+.0%})"
-    return text
-
-
 def _short(metric: str, value: float) -> str:
     if metric in ("bad_share", "upper_bound"):
         return f"{value:.3%}"

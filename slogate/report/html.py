@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from slogate.report.charts import rendered_charts
+from slogate.report.evidence import describe
 from slogate.report.headline import TONE, counts_line, outcome
 from slogate.report.model import RunReport, RunStatus
-from slogate.slo.output import describe
 from slogate.slo.stats import Verdict
 
 

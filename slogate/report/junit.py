@@ -1,15 +1,56 @@
-"""junit.xml of a run: one test suite per phase, one test case per objective and place.
+"""JUnit XML: one test case per objective and place. FAIL is a <failure>, INCONCLUSIVE an
+<error> (so no CI reads missing evidence as green), the evidence in the message; non-gating
+results carry their verdict in the name but are never failures or errors.
 
-FAIL is a <failure>, INCONCLUSIVE an <error> (via slogate.slo.output.add_junit_suite). A partial
-run adds an <error> case `run complete`, so a CI never reads an interrupted run as green.
+junit.xml of a run has one test suite per phase; a partial run adds an <error> case
+`run complete`, so a CI never reads an interrupted run as green.
 """
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from slogate.report.evidence import describe
 from slogate.report.model import RunReport, RunStatus
-from slogate.slo.output import add_junit_suite
+from slogate.slo.evaluate import ObjectiveResult
+from slogate.slo.stats import Verdict
+
+
+def _add_case(
+    suite: ET.Element, classname: str, result: ObjectiveResult, prefix: str = ""
+) -> ET.Element:
+    """One <testcase> for a result: FAIL a <failure>, INCONCLUSIVE an <error> (when gating)."""
+    name = f"{prefix}{result.objective} @ {result.place}"
+    if not result.gating:
+        name += f" (not gating: {result.verdict.value})"
+    case = ET.SubElement(suite, "testcase", classname=classname, name=name)
+    message = describe(result)
+    if result.gating and result.verdict is Verdict.FAIL:
+        ET.SubElement(case, "failure", message=result.reason, type="SLOBreached").text = message
+    elif result.gating and result.verdict is Verdict.INCONCLUSIVE:
+        ET.SubElement(case, "error", message=result.reason, type="Inconclusive").text = message
+    else:
+        ET.SubElement(case, "system-out").text = message
+    return case
+
+
+def add_junit_suite(
+    parent: ET.Element, name: str, results: list[ObjectiveResult], seconds: float, prefix: str = ""
+) -> ET.Element:
+    """A <testsuite> `name` of one case per result, counting gating FAILs as failures and
+    gating INCONCLUSIVEs as errors."""
+    suite = ET.SubElement(
+        parent,
+        "testsuite",
+        name=name,
+        tests=str(len(results)),
+        failures=str(sum(r.gating and r.verdict is Verdict.FAIL for r in results)),
+        errors=str(sum(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results)),
+        time=f"{seconds:g}",
+    )
+    for result in results:
+        _add_case(suite, name, result, prefix=prefix)
+    return suite
 
 
 def to_junit(report: RunReport) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from slogate.report.evidence import markdown_row
 from slogate.report.headline import counts_line, outcome
 from slogate.report.model import RunReport
-from slogate.slo.output import markdown_row
 from slogate.slo.stats import Verdict
 
 ICON = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚠️"}

@@ -82,10 +82,7 @@ OFF_SCALE = 4.0  # a threshold above 4x the data's peak is named, not drawn (it 
 
 def _visible_rules(chart: Chart) -> tuple[list[Rule], list[Rule]]:
     """Rules drawn as lines, and rules far above the data (named at the top edge instead)."""
-    values = [
-        y for line in chart.lines for _, y in line.points if y is not None and math.isfinite(y)
-    ]
-    peak = max(values, default=0.0)
+    peak = max(_values(chart), default=0.0)
     if peak <= 0:
         return list(chart.rules), []
     drawn = [rule for rule in chart.rules if rule.value <= OFF_SCALE * peak]
@@ -93,10 +90,7 @@ def _visible_rules(chart: Chart) -> tuple[list[Rule], list[Rule]]:
 
 
 def _y_max(chart: Chart) -> float:
-    values = [
-        y for line in chart.lines for _, y in line.points if y is not None and math.isfinite(y)
-    ]
-    values += [rule.value for rule in _visible_rules(chart)[0]]
+    values = _values(chart) + [rule.value for rule in _visible_rules(chart)[0]]
     top = max(values, default=0.0)
     if top <= 0:
         return 1.0

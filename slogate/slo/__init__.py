@@ -1,11 +1,36 @@
-"""The SLO checker: SLO specs, PromQL, statistics, verdicts, outputs and alert rules.
+"""The SLO checker: SLO specs, PromQL, statistics, verdicts and alert rules.
 
 spec.py        the `slo/*.yaml` format (pydantic models, `load_spec`)
 promql.py      selectors and queries for built-in and custom SLIs (pure)
 counting.py    reset-aware counter deltas from raw samples (pure)
 stats.py       Clopper–Pearson bounds, required samples, verdicts, quantiles, budgets (pure)
 prometheus.py  a small HTTP client with timeouts and auth
-evaluate.py    objectives x places -> results with evidence
-output.py      table, JSON, JUnit XML, Markdown
+evaluate.py    objectives x places -> results with evidence (`CheckReport`)
+window.py      the window of `slogate check` (--last, --since, --until)
 rules.py       recording rules, burn-rate alerts and the target's operational alerts
+
+The checker prints nothing: report/ turns results into files, cli/ draws them.
 """
+
+from slogate.slo.evaluate import CheckReport, ObjectiveResult, Window, evaluate_spec, exit_code_of
+from slogate.slo.prometheus import PrometheusAuth, PrometheusClient, PrometheusUnavailable
+from slogate.slo.rules import write_rule_files
+from slogate.slo.spec import Objective, Place, SLOSpec, load_spec
+from slogate.slo.stats import Verdict
+
+__all__ = [
+    "CheckReport",
+    "Objective",
+    "ObjectiveResult",
+    "Place",
+    "PrometheusAuth",
+    "PrometheusClient",
+    "PrometheusUnavailable",
+    "SLOSpec",
+    "Verdict",
+    "Window",
+    "evaluate_spec",
+    "exit_code_of",
+    "load_spec",
+    "write_rule_files",
+]

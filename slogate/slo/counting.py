@@ -43,15 +43,6 @@ def delta_from_samples(
     return total
 
 
-def samples_in_window(
-    samples: Iterable[tuple[float, float]], start: float
-) -> list[tuple[float, float]]:
-    """The samples a delta reads: the last one at or before `start`, and all after it."""
-    ordered = sorted(samples)
-    before = [pair for pair in ordered if pair[0] <= start]
-    return before[-1:] + [pair for pair in ordered if pair[0] > start]
-
-
 @dataclass
 class Count:
     """Events counted in a window, with how they were counted."""

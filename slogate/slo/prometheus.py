@@ -8,7 +8,6 @@ is never a pass.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +148,3 @@ class PrometheusClient:
             )
             for item in data["result"]
         ]
-
-
-def has_nan(values: list[float]) -> bool:
-    return any(math.isnan(value) for value in values)

@@ -77,10 +77,6 @@ def resets_query(series: str, window_s: float) -> str:
     return f"resets({selection}) + 0 * sum_over_time({selection})"
 
 
-def raw_samples_query(series: str, window_s: float) -> str:
-    return f"{series}[{duration(window_s + LOOKBACK_S)}]"
-
-
 def requests_selector(place: Place, matcher: str) -> str:
     """All API requests seen at `place`."""
     if place is Place.EDGE:

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from slogate.load.client_metrics import ClientMetricsCollector
 from slogate.load.profiles import Profile
 from slogate.load.results import summarise
+from slogate.load.run_files import RunFiles, TallyFile, read_tally
 from slogate.load.tally import Tally, status_class
 
 ROUTES = [("GET", "/api/v1/clinics/{clinic_id}"), ("POST", "/api/v1/assignments")]
@@ -117,11 +118,30 @@ def test_breaking_point_of_a_stepped_profile(name, second_stage, saturated_secon
     for _ in range(20):
         _record(tally, [("GET", 0, status, service, intended, 1, None)])
     tally.saturated_seconds = saturated_seconds
-    document = {**tally.to_document(), "complete": True}
-    summary = summarise(document, STEPPED, workers=1)
+    summary = summarise(TallyFile(tally, complete=True), STEPPED, workers=1)
     point = summary.breaking_point
     assert point is not None
-    assert {k: point[k] for k in expected} == expected, name
+    assert {k: getattr(point, k) for k in expected} == expected, name
     assert summary.scheduled == summary.starts == 30
     assert summary.saturated == (saturated_seconds > 0)
     assert bool(summary.problems) == (saturated_seconds > 0)
+
+
+def test_tally_json_reads_back_with_how_the_run_ended(tmp_path):
+    tally = Tally()
+    tally.declare_routes(ROUTES)
+    _record(tally, RESPONSES)
+    files = RunFiles(str(tmp_path))
+    files.write_tally(tally, STEPPED, 100.0, complete=False, error="no seeded data", workers=2)
+    run = read_tally(tmp_path)
+    assert run is not None
+    assert (run.complete, run.error, run.started_at) == (False, "no seeded data", 100.0)
+    assert run.ended_at is not None and run.ended_at > 100.0
+    assert run.tally.to_document() == tally.to_document()
+    summary = summarise(run, STEPPED, workers=2)
+    assert summary.problems[:2] == [
+        "the load generator stopped: no seeded data",
+        "the run did not complete: results are partial",
+    ]
+    (tmp_path / "tally.json").write_text('{"routes": [')
+    assert read_tally(tmp_path) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slogate.slo.counting import delta_from_samples, samples_in_window
+from slogate.slo.counting import delta_from_samples
 
 START = 100.0
 SCENARIOS = [
@@ -33,25 +33,3 @@ SCENARIOS = [
 )
 def test_delta_from_samples(samples, expected):
     assert delta_from_samples(samples, START) == expected
-
-
-WINDOW_SAMPLES = [
-    (
-        "keeps the last sample at or before the start",
-        [(90, 1), (100, 2), (105, 3)],
-        [(100, 2), (105, 3)],
-    ),
-    (
-        "a NaN before the start sample is not read",
-        [(90, float("nan")), (99, 2), (105, 3)],
-        [(99, 2), (105, 3)],
-    ),
-    ("no sample before the start", [(101, 2), (105, 3)], [(101, 2), (105, 3)]),
-]
-
-
-@pytest.mark.parametrize(
-    ("samples", "expected"), [w[1:] for w in WINDOW_SAMPLES], ids=[w[0] for w in WINDOW_SAMPLES]
-)
-def test_samples_in_window(samples, expected):
-    assert samples_in_window(samples, START) == expected
