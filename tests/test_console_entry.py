@@ -33,10 +33,8 @@ def test_the_console_script_runs_slogate(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "exit_code", "stderr_starts"),
     [
-        (("chaos", "pod-kil"), 2, "error: experiment 'pod-kil' not found"),  # SlogateError
-        (("load", "smoke", "--workers", "-1"), 2, "Usage: slogate load"),  # ClickException
-        (("no-such-command",), 2, "Usage: slogate [OPTIONS]"),
-        (("status", "--stack", "nowhere"), 2, "error: stack 'nowhere' is not up"),
+        (("chaos", "pod-kil"), 2, "error: experiment 'pod-kil' not found"),  # a SlogateError
+        (("no-such-command",), 2, "Usage: slogate [OPTIONS]"),  # a ClickException
     ],
 )
 def test_run_cli_ends_as_the_real_process_does(
