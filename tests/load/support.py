@@ -1,4 +1,6 @@
-"""Running `slogate load` as a subprocess, the way a user does."""
+"""Running `slogate load` as a subprocess, the way a user does: these runs start Locust, whose
+gevent must never be imported into the pytest process (bad input is tested in-process, with
+run_cli, in test_cli_load.py)."""
 
 from __future__ import annotations
 
