@@ -5,6 +5,7 @@ does: the same exit code, stdout and stderr."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,19 @@ def test_an_exception_that_escapes_main_is_a_traceback_and_exit_1(
     assert result.exit_code == 1
     assert result.stderr.startswith("Traceback (most recent call last):")
     assert result.stderr.endswith("RuntimeError: a bug in load_config\n")
+
+
+def test_a_command_that_leaves_a_signal_handler_behind_fails_its_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import slogate.cli.validate
+
+    def installs_a_handler(path: str | None) -> None:
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        raise RuntimeError("stopped after installing the handler")
+
+    monkeypatch.setattr(slogate.cli.validate, "load_config", installs_a_handler)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(AssertionError, match="slogate validate left its SIGTERM handler installed"):
+        run_cli("validate", cwd=tmp_path)
+    assert signal.getsignal(signal.SIGTERM) == before  # put back all the same

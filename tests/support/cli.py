@@ -44,13 +44,20 @@ def run_cli(
 
     An exception that escapes `main` is what the interpreter would show a user: its traceback
     on stderr and exit code 1, so `"Traceback" not in result.stderr` means what it says.
+
+    Fails the test if the command left a SIGINT/SIGTERM handler of its own installed, or
+    imported gevent (Locust runs only in subprocesses; gevent patches this process for good).
     """
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    had_gevent = "gevent" in sys.modules
     runner = CliRunner()
     with chdir(cwd or os.getcwd()), runner.isolation(env=env) as (stdout, stderr, _):
         try:
             main(list(arguments))
         except SystemExit as exited:
             code = exited.code
+            if isinstance(code, str):  # sys.exit("message"): the interpreter prints it
+                print(code, file=sys.stderr)
             exit_code = code if isinstance(code, int) else (0 if code is None else 1)
         except Exception:  # what the interpreter shows for an uncaught exception
             traceback.print_exc()
@@ -60,7 +67,14 @@ def run_cli(
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
-        return Result(exit_code, stdout.getvalue().decode(), stderr.getvalue().decode())
+        result = Result(exit_code, stdout.getvalue().decode(), stderr.getvalue().decode())
+    command = " ".join(("slogate", *arguments))
+    left = [signal.Signals(s).name for s, h in handlers.items() if signal.getsignal(s) != h]
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
+    assert not left, f"{command} left its {', '.join(left)} handler installed"
+    assert had_gevent or "gevent" not in sys.modules, f"{command} imported gevent"
+    return result
 
 
 def slogate(*arguments: str) -> list[str]:
