@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.cli import REPO, slogate, slogate_env
+from tests.support.cli import REPO, run_cli, slogate, slogate_env
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +20,7 @@ def test_an_unseeded_stack_names_the_load_error(tmp_path: Path) -> None:
     config.write_text(yaml.safe_dump({"service": service}))
 
     def run(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """In a subprocess: the detached `slogate up`, and `slogate chaos` with its Locust."""
         return subprocess.run(
             slogate(*arguments), cwd=REPO, env=env, capture_output=True, text=True,
             timeout=timeout,
@@ -30,7 +31,7 @@ def test_an_unseeded_stack_names_the_load_error(tmp_path: Path) -> None:
         assert started.returncode == 0, started.stderr
         done = run("chaos", "pod-kill", "--stack", "unseeded", "--run-dir", str(tmp_path / "run"))
     finally:
-        run("down", "--stack", "unseeded")
+        run_cli("down", "--stack", "unseeded", env=env, cwd=REPO)
     assert done.returncode == 4, done.stderr
     message = done.stderr
     assert "the background load ended early: " in message

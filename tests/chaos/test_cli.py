@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,20 +11,19 @@ from filelock import FileLock
 from slogate.chaos.runner import ChaosPlan, run_chaos
 from slogate.errors import UsageError
 from slogate.platform.state import StackState, save_state, stack_dir
-from tests.support.cli import REPO, slogate
+from tests.support.cli import REPO, Result, run_cli
 
 
-def _chaos(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLOGATE_HOME": str(tmp_path / "home")}
-    return subprocess.run(
-        slogate("chaos", *arguments, "--run-dir", str(tmp_path / "run")),
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+def _chaos(tmp_path: Path, *arguments: str) -> Result:
+    return run_cli(
+        "chaos", *arguments, "--run-dir", str(tmp_path / "run"),
+        env={"SLOGATE_HOME": str(tmp_path / "home")}, cwd=REPO,
     )  # fmt: skip
 
 
 def test_an_unknown_experiment_names_the_known_ones(tmp_path: Path) -> None:
     result = _chaos(tmp_path, "pod-kil")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "experiment 'pod-kil' not found" in result.stderr
     assert "pod-kill" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
@@ -34,7 +31,7 @@ def test_an_unknown_experiment_names_the_known_ones(tmp_path: Path) -> None:
 
 def test_a_stack_that_is_not_up_says_how_to_start_it(tmp_path: Path) -> None:
     result = _chaos(tmp_path, "pod-kill", "--stack", "nowhere")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "slogate up --stack nowhere" in result.stderr
     assert not (tmp_path / "run").exists()
 

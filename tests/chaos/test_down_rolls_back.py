@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from slogate.chaos import actions
 from slogate.chaos.ledger import FaultEvent, FaultLedger
-from tests.support.cli import REPO, slogate
+from tests.support.cli import REPO, run_cli
 from tests.support.live_stack import live_stack
 
 
@@ -25,12 +24,9 @@ def test_down_rolls_back_open_faults_first(tmp_path: Path, monkeypatch: pytest.M
         assert len(open_before) == 3  # one fault per replica, each live at its injector
         assert all(stack.replica_faults().values())
 
-        done = subprocess.run(
-            slogate("down", "--stack", stack.name), cwd=REPO, env=stack.env,
-            timeout=120, capture_output=True, text=True,
-        )  # fmt: skip
+        done = run_cli("down", "--stack", stack.name, env=stack.env, cwd=REPO)
 
-        assert done.returncode == 0, done.stderr
+        assert done.exit_code == 0, done.stderr
         for fault in open_before:
             assert f"rolled back fault {fault.fault_id}" in done.stdout
         assert ledger.open_faults() == []

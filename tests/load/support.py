@@ -1,4 +1,6 @@
-"""Running `slogate load` as a subprocess, the way a user does."""
+"""Running `slogate load` as a subprocess, the way a user does: these runs start Locust, whose
+process group `slogate load` owns, signals and stops, with its own SIGTERM handler installed
+(bad input, which ends before Locust starts, is tested in-process in test_cli_load.py)."""
 
 from __future__ import annotations
 

@@ -87,4 +87,4 @@ def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
             'count(max_over_time(http_requests_total{job="client",status_class="transport"}[5m]))',
         )
         assert transport is not None and transport >= 7  # pre-initialised for every route
-    assert stack.down is not None and stack.down.returncode == 0, stack.down
+    assert stack.down is not None and stack.down.exit_code == 0, stack.down

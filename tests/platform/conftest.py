@@ -1,5 +1,6 @@
-"""Fixtures for the local-platform tests: the slogate CLI in a subprocess, stacks that are
-always brought down, and the tiny second service given only through slogate.yaml."""
+"""Fixtures for the local-platform tests: the slogate CLI (in-process, or in a subprocess where
+a real process is the point), stacks that are always brought down, and the tiny second service
+given only through slogate.yaml."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from slogate.platform.state import StackState, load_state
-from tests.support.cli import REPO, slogate_env, slogate_home
+from tests.support.cli import REPO, Result, run_cli, slogate_env, slogate_home
 from tests.support.cli import slogate as slogate_command
 
 TINY_COMMAND = [
@@ -26,13 +27,18 @@ TINY_COMMAND = [
 
 @dataclass
 class Slogate:
-    """Runs `slogate` in a subprocess with SLOGATE_HOME and cwd in the test's tmp_path."""
+    """Runs `slogate` with SLOGATE_HOME and cwd in the test's tmp_path: in this process (`cli`),
+    or in a subprocess (`process`, `popen`) for a detached `slogate up`, which leaves the stack
+    running after the command's process has ended, or a process to signal."""
 
     home: Path
     cwd: Path
     env: dict[str, str]
 
-    def run(
+    def cli(self, *args: str) -> Result:
+        return run_cli(*args, env=self.env, cwd=self.cwd)
+
+    def process(
         self, *args: str, timeout: float = 120, **kwargs: Any
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -103,7 +109,7 @@ def slogate(tmp_path: Path) -> Iterator[Slogate]:
     if stacks.exists():
         for stack in stacks.iterdir():
             if (stack / "state.json").exists():
-                runner.run("down", "--stack", stack.name, timeout=60)
+                runner.cli("down", "--stack", stack.name)
     for process in marked_processes(tmp_path):  # last resort: never leave a process behind
         process.kill()
 

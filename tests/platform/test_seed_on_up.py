@@ -31,7 +31,7 @@ def test_up_seeds_unless_told_not_to(slogate: Slogate, tmp_path: Path) -> None:
     seeded = up(slogate, "seeded")
     assert len(_organisations(seeded.edge_url)) == 20  # the default seed command's count
     assert (Path(seeded.run_dir) / "logs" / "seed.log").exists()
-    assert slogate.run("down", "--stack", "seeded").returncode == 0
+    assert slogate.cli("down", "--stack", "seeded").exit_code == 0
 
     empty = up(slogate, "empty", "--no-seed")
     assert _organisations(empty.edge_url) == []

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 
 def up(slogate: Slogate, stack: str = "default", *flags: str) -> StackState:
-    result = slogate.run("up", "--stack", stack, *flags)
+    result = slogate.process("up", "--stack", stack, *flags)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"stack '{stack}' is ready" in result.stdout
     state = slogate.state(stack)
@@ -156,8 +156,8 @@ def test_up_kill_restart_fault_and_down(
     # status shows an active fault; ending it early continues the process
     long = httpx.post(f"{state.supervisor_url}/faults", timeout=5,
                       json={"part": "redis", "action": "stop", "ttl_s": 120}).json()  # fmt: skip
-    status = slogate.run("status")
-    assert status.returncode == 0
+    status = slogate.cli("status")
+    assert status.exit_code == 0
     assert f"stop (120 s, id {long['id']})" in status.stdout
     assert (
         httpx.delete(f"{state.supervisor_url}/faults/{long['id']}", timeout=5).json()["ended_by"]
@@ -166,14 +166,14 @@ def test_up_kill_restart_fault_and_down(
     wait_until(lambda: redis.status() != psutil.STATUS_STOPPED, timeout=5, what="SIGCONT")
 
     # status shows every part with its restarts
-    status = slogate.run("status")
+    status = slogate.cli("status")
     assert "part=replica-1" in status.stdout and "restarts=1" in status.stdout
 
     # down: no process and no listening port left
     final = slogate.state("default")
     assert final is not None
-    result = slogate.run("down")
-    assert result.returncode == 0, result.stderr
+    result = slogate.cli("down")
+    assert result.exit_code == 0, result.stderr
     assert "is down" in result.stdout
     assert_nothing_left(final, slogate, tmp_path)
 
@@ -187,11 +187,11 @@ def test_down_after_the_supervisor_was_sigkilled(
     assert supervisor is not None
     os.kill(supervisor.pid, signal.SIGKILL)
     wait_until(lambda: not supervisor.is_running(), timeout=10, what="supervisor gone")
-    dead = slogate.run("status", "--stack", "orphans")
-    assert dead.returncode == 4
+    dead = slogate.cli("status", "--stack", "orphans")
+    assert dead.exit_code == 4
     assert "slogate down --stack orphans" in dead.stderr
-    result = slogate.run("down", "--stack", "orphans")
-    assert result.returncode == 0, result.stderr
+    result = slogate.cli("down", "--stack", "orphans")
+    assert result.exit_code == 0, result.stderr
     assert_nothing_left(state, slogate, tmp_path)
 
 
@@ -230,13 +230,13 @@ def test_two_stacks_at_once_do_not_collide(
     assert not set(listening_ports(one)) & set(listening_ports(two))
     for state in (one, two):
         assert httpx.get(f"{state.edge_url}/api/hello", timeout=5).status_code == 200
-    assert slogate.run("down", "--stack", "one").returncode == 0
+    assert slogate.cli("down", "--stack", "one").exit_code == 0
     assert_nothing_left(one, slogate, tmp_path / "nowhere")
     for port in listening_ports(two):
         if port != two.client_metrics_port:
             assert port_is_listening(port)
     assert httpx.get(f"{two.edge_url}/api/hello", timeout=5).status_code == 200
-    assert slogate.run("down", "--stack", "two").returncode == 0
+    assert slogate.cli("down", "--stack", "two").exit_code == 0
     assert_nothing_left(two, slogate, tmp_path)
 
 

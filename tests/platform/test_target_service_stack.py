@@ -69,5 +69,5 @@ def test_target_service_behind_the_edge(slogate: Slogate, tmp_path: Path) -> Non
 
     final = slogate.state("target")
     assert final is not None
-    assert slogate.run("down", "--stack", "target").returncode == 0
+    assert slogate.cli("down", "--stack", "target").exit_code == 0
     assert_nothing_left(final, slogate, tmp_path)

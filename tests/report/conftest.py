@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,22 @@ from slogate.report.writer import write_report
 from tests.report.scenarios import SCENARIOS
 
 
-@pytest.fixture
-def reports_dir(tmp_path: Path) -> Path:
-    """A reports folder holding every scenario, each under its run id."""
-    folder = tmp_path / "reports"
+@pytest.fixture(scope="session")
+def written_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every scenario written once per session, each under its run id; tests use a copy."""
+    folder = tmp_path_factory.mktemp("scenarios") / "reports"
     for make in SCENARIOS.values():
         report = make()
         write_report(report, folder / report.run_id)
+    return folder
+
+
+@pytest.fixture
+def reports_dir(written_reports: Path, tmp_path: Path) -> Path:
+    """A reports folder holding every scenario, each under its run id: the test's own copy (it
+    may delete or corrupt files)."""
+    folder = tmp_path / "reports"
+    shutil.copytree(written_reports, folder)
     return folder
 
 

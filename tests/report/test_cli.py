@@ -6,59 +6,50 @@ import json
 
 import pytest
 
-from slogate.cli import main
 from slogate.errors import UsageError
 from slogate.report.compare import Threshold, compare_reports, parse_threshold
 from slogate.report.store import read_report
 from tests.report.scenarios import SCENARIOS
+from tests.support.cli import run_cli
 
 SMOKE = "20261128T141503Z-smoke"
 POD_KILL = "20261128T141503Z-pod-kill"
 REGRESSION = "20261128T141503Z-regression"
 
 
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
-
-
-def test_report_re_renders_from_report_json(reports_dir, capsys):
+def test_report_re_renders_from_report_json(reports_dir):
     folder = reports_dir / SMOKE
     for name in ("report.html", "junit.xml", "summary.md"):
         (folder / name).unlink()
-    code, out, _ = run_cli(capsys, "report", SMOKE, "--reports-dir", str(reports_dir))
-    assert code == 0
-    assert out.splitlines() == [str(folder / n) for n in ("report.html", "junit.xml", "summary.md")]
+    result = run_cli("report", SMOKE, "--reports-dir", str(reports_dir))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        str(folder / n) for n in ("report.html", "junit.xml", "summary.md")
+    ]
     assert "<svg" in (folder / "report.html").read_text()
     assert (folder / "summary.md").read_text().startswith("## slogate `smoke`: PASS (exit 0)")
 
 
-def test_report_of_an_unknown_run_exits_2_naming_it(reports_dir, capsys):
-    code, _, err = run_cli(
-        capsys, "report", "20991231T000000Z-smoke", "--reports-dir", str(reports_dir)
-    )
-    assert code == 2
-    assert "error: unknown run '20991231T000000Z-smoke'" in err
-    assert "Traceback" not in err
+def test_report_of_an_unknown_run_exits_2_naming_it(reports_dir):
+    result = run_cli("report", "20991231T000000Z-smoke", "--reports-dir", str(reports_dir))
+    assert result.exit_code == 2
+    assert "error: unknown run '20991231T000000Z-smoke'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_report_of_a_corrupt_report_json_exits_2_naming_the_file(reports_dir, capsys):
+def test_report_of_a_corrupt_report_json_exits_2_naming_the_file(reports_dir):
     path = reports_dir / SMOKE / "report.json"
     path.write_text(path.read_text()[:200])
-    code, _, err = run_cli(capsys, "report", SMOKE, "--reports-dir", str(reports_dir))
-    assert code == 2
-    assert f"{path}: not valid JSON" in err
+    result = run_cli("report", SMOKE, "--reports-dir", str(reports_dir))
+    assert result.exit_code == 2
+    assert f"{path}: not valid JSON" in result.stderr
 
 
-def test_compare_without_thresholds_reports_and_exits_0(reports_dir, capsys):
-    code, out, _ = run_cli(
-        capsys, "compare", POD_KILL, REGRESSION, "--reports-dir", str(reports_dir)
-    )
-    assert code == 0
-    assert "PASS→FAIL" in out
-    assert "24→384 ms" in out
+def test_compare_without_thresholds_reports_and_exits_0(reports_dir):
+    result = run_cli("compare", POD_KILL, REGRESSION, "--reports-dir", str(reports_dir))
+    assert result.exit_code == 0
+    assert "PASS→FAIL" in result.stdout
+    assert "24→384 ms" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -73,18 +64,17 @@ def test_compare_without_thresholds_reports_and_exits_0(reports_dir, capsys):
         (["upper_bound +20pp"], 0),
     ],
 )
-def test_compare_with_thresholds_exits_1_on_a_regression(reports_dir, capsys, thresholds, expected):
+def test_compare_with_thresholds_exits_1_on_a_regression(reports_dir, thresholds, expected):
     args = ["compare", POD_KILL, REGRESSION, "--reports-dir", str(reports_dir)]
     for threshold in thresholds:
         args += ["--threshold", threshold]
-    code, out, _ = run_cli(capsys, *args)
-    assert code == expected, out
-    assert ("regression(s):" in out) == (expected == 1)
+    result = run_cli(*args)
+    assert result.exit_code == expected, result.stdout
+    assert ("regression(s):" in result.stdout) == (expected == 1)
 
 
-def test_a_run_compared_with_itself_has_no_regression(reports_dir, capsys):
-    code, out, _ = run_cli(
-        capsys,
+def test_a_run_compared_with_itself_has_no_regression(reports_dir):
+    result = run_cli(
         "compare",
         REGRESSION,
         REGRESSION,
@@ -95,14 +85,13 @@ def test_a_run_compared_with_itself_has_no_regression(reports_dir, capsys):
         "--threshold",
         "verdict",
     )
-    assert code == 0
-    assert "no regression beyond p99 +0%, verdict" in out
+    assert result.exit_code == 0
+    assert "no regression beyond p99 +0%, verdict" in result.stdout
 
 
-def test_compare_writes_json(reports_dir, capsys, tmp_path):
+def test_compare_writes_json(reports_dir, tmp_path):
     out_path = tmp_path / "cmp.json"
-    code, _, _ = run_cli(
-        capsys,
+    result = run_cli(
         "compare",
         POD_KILL,
         REGRESSION,
@@ -113,7 +102,7 @@ def test_compare_writes_json(reports_dir, capsys, tmp_path):
         "--json",
         str(out_path),
     )
-    assert code == 1
+    assert result.exit_code == 1
     data = json.loads(out_path.read_text())
     assert (data["run_a"], data["run_b"]) == (POD_KILL, REGRESSION)
     flagged = [row for row in data["rows"] if row["regressions"]]
@@ -132,9 +121,8 @@ def test_compare_writes_json(reports_dir, capsys, tmp_path):
         ("p95 +3pp", "unit 'pp' for p95 (one of %, ms, s)"),
     ],
 )
-def test_a_malformed_threshold_exits_2_naming_it(reports_dir, capsys, threshold, message):
-    code, _, err = run_cli(
-        capsys,
+def test_a_malformed_threshold_exits_2_naming_it(reports_dir, threshold, message):
+    result = run_cli(
         "compare",
         POD_KILL,
         REGRESSION,
@@ -143,15 +131,15 @@ def test_a_malformed_threshold_exits_2_naming_it(reports_dir, capsys, threshold,
         "--threshold",
         threshold,
     )
-    assert code == 2
-    assert f"--threshold {threshold!r}" in err
-    assert message in err
+    assert result.exit_code == 2
+    assert f"--threshold {threshold!r}" in result.stderr
+    assert message in result.stderr
 
 
-def test_compare_of_an_unknown_run_exits_2(reports_dir, capsys):
-    code, _, err = run_cli(capsys, "compare", SMOKE, "nope", "--reports-dir", str(reports_dir))
-    assert code == 2
-    assert "unknown run 'nope'" in err
+def test_compare_of_an_unknown_run_exits_2(reports_dir):
+    result = run_cli("compare", SMOKE, "nope", "--reports-dir", str(reports_dir))
+    assert result.exit_code == 2
+    assert "unknown run 'nope'" in result.stderr
 
 
 def test_relative_thresholds_on_a_metric_that_was_zero():

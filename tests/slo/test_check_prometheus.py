@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -27,7 +27,7 @@ from tests.slo.known_data import (
     jumpy_points,
     known_data,
 )
-from tests.support.cli import slogate
+from tests.support.cli import Result, run_cli
 from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
@@ -51,14 +51,12 @@ def _rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _check(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`slogate check ARGS` in a bare environment (with SLOGATE_HOME when `home` is given)."""
-    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
-    if home is not None:
-        env["SLOGATE_HOME"] = str(home)
-    return subprocess.run(
-        slogate("check", *args), capture_output=True, text=True, timeout=120, env=env
-    )
+def _check(*args: str, home: Path | None = None) -> Result:
+    """`slogate check ARGS` in a bare environment: no SLOGATE_* variable but SLOGATE_HOME when
+    `home` is given."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SLOGATE_")}
+    env.update(COLUMNS="200", PATH="/usr/bin:/bin", SLOGATE_HOME=str(home) if home else None)
+    return run_cli("check", *args, env=env)
 
 
 def _evaluate(url, t0, spec_file, start=WINDOW[0], end=WINDOW[1]):
@@ -128,7 +126,7 @@ def test_cli_exit_code_and_reports(prometheus, spec_file, tmp_path):
         "--junit", str(out / "junit.xml"),
         "--markdown", str(out / "summary.md"),
     )  # fmt: skip
-    assert result.returncode == 1, result.stdout + result.stderr  # a breach beats inconclusive
+    assert result.exit_code == 1, result.stdout + result.stderr  # a breach beats inconclusive
     assert "FAIL" in result.stdout and "INCONCLUSIVE" in result.stdout
     data = json.loads((out / "check.json").read_text())
     assert data["exit_code"] == 1
@@ -150,7 +148,7 @@ def test_missing_series_is_inconclusive(prometheus, tmp_path):
                     " measured_at: [client]}\n")  # fmt: skip
     since, until = _rfc3339(t0 + WINDOW[0]), _rfc3339(t0 + WINDOW[1])
     result = _check(str(spec), "--prometheus", url, "--since", since, "--until", until)
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.exit_code == 3, result.stdout + result.stderr
     assert "no data" in result.stdout
 
 
@@ -173,7 +171,7 @@ def test_prometheus_down_is_inconclusive(spec_file, tmp_path):
         str(spec_file), "--prometheus", f"http://127.0.0.1:{port}", "--last", "5m",
         "--json", str(tmp_path / "c.json"), "--timeout", "2",
     )  # fmt: skip
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.exit_code == 3, result.stdout + result.stderr
     data = json.loads((tmp_path / "c.json").read_text())
     assert {r["verdict"] for r in data["results"]} == {"INCONCLUSIVE"}
     assert "unreachable" in data["results"][0]["reason"]
@@ -247,9 +245,9 @@ def test_check_finds_prometheus_in_the_stack_state(prometheus, spec_file, tmp_pa
     since, until = _rfc3339(t0 + WINDOW[0]), _rfc3339(t0 + WINDOW[1])
     result = _check(str(spec_file), "--stack", "slo-test", "--since", since, "--until", until,
                         home=home)  # fmt: skip
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.exit_code == 1, result.stdout + result.stderr
     missing = _check(str(spec_file), "--stack", "nope", "--last", "5m", home=home)
-    assert missing.returncode == 2
+    assert missing.exit_code == 2
     assert "stack 'nope' is not up" in missing.stderr
 
 
@@ -257,12 +255,12 @@ def test_bad_spec_and_bad_flags_exit_2_without_traceback(spec_file, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(SPEC.replace("threshold: 0.5, target: 0.95", "threshold: 0.4, target: 0.95"))
     result = _check(str(bad), "--prometheus", "http://127.0.0.1:9", "--last", "5m")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "spec.objectives[2].threshold" in result.stderr
     assert "Traceback" not in result.stderr
     flags = _check(str(spec_file), "--prometheus", "http://127.0.0.1:9", "--last", "5m",
                    "--since", "10m")  # fmt: skip
-    assert flags.returncode == 2
+    assert flags.exit_code == 2
     assert "cannot be combined" in flags.stderr
 
 

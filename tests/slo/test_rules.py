@@ -7,11 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from slogate.cli.rules import rules as rules_command
 from slogate.slo.rules import BURN_ALERTS, slo_rules, write_rule_files
 from slogate.slo.spec import load_spec
+from tests.support.cli import run_cli
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -55,24 +54,23 @@ def test_promtool_unit_tests_show_alerts_firing_and_not(tmp_path, test_file):
 
 
 def test_rules_command_writes_both_files(tmp_path):
-    result = CliRunner().invoke(
-        rules_command, [str(SHIPPED), "-o", str(tmp_path / "out")], standalone_mode=False
-    )
-    assert result.exception is None, result.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    out = tmp_path / "out"
+    result = run_cli("rules", str(SHIPPED), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
         "target-operational.rules.yml",
         "target-service.slo.rules.yml",
+    ]
+    assert result.stdout.splitlines() == [
+        f"wrote {out / 'target-service.slo.rules.yml'}",
+        f"wrote {out / 'target-operational.rules.yml'}",
     ]
 
 
 def test_rules_command_rejects_a_bad_spec(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: slogate.dev/v1\nkind: SLO\n")
-    result = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "python"), "-c", "from slogate.cli import main; main()",
-         "rules", str(bad)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 2
+    result = run_cli("rules", str(bad))
+    assert result.exit_code == 2
     assert f"{bad}: metadata: Field required" in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,7 +1,9 @@
 """A real local stack for tests: `slogate up` in a tmp SLOGATE_HOME, seeded data, and what
 must hold after a chaos run (no fault anywhere, Redis running, replicas ready).
 
-`slogate down` always runs afterwards, also when the test fails.
+`slogate up` runs in a subprocess (it leaves the stack running detached after it exits), as
+does `slogate chaos` (it is signalled, and it runs Locust); `slogate down` runs in-process,
+always, also when the test fails.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import psutil
 import yaml
 
 from slogate.platform.state import StackState, load_state
-from tests.support.cli import REPO, slogate, slogate_env, slogate_home
+from tests.support.cli import REPO, Result, run_cli, slogate, slogate_env, slogate_home
 
 
 @dataclass
@@ -29,7 +31,7 @@ class LiveStack:
     name: str
     home: Path
     env: dict[str, str]
-    down: subprocess.CompletedProcess[str] | None = None  # `slogate down`, once it has run
+    down: Result | None = None  # `slogate down`, once it has run
 
     def state(self) -> StackState:
         with slogate_home(self.home):
@@ -132,10 +134,7 @@ def live_stack(
         _run([sys.executable, "-m", "target_service", "seed", *seed], seed_env, timeout=60)
         yield stack
     finally:
-        stack.down = subprocess.run(
-            slogate("down", "--stack", name),
-            cwd=REPO, env=env, timeout=120, capture_output=True, text=True,
-        )  # fmt: skip
+        stack.down = run_cli("down", "--stack", name, env={**env, "SLOGATE_STACK": None}, cwd=REPO)
 
 
 def interrupt(process: subprocess.Popen[str], how: str) -> None:
