@@ -23,10 +23,10 @@ def test_down_stops_a_stack_whose_state_file_is_unreadable(
     assert len(marked_processes(tmp_path)) >= 5  # supervisor, 2 replicas, edge, prometheus, redis
     state_file = slogate.home / "stacks" / "broken" / "state.json"
     state_file.write_text(damage)
-    refused = slogate.run("up", "--stack", "broken")
-    assert refused.returncode == 2 and "slogate down --stack broken" in refused.stderr
-    result = slogate.run("down", "--stack", "broken")
-    assert result.returncode == 0, result.stderr
+    refused = slogate.cli("up", "--stack", "broken")
+    assert refused.exit_code == 2 and "slogate down --stack broken" in refused.stderr
+    result = slogate.cli("down", "--stack", "broken")
+    assert result.exit_code == 0, result.stderr
     assert "the state file could not be read" in result.stderr
     assert "stopped" in result.stderr and "process(es) found in" in result.stderr
     assert "stack 'broken' is down" in result.stdout
@@ -34,4 +34,4 @@ def test_down_stops_a_stack_whose_state_file_is_unreadable(
     (kept,) = state_file.parent.glob("state.unreadable-*")
     assert kept.read_text() == damage
     assert up(slogate, "broken").stack == "broken"  # a clean start after it
-    assert slogate.run("down", "--stack", "broken").returncode == 0
+    assert slogate.cli("down", "--stack", "broken").exit_code == 0
