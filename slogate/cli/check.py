@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from slogate.cli.slo_table import print_table
 from slogate.errors import ConfigError, ExitCode, UsageError
+from slogate.host.outputs import require_writable_file
 from slogate.platform.state import require_state
 from slogate.report import check as check_files
 from slogate.slo.evaluate import CheckReport, evaluate_spec
-from slogate.slo.prometheus import PrometheusAuth, PrometheusClient
+from slogate.slo.prometheus import PrometheusAuth, PrometheusClient, require_prometheus_url
 from slogate.slo.spec import load_spec
 from slogate.slo.window import resolve_window
 from slogate.yaml_files import read_yaml
@@ -87,10 +88,20 @@ def check(
     """Check SLO_FILE's objectives over a window; exit 0 met, 1 breached, 3 inconclusive."""
     spec = load_spec(slo_file)
     window = resolve_window(time.time(), last=last, since=since, until=until)
+    for option, path in (
+        ("--json", json_path),
+        ("--junit", junit_path),
+        ("--markdown", markdown_path),
+    ):
+        if path is not None:
+            require_writable_file(path, option)
     url, auth = (None, PrometheusAuth())
     if prometheus_config is not None:
         url, auth = load_prometheus_config(prometheus_config)
-    url = prometheus_url or url
+        if url is not None:
+            require_prometheus_url(url, f"{prometheus_config}: prometheus.url")
+    if prometheus_url is not None:
+        url = require_prometheus_url(prometheus_url, "--prometheus")
     if url is None:
         state = require_state(stack)
         if state.prometheus_url is None:
@@ -134,6 +145,5 @@ def check(
         (markdown_path, check_files.to_markdown),
     ):
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(report))
     return report.exit_code

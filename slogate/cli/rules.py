@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from slogate.errors import ExitCode
-from slogate.slo.rules import DEFAULT_MEMORY_LIMIT_BYTES, write_rule_files
+from slogate.errors import ConfigError, ExitCode
+from slogate.slo.rules import DEFAULT_MEMORY_LIMIT_BYTES, promtool_problems, write_rule_files
 from slogate.slo.spec import load_spec
 
 
@@ -36,8 +36,20 @@ from slogate.slo.spec import load_spec
     help="A replica's memory limit (local platform; Kubernetes reads the pod's limit).",
 )
 def rules(slo_file: Path, directory: Path, operational: bool, memory_limit_bytes: int) -> ExitCode:
-    """Write recording rules, multi-window multi-burn-rate alerts and no-data alerts."""
+    """Write recording rules, multi-window multi-burn-rate alerts and no-data alerts.
+
+    The files are checked with `promtool check rules` (Debian's prometheus package); rules it
+    refuses are removed again and the command exits 2 naming the SLO file."""
     spec = load_spec(slo_file)
-    for path in write_rule_files(spec, directory, operational, memory_limit_bytes):
+    written = write_rule_files(spec, directory, operational, memory_limit_bytes)
+    problems = promtool_problems(written)
+    if problems is not None:  # never leave rules behind that Prometheus would refuse
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ConfigError(
+            str(slo_file), "", f"the rules written from it fail `promtool check rules`: {problems}"
+        )
+    for path in written:
         click.echo(f"wrote {path}")
+    click.echo("promtool check rules: ok")
     return ExitCode.OK

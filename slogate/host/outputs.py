@@ -13,17 +13,24 @@ from pathlib import Path
 from slogate.errors import UsageError
 
 
-def require_writable_folder(folder: Path, option: str) -> Path:
-    """`folder`, created if missing, in which files can be written; UsageError otherwise."""
+def _cannot_write(folder: Path) -> str | None:
+    """Why files cannot be written in `folder` (created if missing), or None."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".slogate-write-check-"):
             pass
     except OSError as error:
+        return str(error.strerror or error)
+    return None
+
+
+def require_writable_folder(folder: Path, option: str) -> Path:
+    """`folder`, created if missing, in which files can be written; UsageError otherwise."""
+    why = _cannot_write(folder)
+    if why is not None:
         raise UsageError(
-            f"{option} {folder}: cannot write there ({error.strerror or error}); "
-            "pick a folder you can write to"
-        ) from None
+            f"{option} {folder}: cannot write there ({why}); pick a folder you can write to"
+        )
     return folder
 
 
@@ -31,7 +38,9 @@ def require_writable_file(path: Path, option: str) -> Path:
     """`path` can be created or replaced (its folder is created if missing)."""
     if path.is_dir():
         raise UsageError(f"{option} {path}: is a folder; give a file name")
-    require_writable_folder(path.parent if str(path.parent) else Path("."), option)
-    if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"{option} {path}: the file is not writable; pick another path")
+    why = _cannot_write(path.parent)
+    if why is None and path.exists() and not os.access(path, os.W_OK):
+        why = "the file is read-only"
+    if why is not None:
+        raise UsageError(f"{option} {path}: cannot write it ({why}); pick another path")
     return path

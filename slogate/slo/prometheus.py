@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from slogate.errors import InconclusiveError
+from slogate.errors import InconclusiveError, UsageError
 
 
 class PrometheusUnavailable(InconclusiveError):
@@ -23,6 +23,17 @@ class PrometheusUnavailable(InconclusiveError):
 
 class PrometheusQueryFailed(InconclusiveError):
     """Prometheus answered with an error (HTTP status, bad PromQL, unexpected payload)."""
+
+
+def require_prometheus_url(url: str, where: str) -> str:
+    """`url` when it is an http(s) URL with a host; UsageError naming `where` otherwise."""
+    parsed = httpx.URL(url) if "://" in url else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(
+            f"{where} {url!r}: expected an http(s) URL of a Prometheus-compatible API, "
+            "e.g. http://127.0.0.1:9090"
+        )
+    return url
 
 
 class PrometheusAuth(BaseModel):

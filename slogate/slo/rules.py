@@ -17,12 +17,15 @@ run folder's `rules/`.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from slogate.errors import MissingDependencyError
 from slogate.slo import promql
 from slogate.slo.spec import Objective, Place, SLOSpec, parse_duration
 
@@ -271,3 +274,23 @@ def write_rule_files(
         path.write_text(_dump(operational_rules(memory_limit_bytes)))
         written.append(path)
     return written
+
+
+PROMTOOL_TIMEOUT_S = 60.0
+
+
+def promtool_problems(paths: list[Path]) -> str | None:
+    """What `promtool check rules` says is wrong with the files (None: they passed).
+
+    MissingDependencyError when promtool (Debian's prometheus package) is not installed."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        raise MissingDependencyError("promtool", "prometheus")
+    result = subprocess.run(
+        [promtool, "check", "rules", *map(str, paths)],
+        capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT_S, check=False,
+    )  # fmt: skip
+    if result.returncode == 0:
+        return None
+    lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
+    return "; ".join(line for line in lines if line and "SUCCESS" not in line)

@@ -50,8 +50,14 @@ TARGET_LAG_BUCKETS: tuple[float, ...] = (
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-# A PromQL instant-vector selector: `name{...}`, `name` or `{...}`.
-SELECTOR = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{.*\})?\s*$|^\s*\{.+\}\s*$")
+# A PromQL instant-vector selector, parsed whole: `name`, `name{matchers}` or `{matchers}`,
+# each matcher `label op "string"` (op = != =~ !~; strings in " ' or `), nothing else (no
+# operator, function, range or second selector: `x{a="1"} or y` is an expression).
+_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_STRING = r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'|`[^`]*`"
+_MATCHER = rf"\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
+_MATCHERS = rf"\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}}"
+SELECTOR = re.compile(rf"\s*(?:{_NAME}\s*(?:{_MATCHERS})?|{_MATCHERS})\s*")
 
 
 def parse_duration(text: str) -> float:
@@ -102,7 +108,7 @@ class CustomSLI(Strict):
     @field_validator("good", "bad", "total", "histogram")
     @classmethod
     def _selector(cls, value: str | None) -> str | None:
-        if value is not None and not SELECTOR.match(value):
+        if value is not None and (not SELECTOR.fullmatch(value) or value.strip() == "{}"):
             raise ValueError(
                 "a counter selector like 'metric_total{label=\"value\"}' (no functions: "
                 "slogate counts raw reset-aware deltas itself)"

@@ -8,6 +8,8 @@ from slogate.errors import UsageError
 from slogate.slo.evaluate import Window
 from slogate.slo.spec import parse_duration
 
+FUTURE_SLACK_S = 1.0  # clocks of the caller and of Prometheus' host may differ a little
+
 
 def parse_instant(text: str, now: float, option: str) -> float:
     """Unix seconds from RFC 3339 (`2026-01-02T03:04:05Z`), `now`, or a relative `15m` / `-15m`."""
@@ -41,9 +43,17 @@ def resolve_window(
             seconds = parse_duration(last or "5m")
         except ValueError as error:
             raise UsageError(f"--last: {error}") from None
+        if seconds <= 0:
+            raise UsageError(f"--last {last}: give a window longer than 0 (e.g. 5m)")
         return Window(start=now - seconds, end=now)
     start = parse_instant(since, now, "--since")
     end = parse_instant(until, now, "--until") if until is not None else now
+    for option, moment in (("--since", start), ("--until", end)):
+        if moment > now + FUTURE_SLACK_S:
+            raise UsageError(
+                f"{option}: {moment - now:.0f} s in the future; a window must have happened "
+                "(give a time before now)"
+            )
     if end <= start:
         raise UsageError(f"--until must be after --since (got a window of {end - start:g} s)")
     return Window(start=start, end=end)

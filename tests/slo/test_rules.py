@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from slogate.slo.rules import BURN_ALERTS, slo_rules, write_rule_files
+from slogate.slo.rules import BURN_ALERTS, promtool_problems, slo_rules, write_rule_files
 from slogate.slo.spec import load_spec
 from tests.support.cli import run_cli
 
@@ -64,7 +64,18 @@ def test_rules_command_writes_both_files(tmp_path):
     assert result.stdout.splitlines() == [
         f"wrote {out / 'target-service.slo.rules.yml'}",
         f"wrote {out / 'target-operational.rules.yml'}",
+        "promtool check rules: ok",
     ]
+
+
+def test_promtool_checks_what_slogate_wrote(tmp_path):
+    """The self-check itself: promtool's complaint comes back as text (and None when fine)."""
+    good = write_rule_files(load_spec(SHIPPED), tmp_path / "good")
+    assert promtool_problems(good) is None
+    bad = tmp_path / "bad.rules.yml"
+    bad.write_text("groups:\n- name: g\n  rules:\n  - record: r\n    expr: 'x{a=\"1\"} or or y'\n")
+    problems = promtool_problems([bad])
+    assert problems is not None and "bad.rules.yml" in problems and "parse error" in problems
 
 
 def test_rules_command_rejects_a_bad_spec(tmp_path):

@@ -96,6 +96,24 @@ BAD = [
         "spec.slis.c.good",
         "counter selector",
     ),
+    (
+        "custom SLI whose selector is a whole expression",
+        lambda d: d["spec"].update(slis={"c": {"good": 'x{a="1"} or vector(0)', "total": "y"}}),
+        "spec.slis.c.good",
+        "counter selector",
+    ),
+    (
+        "custom SLI with two selectors joined by an operator",
+        lambda d: d["spec"].update(slis={"c": {"bad": 'x{a="1"} or y{b="2"}', "total": "y"}}),
+        "spec.slis.c.bad",
+        "counter selector",
+    ),
+    (
+        "custom SLI with a range",
+        lambda d: d["spec"].update(slis={"c": {"good": 'x{a="1"}[5m]', "total": "y"}}),
+        "spec.slis.c.good",
+        "counter selector",
+    ),
     ("bad duration", lambda d: d["spec"].update(period="a month"), "spec.period", "duration"),
 ]
 

@@ -34,7 +34,11 @@ BAD = [
     ("no time zone", {"since": "2026-01-02T02:04:05"}, "time zone"),
     ("end before start", {"since": "5m", "until": "10m"}, "after --since"),
     ("bad --last", {"last": "five minutes"}, "--last"),
-]
+    ("an empty --last", {"last": "0s"}, "--last 0s: give a window longer than 0"),
+    ("--until in the future", {"since": "5m", "until": "2026-01-02T04:00:00Z"},
+     r"--until: 3355 s in the future"),
+    ("--since in the future", {"since": "2026-01-03T00:00:00Z"}, "--since: .* in the future"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("options", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
