@@ -107,7 +107,11 @@ def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
         state = wait_until(lambda: _state(project, "promkill"), 120, 0.2, "stack up")
         wait_until(lambda: _load_running(project), 60, 0.2, "load started")
         body = {"part": "prometheus", "action": "kill", "ttl_s": 600}
-        response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
+        token = (project.home / "stacks" / "promkill" / "admin-token").read_text().strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        response = httpx.post(
+            f"{state.supervisor_url}/faults", json=body, headers=headers, timeout=10
+        )
         assert response.status_code in (200, 201), response.text
         output, _ = process.communicate(timeout=240)
     finally:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import httpx
 
 from slogate.chaos.ledger import Fault
-from slogate.platform.admin_token import read_admin_token
 from slogate.platform.base import FaultNotRemoved
+from slogate.platform.stack_secrets import admin_headers
 
 HTTP_TIMEOUT_S = 5.0
 
@@ -32,14 +32,14 @@ def remove_local_fault(stack: str, fault: Fault) -> str:
             return _remove_target_fault(stack, rollback.url, rollback.injector_id)
         if rollback.via == "supervisor_fault":
             part = str(rollback.detail.get("part", fault.target))
-            return _remove_supervisor_fault(rollback.url, rollback.injector_id, part, fault)
+            return _remove_supervisor_fault(stack, rollback.url, rollback.injector_id, part, fault)
     except httpx.ConnectError:
         return "injector not running: the fault ended with it"
     raise FaultNotRemoved(f"rollback via {rollback.via!r} is not supported on this platform")
 
 
 def _remove_target_fault(stack: str, url: str, injector_id: str | None) -> str:
-    headers = {"Authorization": f"Bearer {read_admin_token(stack)}"}
+    headers = admin_headers(stack)
     path = f"{url}/admin/faults" + (f"/{injector_id}" if injector_id else "")
     response = httpx.delete(path, headers=headers, timeout=HTTP_TIMEOUT_S)
     if response.status_code == 404:
@@ -49,9 +49,12 @@ def _remove_target_fault(stack: str, url: str, injector_id: str | None) -> str:
     return "removed" if injector_id else "removed (all faults of the replica: no id recorded)"
 
 
-def _remove_supervisor_fault(url: str, injector_id: str | None, part: str, fault: Fault) -> str:
+def _remove_supervisor_fault(
+    stack: str, url: str, injector_id: str | None, part: str, fault: Fault
+) -> str:
+    headers = admin_headers(stack)
     if injector_id is None:
-        response = httpx.get(f"{url}/faults", timeout=HTTP_TIMEOUT_S)
+        response = httpx.get(f"{url}/faults", headers=headers, timeout=HTTP_TIMEOUT_S)
         response.raise_for_status()
         ids = [
             str(f["id"])
@@ -61,7 +64,7 @@ def _remove_supervisor_fault(url: str, injector_id: str | None, part: str, fault
     else:
         ids = [injector_id]
     for fault_id in ids:
-        response = httpx.delete(f"{url}/faults/{fault_id}", timeout=HTTP_TIMEOUT_S)
+        response = httpx.delete(f"{url}/faults/{fault_id}", headers=headers, timeout=HTTP_TIMEOUT_S)
         if response.status_code in (400, 404) and "no fault" in response.text:
             continue
         if response.status_code != 200:
