@@ -65,12 +65,13 @@ def token_headers(runner: Slogate) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def raw_get(url: str, target: str) -> tuple[int, str]:
+def raw_get(url: str, target: str, token: str | None = None) -> tuple[int, str]:
     """GET with the request target sent exactly as given (httpx would normalise it)."""
     parsed = httpx.URL(url)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     connection = http.client.HTTPConnection(parsed.host, parsed.port, timeout=5)
     try:
-        connection.request("GET", target)
+        connection.request("GET", target, headers=headers)
         response = connection.getresponse()
         return response.status, response.read().decode(errors="replace")
     finally:
