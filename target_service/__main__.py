@@ -14,6 +14,7 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from urllib.parse import urlsplit, urlunsplit
 
 from prometheus_client import CollectorRegistry
 
@@ -38,8 +39,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_data_command(settings, args))
     except DependencyUnavailable:
-        print(f"target_service: Redis at {settings.redis_url} is unavailable", file=sys.stderr)
+        print(
+            f"target_service: Redis at {_redacted(settings.redis_url)} is unavailable",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password (it goes to a log)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def serve(settings: Settings) -> int:

@@ -4,7 +4,7 @@ base.py         the Platform protocol (and GateSession, ChaosBackend) and the da
                 out: StackEvent, PartRow, DoctorCheck
 registry.py     which platform serves a stack, by `platform:` (the only importer of local/)
 state.py        a stack's state file, the contract between `up` and every later command
-admin_token.py  the stack's token for the service's fault hooks
+stack_secrets.py the stack's admin token and Redis password (files 0600 in its 0700 folder)
 local/          the embedded default: real processes on loopback
 """
 

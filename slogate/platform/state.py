@@ -5,11 +5,13 @@ The state file is the contract between `slogate up` and every later command (`do
 it is. Processes are recorded with their start time, so a pid the kernel reused for another
 program is never signalled.
 
-Layout of a stack's folder:
+Layout of a stack's folder (mode 0700: only its owner reads pids, logs and secrets):
 
     .slogate/stacks/NAME/
         state.json      this model
         ledger.jsonl    the fault ledger (chaos)
+        admin-token     secrets (0600, see stack_secrets.py)
+        redis-password
         run/            generated configs and logs of the current `up`
 """
 
@@ -27,6 +29,7 @@ from slogate.errors import ConfigError, UsageError
 
 STATE_ROOT_ENV = "SLOGATE_HOME"
 STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+STACK_DIR_MODE = 0o700
 
 
 def slogate_home() -> Path:
@@ -41,6 +44,17 @@ def stack_dir(stack: str) -> Path:
             f"stack name {stack!r} is not valid: use 1-40 lowercase letters, digits or dashes"
         )
     return slogate_home() / "stacks" / stack
+
+
+def ensure_stack_dir(stack: str) -> Path:
+    """The stack's folder, created if needed, readable by its owner only (0700; a folder an
+    older slogate made 0755 is tightened)."""
+    path = stack_dir(stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=STACK_DIR_MODE, exist_ok=True)
+    if path.stat().st_mode & 0o777 != STACK_DIR_MODE:
+        path.chmod(STACK_DIR_MODE)
+    return path
 
 
 class ProcessRecord(BaseModel):
@@ -142,8 +156,8 @@ def require_state(stack: str) -> StackState:
 
 def save_state(state: StackState) -> Path:
     """Write the state atomically (write a temporary file, then rename)."""
+    ensure_stack_dir(state.stack)
     path = state_path(state.stack)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(state.model_dump_json(indent=2))
     temporary.replace(path)

@@ -1,7 +1,9 @@
 """Where run reports live (`reports/<run-id>/`) and how they are written and read.
 
 report.json is written atomically (a temporary file in the same folder, fsynced, then renamed),
-so a reader never sees half a report, even when the run is killed while writing it.
+so a reader never sees half a report, even when the run is killed while writing it. The file
+gets the mode any new file gets (0644 under the usual umask 022), not mkstemp's private 0600:
+a report folder is shared as a CI artefact.
 """
 
 from __future__ import annotations
@@ -23,11 +25,24 @@ JUNIT_XML = "junit.xml"
 SUMMARY_MD = "summary.md"
 
 
+def _new_file_mode() -> int:
+    """The mode `open()` gives a new file: 0666 less the umask (read from /proc, because
+    os.umask can only be read by setting it, which races with other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(handle, _new_file_mode())
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -101,13 +101,22 @@ def _load_elapsed(project: Project) -> float:
     return 0.0
 
 
+def _control_headers(project: Project, stack: str) -> dict[str, str]:
+    """The stack's admin token, which the supervisor's control API requires."""
+    token = (project.home / "stacks" / stack / "admin-token").read_text().strip()
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
     process = project.start("quick-smoke", "--stack", "promkill")
     try:
         state = wait_until(lambda: _state(project, "promkill"), 120, 0.2, "stack up")
         wait_until(lambda: _load_running(project), 60, 0.2, "load started")
         body = {"part": "prometheus", "action": "kill", "ttl_s": 600}
-        response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
+        headers = _control_headers(project, "promkill")
+        response = httpx.post(
+            f"{state.supervisor_url}/faults", json=body, headers=headers, timeout=10
+        )
         assert response.status_code in (200, 201), response.text
         output, _ = process.communicate(timeout=240)
     finally:
@@ -125,7 +134,8 @@ def _kill_mid_baseline(project: Project, stack: str, part: str, ttl_s: float) ->
     state = wait_until(lambda: _state(project, stack), 120, 0.2, "stack up")
     wait_until(lambda: _load_elapsed(project) >= 5.0, 90, 0.1, "load 2 s into its baseline")
     body = {"part": part, "action": "kill", "ttl_s": ttl_s}
-    response = httpx.post(f"{state.supervisor_url}/faults", json=body, timeout=10)
+    headers = _control_headers(project, stack)
+    response = httpx.post(f"{state.supervisor_url}/faults", json=body, headers=headers, timeout=10)
     assert response.status_code in (200, 201), response.text
 
 

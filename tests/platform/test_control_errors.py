@@ -14,7 +14,8 @@ from tests.support.waiting import free_port
 
 
 def _handle(error: BaseException, capsys: pytest.CaptureFixture[str]) -> str:
-    server = serve_control(Supervisor(SlogateConfig().timings, stack="quiet"), free_port())
+    supervisor = Supervisor(SlogateConfig().timings, stack="quiet")
+    server = serve_control(supervisor, free_port(), admin_token="not-used-here")
     try:
         try:
             raise error

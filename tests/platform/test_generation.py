@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from slogate.config import SlogateConfig, parse_config
-from slogate.platform.local import haproxy, prometheus
+from slogate.platform.local import haproxy, prometheus, redis
 from slogate.platform.local.binaries import find_binary
 from slogate.platform.local.replicas import replica_launch
 
@@ -47,7 +47,8 @@ def test_haproxy_config_has_the_edge_contract(tmp_path: Path) -> None:
         "retries 3",
         "retry-on all-retryable-errors",
         "option redispatch",
-        "http-request deny deny_status 403 if { path_beg /admin }",
+        "http-request set-var(txn.decoded_path) path,url_dec,lower",
+        "http-request deny deny_status 403 if { var(txn.decoded_path) -m beg /admin }",
         "http-request use-service prometheus-exporter if { path /metrics }",
         "inter 250ms fastinter 250ms downinter 250ms fall 1 rise 1",
         f"stats socket {tmp_path / 'haproxy.sock'} mode 600 level admin",
@@ -148,3 +149,20 @@ def test_replica_launch_of_a_service_given_by_config(tmp_path: Path) -> None:
     assert launch.command == [sys.executable, "app.py", "--listen=127.0.0.1:19001"]
     assert launch.env == {"CACHE": "redis://127.0.0.1:1/0", "ADMIN": "secret", "NAME": "r1"}
     assert launch.cwd == (tmp_path / "svc").resolve()
+
+
+def test_redis_gets_its_password_from_a_private_config_file(tmp_path: Path) -> None:
+    config = redis.write_redis_config(tmp_path / "redis.conf", 16379, tmp_path / "data dir", "p/w")
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert 'requirepass "p/w"' in config.read_text().splitlines()
+    assert f'dir "{tmp_path / "data dir"}"' in config.read_text().splitlines()
+    assert redis.redis_command("/usr/bin/redis-server", config) == [
+        "/usr/bin/redis-server",
+        str(config),
+    ]
+    assert redis.redis_url(16379, "p/w:@") == "redis://:p%2Fw%3A%40@127.0.0.1:16379/0"
+
+
+def test_prometheus_runs_without_its_lifecycle_api(tmp_path: Path) -> None:
+    command = prometheus.prometheus_command("prometheus", tmp_path / "p.yml", tmp_path, 9090)
+    assert not [flag for flag in command if "lifecycle" in flag]

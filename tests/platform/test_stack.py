@@ -22,6 +22,7 @@ from slogate.platform.local import haproxy
 from slogate.platform.local.prometheus import reload_prometheus
 from slogate.platform.state import StackState
 from tests.platform.conftest import Slogate, marked_processes
+from tests.support.cli import slogate_home
 from tests.support.waiting import free_port, port_is_listening, wait_until
 
 pytestmark = pytest.mark.slow
@@ -61,6 +62,12 @@ def prometheus_value(state: StackState, query: str) -> float | None:
     response = httpx.get(f"{state.prometheus_url}/api/v1/query", params={"query": query}, timeout=5)
     result = response.json()["data"]["result"]
     return float(result[0]["value"][1]) if result else None
+
+
+def control_headers(slogate: Slogate, stack: str = "default") -> dict[str, str]:
+    """The stack's admin token, which the supervisor's control API requires."""
+    token = (slogate.home / "stacks" / stack / "admin-token").read_text().strip()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def edge_view(state: StackState) -> dict[str, str]:
@@ -144,26 +151,29 @@ def test_up_kill_restart_fault_and_down(
 
     # a stop fault on Redis, applied by the supervisor, ends by itself at its TTL
     redis = psutil.Process(state.part("redis").process.pid)  # type: ignore[union-attr]
-    fault = httpx.post(f"{state.supervisor_url}/faults", timeout=5,
-                       json={"part": "redis", "action": "stop", "ttl_s": 2}).json()  # fmt: skip
-    assert fault["action"] == "stop" and fault["active"] is True
-    assert redis.status() == psutil.STATUS_STOPPED
-    wait_until(lambda: redis.status() != psutil.STATUS_STOPPED, timeout=10, what="SIGCONT at TTL")
-    ended = httpx.get(f"{state.supervisor_url}/faults", timeout=5).json()
-    assert [(f["id"], f["active"], f["ended_by"]) for f in ended] == [(fault["id"], False, "ttl")]
-    assert ended[0]["ended_at"] - fault["applied_at"] == pytest.approx(2.0, abs=0.5)
+    headers = control_headers(slogate)
+    with httpx.Client(base_url=state.supervisor_url or "", headers=headers, timeout=5) as control:
+        fault = control.post("/faults", json={"part": "redis", "action": "stop", "ttl_s": 2}).json()
+        assert fault["action"] == "stop" and fault["active"] is True
+        assert redis.status() == psutil.STATUS_STOPPED
+        wait_until(
+            lambda: redis.status() != psutil.STATUS_STOPPED, timeout=10, what="SIGCONT at TTL"
+        )
+        ended = control.get("/faults").json()
+        assert [(f["id"], f["active"], f["ended_by"]) for f in ended] == [
+            (fault["id"], False, "ttl")
+        ]
+        assert ended[0]["ended_at"] - fault["applied_at"] == pytest.approx(2.0, abs=0.5)
 
-    # status shows an active fault; ending it early continues the process
-    long = httpx.post(f"{state.supervisor_url}/faults", timeout=5,
-                      json={"part": "redis", "action": "stop", "ttl_s": 120}).json()  # fmt: skip
-    status = slogate.cli("status")
-    assert status.exit_code == 0
-    assert f"stop (120 s, id {long['id']})" in status.stdout
-    assert (
-        httpx.delete(f"{state.supervisor_url}/faults/{long['id']}", timeout=5).json()["ended_by"]
-        == "request"
-    )
-    wait_until(lambda: redis.status() != psutil.STATUS_STOPPED, timeout=5, what="SIGCONT")
+        # status shows an active fault; ending it early continues the process
+        long = control.post(
+            "/faults", json={"part": "redis", "action": "stop", "ttl_s": 120}
+        ).json()
+        status = slogate.cli("status")
+        assert status.exit_code == 0
+        assert f"stop (120 s, id {long['id']})" in status.stdout
+        assert control.delete(f"/faults/{long['id']}").json()["ended_by"] == "request"
+        wait_until(lambda: redis.status() != psutil.STATUS_STOPPED, timeout=5, what="SIGCONT")
 
     # status shows every part with its restarts
     status = slogate.cli("status")
@@ -200,7 +210,10 @@ def test_delete_drains_then_replaces_a_replica(slogate: Slogate, tiny_stack_conf
     state = up(slogate)
     old = state.part("replica-0").process
     assert old is not None
-    answer = httpx.post(f"{state.supervisor_url}/parts/replica-0/delete", timeout=5)
+    headers = control_headers(slogate)
+    answer = httpx.post(
+        f"{state.supervisor_url}/parts/replica-0/delete", headers=headers, timeout=5
+    )
     assert answer.status_code == 202
     assert edge_view(state)["replica-0"] in ("DRAIN", "DOWN", "MAINT")
 
@@ -214,7 +227,9 @@ def test_delete_drains_then_replaces_a_replica(slogate: Slogate, tiny_stack_conf
     status = httpx.get(f"{state.supervisor_url}/status", timeout=5).json()
     part = next(p for p in status["parts"] if p["name"] == "replica-0")
     assert part["restarts"] == 0  # a deletion is not a crash
-    unknown = httpx.post(f"{state.supervisor_url}/parts/replica-9/delete", timeout=5)
+    unknown = httpx.post(
+        f"{state.supervisor_url}/parts/replica-9/delete", headers=headers, timeout=5
+    )
     assert unknown.status_code == 400 and "replica-9" in unknown.json()["error"]
 
 
@@ -257,7 +272,8 @@ def test_foreground_up_stops_on_sigterm(slogate: Slogate, tiny_stack_config: Any
         (rules_dir / "test.yml").write_text(
             "groups:\n- name: hook\n  rules:\n  - record: hook:up\n    expr: sum(up)\n"
         )
-        reload_prometheus(state.prometheus_url or "")
+        with slogate_home(slogate.home):
+            reload_prometheus(state)
         groups = httpx.get(f"{state.prometheus_url}/api/v1/rules", timeout=5).json()
         assert [g["name"] for g in groups["data"]["groups"]] == ["hook"]
         process.send_signal(signal.SIGTERM)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.platform.conftest import REPO, Slogate, write_config
 from tests.platform.test_stack import assert_nothing_left, edge_view, prometheus_value, up
+from tests.platform.test_stack_access import raw_get
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -47,6 +48,9 @@ def test_target_service_behind_the_edge(slogate: Slogate, tmp_path: Path) -> Non
         f"{replica.url}/admin/faults", headers={"Authorization": f"Bearer {token}"}, timeout=5
     )
     assert authorised.status_code == 200, authorised.text
+    # the edge denies the hooks however the path is spelled, also to a caller with the token
+    for target in ("/%61dmin/faults", "/ADMIN/faults"):
+        assert raw_get(state.edge_url or "", target, token)[0] == 403, target
 
     # Prometheus scrapes every replica with its label, and the edge's exporter
     def scraped() -> bool:

@@ -42,6 +42,11 @@ class LiveStack:
     def token(self) -> str:
         return (self.home / "stacks" / self.name / "admin-token").read_text().strip()
 
+    def redis_url(self) -> str:
+        """The stack's Redis, with its password."""
+        password = (self.home / "stacks" / self.name / "redis-password").read_text().strip()
+        return f"redis://:{password}@127.0.0.1:{self.state().part('redis').port}/0"
+
     def chaos(self, experiment: str, *options: str, run_id: str) -> subprocess.Popen[str]:
         """Start `slogate chaos` in its own process group (as a terminal would)."""
         command = slogate("chaos", experiment, "--stack", self.name, "--run-id", run_id, *options)
@@ -129,8 +134,7 @@ def live_stack(
     stack = LiveStack(name, home, env)
     try:
         _run(slogate("up", "--stack", name, "--config", str(config), "--no-seed"), env, timeout=120)
-        redis_port = stack.state().part("redis").port
-        seed_env = {**env, "TARGET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        seed_env = {**env, "TARGET_REDIS_URL": stack.redis_url()}
         _run([sys.executable, "-m", "target_service", "seed", *seed], seed_env, timeout=60)
         yield stack
     finally:

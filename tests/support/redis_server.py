@@ -1,8 +1,10 @@
-"""A real redis-server on a free loopback port, for tests."""
+"""A real redis-server on a free loopback port, behind a password (as a stack's Redis is), for
+tests: `url` carries the password, so every client proves it reaches Redis with one."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import tempfile
@@ -21,10 +23,11 @@ class RedisServer:
     port: int
     process: subprocess.Popen[bytes]
     directory: Path
+    password: str
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def stop_process(self) -> None:
         """SIGSTOP: Redis hangs (connections open, nothing answered)."""
@@ -41,27 +44,24 @@ class RedisServer:
 
     def start(self) -> None:
         """(Re)start on the same port."""
-        self.process = _spawn(self.port, self.directory)
+        self.process = _spawn(self.directory / "redis.conf")
         wait_until(lambda: port_is_listening(self.port), timeout=10, what="redis-server")
 
 
-def _spawn(port: int, directory: Path) -> subprocess.Popen[bytes]:
+def _write_config(directory: Path, port: int, password: str) -> Path:
+    """redis.conf with the password (0600: not on a command line)."""
+    path = directory / "redis.conf"
+    path.write_text(
+        f'port {port}\nbind 127.0.0.1\nsave ""\nappendonly no\n'
+        f'dir "{directory}"\nrequirepass {password}\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+def _spawn(config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        ["redis-server", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
@@ -69,9 +69,10 @@ def _spawn(port: int, directory: Path) -> subprocess.Popen[bytes]:
 def running_redis() -> Iterator[RedisServer]:
     """Start redis-server on a free port; stop it (even if stopped with SIGSTOP) afterwards."""
     with tempfile.TemporaryDirectory(prefix="slogate-redis-") as directory:
-        port = free_port()
+        port, password = free_port(), secrets.token_urlsafe(24)
+        config = _write_config(Path(directory), port, password)
         server = RedisServer(
-            port=port, process=_spawn(port, Path(directory)), directory=Path(directory)
+            port=port, process=_spawn(config), directory=Path(directory), password=password
         )
         try:
             wait_until(lambda: port_is_listening(port), timeout=10, what="redis-server")

@@ -62,3 +62,10 @@ def test_seed_rejects_a_bad_count() -> None:
     result = run("redis://127.0.0.1:1/0", "seed", "--organisations", "-3")
     assert result.returncode == 2
     assert "--organisations" in result.stderr
+
+
+def test_a_redis_password_never_reaches_the_message() -> None:
+    result = run("redis://:s3cret-pw@127.0.0.1:1/0", "seed", "--organisations", "1")
+    assert result.returncode == 1
+    assert "Redis at redis://:***@127.0.0.1:1/0 is unavailable" in result.stderr
+    assert "s3cret-pw" not in result.stderr

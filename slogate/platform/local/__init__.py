@@ -5,14 +5,14 @@ Reached through `slogate.platform.registry` only (platform.py implements the pro
 platform.py     LocalPlatform: the Platform protocol over the modules below
 binaries.py     find prometheus, haproxy, redis-server (MissingDependencyError otherwise)
 ports.py        the stack's ports: free or pinned, reserved until the stack stops
-redis.py        redis-server command line
+redis.py        redis-server's config (its password) and command line; a stack's Redis URL
 replicas.py     command line and environment of one replica of the service
-haproxy.py      the edge: generated config and the runtime API (drain, state)
-prometheus.py   generated config, rule files hook, readiness, reload
-readiness.py    HTTP probes used while waiting for parts
+haproxy.py      the edge: generated config (/admin denied on the decoded path), runtime API
+prometheus.py   generated config, rule files hook, readiness, reload (SIGHUP via supervisor)
+readiness.py    HTTP and Redis probes used while waiting for parts
 faults.py       process faults with a TTL (kill, term, stop)
 supervisor.py   the kubelet: owns the children, restarts them, enforces faults
-control.py      the supervisor's HTTP surface: metrics and control API
+control.py      the supervisor's HTTP surface: metrics and control API (admin token)
 stack.py        `up` and `down`: the order of parts, clean-up on failure
 launcher.py     `slogate up`: the supervisor started detached, its progress followed
 daemon.py       the detached supervisor process and its progress pipe

@@ -22,8 +22,10 @@ from chaoslib.exceptions import ActivityFailed
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 from slogate.errors import SlogateError
-from slogate.platform.admin_token import read_admin_token
+from slogate.host.ports import HOST
 from slogate.platform.base import PartStatus
+from slogate.platform.local.redis import stack_redis
+from slogate.platform.stack_secrets import admin_headers
 from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 5.0
@@ -92,11 +94,11 @@ class LocalBackend:
         return replicas
 
     def _admin_headers(self) -> dict[str, str]:
+        """The stack's token, for the replicas' fault hooks and the supervisor's control API."""
         try:
-            token = read_admin_token(self.state.stack)
+            return admin_headers(self.state.stack)
         except SlogateError as error:
             raise ActivityFailed(str(error)) from None
-        return {"Authorization": f"Bearer {token}"}
 
     # -- recording -------------------------------------------------------------------------
 
@@ -124,7 +126,7 @@ class LocalBackend:
     def _supervisor_fault(self, part: str, action: str, ttl_s: float) -> Applied:
         body = {"part": part, "action": action, "ttl_s": ttl_s}
         refused = f"the supervisor refused {action} of {part}"
-        return _post_fault(f"{self.supervisor_url}/faults", body, {}, refused)
+        return _post_fault(f"{self.supervisor_url}/faults", body, self._admin_headers(), refused)
 
     def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
         """A supervisor-enforced process fault (kill, term, stop) on `part`, ended at its TTL."""
@@ -139,12 +141,13 @@ class LocalBackend:
     def persist_dependency(self) -> None:
         """SAVE Redis' data set to its folder, so a restarted Redis loads it (like a Redis
         with persistence: a refusal outage must not also wipe the data)."""
-        part = next((p for p in self.state.parts_of_kind("redis") if p.port), None)
-        if part is None or part.port is None:
-            raise ActivityFailed(f"stack {self.state.stack!r} has no Redis in its state file")
+        try:
+            access = stack_redis(self.state)
+        except SlogateError as error:
+            raise ActivityFailed(str(error)) from None
         client = redis.Redis(
-            host="127.0.0.1", port=part.port, socket_timeout=HTTP_TIMEOUT_S,
-            socket_connect_timeout=HTTP_TIMEOUT_S,
+            host=HOST, port=access.port, password=access.password,
+            socket_timeout=HTTP_TIMEOUT_S, socket_connect_timeout=HTTP_TIMEOUT_S,
         )  # fmt: skip
         try:
             client.save()
@@ -178,7 +181,7 @@ class LocalBackend:
 
         def apply() -> Applied:
             url = f"{self.supervisor_url}/parts/{name}/delete"
-            response = httpx.post(url, timeout=HTTP_TIMEOUT_S)
+            response = httpx.post(url, headers=self._admin_headers(), timeout=HTTP_TIMEOUT_S)
             if response.status_code != 202:
                 raise ActivityFailed(
                     f"the supervisor refused to delete {name}: {response.status_code} "

@@ -3,15 +3,21 @@
     GET    /metrics                 slogate_restarts_total{part}, slogate_part_up{part}, ...
     GET    /status                  parts, pids, restart counts, active faults
     POST   /parts/{name}/delete     drain at the edge, SIGTERM, SIGKILL after the grace period
+    POST   /parts/{name}/reload     SIGHUP (Prometheus: reload its config and rule files)
     POST   /faults                  {"part": "redis", "action": "kill|term|stop", "ttl_s": 10}
     GET    /faults                  every fault of this stack's life (active and ended)
     DELETE /faults/{id}             end a fault before its TTL
 
-Errors are JSON {"error": message} with 400 (bad request) or 404 (unknown path).
+Only GET /metrics (Prometheus scrapes it) and GET /status are open to any local caller; every
+other request needs the stack's admin token as a bearer token (`Authorization: Bearer ...`,
+the file `.slogate/stacks/NAME/admin-token`), as the service's fault hooks do, or it gets 401.
+Errors are JSON {"error": message} with 400 (bad request), 401 (no or wrong token) or 404
+(unknown path).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import sys
 import threading
@@ -26,18 +32,26 @@ from slogate.host.ports import HOST
 from slogate.platform.local.faults import FaultRequest
 from slogate.platform.local.supervisor import Supervisor
 
+OPEN_ROUTES = {("GET", "/metrics"), ("GET", "/status")}
+
 
 class _Handler(BaseHTTPRequestHandler):
     supervisor: Supervisor
+    admin_token: str
     timeout = 10
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the control API is quiet; the supervisor logs what it does
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -48,10 +62,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
 
+    def _authorised(self) -> bool:
+        given = self.headers.get("Authorization") or ""
+        expected = f"Bearer {self.admin_token}"
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    def _refuse(self) -> None:
+        error = {"error": "this route needs the stack's admin token (Authorization: Bearer)"}
+        self._send(401, json.dumps(error).encode(), headers={"WWW-Authenticate": "Bearer"})
+
     def _route(self, method: str) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
         parts = path.split("/")[1:]
         sup = self.supervisor
+        if (method, path) not in OPEN_ROUTES and not self._authorised():
+            self._refuse()
+            return
         try:
             if method == "GET" and path == "/metrics":
                 self._send(200, generate_latest(sup.registry), CONTENT_TYPE_LATEST)
@@ -66,6 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, sup.call(lambda: sup.end_fault(parts[1])).model_dump())
             elif method == "POST" and len(parts) == 3 and parts[::2] == ["parts", "delete"]:
                 self._json(202, sup.call(lambda: sup.delete(parts[1])))
+            elif method == "POST" and len(parts) == 3 and parts[::2] == ["parts", "reload"]:
+                self._json(202, sup.call(lambda: sup.reload(parts[1])))
             else:
                 self._json(404, {"error": f"no route {method} {path}"})
         except (UsageError, ValidationError, ValueError) as error:
@@ -95,9 +123,10 @@ class _ControlServer(ThreadingHTTPServer):
 SHUTDOWN_POLL_S = 0.05  # how soon `shutdown()` is noticed (tear-down waits for it)
 
 
-def serve_control(supervisor: Supervisor, port: int) -> ThreadingHTTPServer:
-    """Serve the control API and metrics on HOST:port in a daemon thread."""
-    handler = type("Handler", (_Handler,), {"supervisor": supervisor})
+def serve_control(supervisor: Supervisor, port: int, admin_token: str) -> ThreadingHTTPServer:
+    """Serve the control API (behind `admin_token`) and metrics on HOST:port in a daemon
+    thread."""
+    handler = type("Handler", (_Handler,), {"supervisor": supervisor, "admin_token": admin_token})
     server = _ControlServer((HOST, port), handler)
     thread = threading.Thread(
         target=server.serve_forever, args=(SHUTDOWN_POLL_S,), name="control-api", daemon=True

@@ -6,7 +6,8 @@
                             of that part applied since the intent
 
 An injector that refuses connections has died and taken its faults with it; "no such fault"
-means it is already gone. Every call has a timeout.
+means it is already gone. Both injectors need the stack's admin token; without its file an
+injector that still runs answers 401, which is reported. Every call has a timeout.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import httpx
 
 from slogate.chaos.ledger import Fault
-from slogate.platform.admin_token import read_admin_token
+from slogate.errors import InfrastructureError
 from slogate.platform.base import FaultNotRemoved
+from slogate.platform.stack_secrets import admin_headers
 
 HTTP_TIMEOUT_S = 5.0
 
@@ -32,27 +34,44 @@ def remove_local_fault(stack: str, fault: Fault) -> str:
             return _remove_target_fault(stack, rollback.url, rollback.injector_id)
         if rollback.via == "supervisor_fault":
             part = str(rollback.detail.get("part", fault.target))
-            return _remove_supervisor_fault(rollback.url, rollback.injector_id, part, fault)
+            return _remove_supervisor_fault(stack, rollback.url, rollback.injector_id, part, fault)
     except httpx.ConnectError:
         return "injector not running: the fault ended with it"
     raise FaultNotRemoved(f"rollback via {rollback.via!r} is not supported on this platform")
 
 
+def _headers(stack: str) -> dict[str, str]:
+    """The stack's token; none when its file is gone (a dead injector needs none)."""
+    try:
+        return admin_headers(stack)
+    except InfrastructureError:
+        return {}
+
+
+def _refused(call: str, response: httpx.Response) -> FaultNotRemoved:
+    hint = " (the stack's admin token is missing or stale)" if response.status_code == 401 else ""
+    return FaultNotRemoved(f"{call} answered {response.status_code}{hint}")
+
+
 def _remove_target_fault(stack: str, url: str, injector_id: str | None) -> str:
-    headers = {"Authorization": f"Bearer {read_admin_token(stack)}"}
+    headers = _headers(stack)
     path = f"{url}/admin/faults" + (f"/{injector_id}" if injector_id else "")
     response = httpx.delete(path, headers=headers, timeout=HTTP_TIMEOUT_S)
     if response.status_code == 404:
         return "already gone at the injector"
     if response.status_code != 204:
-        raise FaultNotRemoved(f"DELETE {path} answered {response.status_code}")
+        raise _refused(f"DELETE {path}", response)
     return "removed" if injector_id else "removed (all faults of the replica: no id recorded)"
 
 
-def _remove_supervisor_fault(url: str, injector_id: str | None, part: str, fault: Fault) -> str:
+def _remove_supervisor_fault(
+    stack: str, url: str, injector_id: str | None, part: str, fault: Fault
+) -> str:
+    headers = _headers(stack)
     if injector_id is None:
-        response = httpx.get(f"{url}/faults", timeout=HTTP_TIMEOUT_S)
-        response.raise_for_status()
+        response = httpx.get(f"{url}/faults", headers=headers, timeout=HTTP_TIMEOUT_S)
+        if response.status_code != 200:
+            raise _refused(f"GET {url}/faults", response)
         ids = [
             str(f["id"])
             for f in response.json()
@@ -61,9 +80,9 @@ def _remove_supervisor_fault(url: str, injector_id: str | None, part: str, fault
     else:
         ids = [injector_id]
     for fault_id in ids:
-        response = httpx.delete(f"{url}/faults/{fault_id}", timeout=HTTP_TIMEOUT_S)
+        response = httpx.delete(f"{url}/faults/{fault_id}", headers=headers, timeout=HTTP_TIMEOUT_S)
         if response.status_code in (400, 404) and "no fault" in response.text:
             continue
         if response.status_code != 200:
-            raise FaultNotRemoved(f"DELETE {url}/faults/{fault_id} answered {response.status_code}")
+            raise _refused(f"DELETE {url}/faults/{fault_id}", response)
     return "removed" if ids else "already gone at the injector"

@@ -61,8 +61,8 @@ class LocalGateSession:
         ports = self.local.ports
         if event.phase != "ready" or ports is None:
             return
-        if event.part == "redis" and self.seeding is not None:
-            self.seeding.start(ports.redis)
+        if event.part == "redis" and self.seeding is not None and self.local.redis_url:
+            self.seeding.start(self.local.redis_url)
         elif event.part == "edge" and self.load is None and self.start_load is not None:
             self.load = self.start_load(f"http://{HOST}:{ports.edge}", ports.client_metrics)
 

@@ -4,7 +4,11 @@
 - retries a failed request on another replica (`retries`, `retry-on all-retryable-errors`,
   `option redispatch`); layer-7 retries only for idempotent methods, connection failures for
   every method (the request never reached a replica);
-- denies `/admin` from outside (403);
+- denies `/admin` from outside (403), matched on the decoded, lower-cased path, so
+  `/%61dmin/faults` and `/ADMIN` are denied too; a path that is not in normal form once
+  decoded (`//`, `/./`, `/../`, a backslash, a bad %-escape) is refused (400) instead of being
+  normalised: HAProxy 2.6's `normalize-uri` is experimental, and a service that resolved
+  `/api/../admin` itself would otherwise reach its admin routes;
 - exposes HAProxy's Prometheus exporter on its own port;
 - a runtime API socket (admin level) to drain a replica before it is deleted.
 """
@@ -75,7 +79,13 @@ defaults
 
 frontend {FRONTEND}
     bind {HOST}:{edge.port}
-    http-request deny deny_status 403 if {{ path_beg /admin }}
+    # /admin from outside: decode first (a failed decode leaves the variable unset), refuse
+    # what is not in normal form, then deny the admin prefix in any case
+    http-request set-var(txn.decoded_path) path,url_dec,lower
+    http-request deny deny_status 400 unless {{ var(txn.decoded_path) -m beg / }}
+    http-request deny deny_status 400 if {{ var(txn.decoded_path) -m sub // /./ /../ \\\\ }}
+    http-request deny deny_status 400 if {{ var(txn.decoded_path) -m end /. /.. }}
+    http-request deny deny_status 403 if {{ var(txn.decoded_path) -m beg /admin }}
     default_backend {BACKEND}
 
 backend {BACKEND}

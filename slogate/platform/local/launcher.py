@@ -24,7 +24,14 @@ from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.daemon import DaemonMessage, LaunchSpec
 from slogate.platform.local.ports import check_pinned_ports
 from slogate.platform.local.stack import down_stack
-from slogate.platform.state import STATE_ROOT_ENV, StackState, load_state, slogate_home, stack_dir
+from slogate.platform.state import (
+    STATE_ROOT_ENV,
+    StackState,
+    ensure_stack_dir,
+    load_state,
+    slogate_home,
+    stack_dir,
+)
 
 
 def preflight(config: SlogateConfig, stack: str) -> None:
@@ -56,8 +63,7 @@ def start_detached(
 ) -> StackState:
     """Start the supervisor in its own session; return the state once the stack is ready."""
     preflight(config, stack)
-    directory = stack_dir(stack)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = ensure_stack_dir(stack)
     launch_file = directory / "launch.json"
     launch_file.write_text(LaunchSpec.of(stack, config).model_dump_json(indent=2))
     log_path = directory / "supervisor.log"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
-from slogate.errors import ConfigError, InfrastructureError, MissingDependencyError
+from slogate.errors import ConfigError, MissingDependencyError
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -24,6 +24,7 @@ from slogate.platform.local.chaos_backend import LocalBackend
 from slogate.platform.local.fault_removal import remove_local_fault
 from slogate.platform.local.gate_session import LocalGateSession
 from slogate.platform.local.launcher import preflight, start_detached
+from slogate.platform.local.redis import stack_redis
 from slogate.platform.local.seeding import seed_stack
 from slogate.platform.local.stack import LocalStack, down_stack, down_without_state
 from slogate.platform.local.status import part_rows, supervisor_alive
@@ -63,10 +64,7 @@ class LocalPlatform:
         return LocalGateSession(config, stack, hooks)
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
-        redis_port = state.part("redis").port
-        if redis_port is None:
-            raise InfrastructureError(f"stack {state.stack!r} has no Redis port in its state file")
-        return seed_stack(config, redis_port, log)
+        return seed_stack(config, stack_redis(state).url, log)
 
     def down(self, stack: str, timeout: float) -> StackDown:
         try:

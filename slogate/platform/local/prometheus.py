@@ -5,20 +5,26 @@ Scrape jobs (the contract in the brief): "service" (one target per replica, labe
 "supervisor", "client" (the load generator's port, reserved now, `source="client"`).
 Scrape and evaluation interval: 1 s by default.
 
-Rule files: every `*.yml` / `*.yaml` in `<run dir>/rules/`. The SLO checker writes its
-generated rules there and calls `reload_prometheus` (POST /-/reload; SIGHUP works too).
+Rule files: every `*.yml` / `*.yaml` in `<run dir>/rules/`. Whoever writes rules there calls
+`reload_prometheus`: the supervisor, which owns the process, sends it SIGHUP. The lifecycle API
+(`POST /-/reload`, `/-/quit`) stays off, so no other local user can stop or reload it.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
+from slogate.errors import InfrastructureError
 from slogate.host.ports import HOST
+from slogate.platform.stack_secrets import admin_headers
+from slogate.platform.state import StackState
 
 
 @dataclass(frozen=True)
@@ -100,13 +106,12 @@ def write_prometheus_config(config: dict[str, Any], path: Path) -> None:
 
 
 def prometheus_command(binary: str, config_file: Path, data_dir: Path, port: int) -> list[str]:
-    """Command line of the stack's Prometheus (lifecycle API on, for reloads)."""
+    """Command line of the stack's Prometheus (lifecycle API off: reloads are SIGHUPs)."""
     return [
         binary,
         f"--config.file={config_file}",
         f"--storage.tsdb.path={data_dir}",
         f"--web.listen-address={HOST}:{port}",
-        "--web.enable-lifecycle",
         "--storage.tsdb.retention.time=1d",
         "--log.level=warn",
     ]
@@ -135,7 +140,49 @@ def has_sample_from_every_target(url: str, expected_up: set[str], expected_any: 
     return all(seen[target] == 1.0 for target in expected_up)
 
 
-def reload_prometheus(url: str, timeout: float = 10.0) -> None:
-    """Reload the config and rule files (after new rules were written)."""
-    response = httpx.post(f"{url}/-/reload", timeout=timeout)
+_LAST_RELOAD = "prometheus_config_last_reload_success_timestamp_seconds"
+_RELOAD_OK = "prometheus_config_last_reload_successful"
+
+
+def _reload_gauges(url: str, timeout: float) -> tuple[float, float]:
+    """Prometheus' own (time of its last successful reload, 1 if the last reload worked)."""
+    response = httpx.get(f"{url}/metrics", timeout=timeout)
     response.raise_for_status()
+    values = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+        if sample.name in (_LAST_RELOAD, _RELOAD_OK)
+    }
+    return values[_LAST_RELOAD], values[_RELOAD_OK]
+
+
+def reload_prometheus(state: StackState, timeout: float = 10.0) -> None:
+    """Reload the config and rule files (after new rules were written) and wait until
+    Prometheus has: the supervisor sends it SIGHUP (its control API, with the stack's token)."""
+    if state.prometheus_url is None or state.supervisor_url is None:
+        raise InfrastructureError(f"stack {state.stack!r} is not up (no Prometheus to reload)")
+    url = state.prometheus_url
+    deadline = time.monotonic() + timeout
+    reloaded_at, ok_before = _reload_gauges(url, timeout)
+    response = httpx.post(
+        f"{state.supervisor_url}/parts/prometheus/reload",
+        headers=admin_headers(state.stack), timeout=timeout,
+    )  # fmt: skip
+    if response.status_code != 202:
+        raise InfrastructureError(
+            f"the supervisor refused to reload Prometheus: {response.status_code} "
+            f"{response.text[:200]}"
+        )
+    ok = ok_before
+    while time.monotonic() < deadline:
+        last, ok = _reload_gauges(url, timeout)
+        if last > reloaded_at:
+            return
+        if ok == 0 and ok_before == 1:
+            break
+        time.sleep(0.05)
+    raise InfrastructureError(
+        f"Prometheus did not reload its config and rules within {timeout:g} s "
+        f"({_RELOAD_OK} is {ok:g}); see its log in {state.run_dir}/logs/prometheus.log"
+    )

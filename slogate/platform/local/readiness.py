@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
+import redis
 
 from slogate.host.ports import HOST
 
@@ -17,11 +16,15 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def redis_answers(port: int, timeout: float = 1.0) -> bool:
-    """True when redis-server on `port` answers PING with PONG."""
+def redis_answers(port: int, password: str, timeout: float = 1.0) -> bool:
+    """True when redis-server on `port` accepts `password` and answers PING."""
+    client = redis.Redis(
+        host=HOST, port=port, password=password, socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )  # fmt: skip
     try:
-        with socket.create_connection((HOST, port), timeout=timeout) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
+        return bool(client.ping())
+    except redis.RedisError:
         return False
+    finally:
+        client.close()

@@ -3,7 +3,8 @@
 One way to seed, used by `slogate up` (once the stack is ready) and `slogate run` (which
 starts it as soon as Redis answers and collects it once the stack is ready, overlapping the
 replicas' start). The command gets the service's `env`, its Redis URL variable set to the
-stack's Redis, and runs in the replicas' working folder. No seed command: nothing is seeded.
+stack's Redis (with its password), and runs in the replicas' working folder. No seed
+command: nothing is seeded.
 """
 
 from __future__ import annotations
@@ -18,15 +19,13 @@ from slogate.config import SlogateConfig, expand
 from slogate.errors import InfrastructureError
 from slogate.host.children import spawn_child, stop_child
 from slogate.host.ports import HOST
-from slogate.platform.local.redis import redis_url
 
 SEED_TIMEOUT_S = 120.0
 
 
-def seed_environment(config: SlogateConfig, redis_port: int) -> dict[str, str]:
+def seed_environment(config: SlogateConfig, url: str) -> dict[str, str]:
     """The seed command's environment: slogate's, the service's `env`, the Redis URL."""
     service = config.service
-    url = redis_url(redis_port)
     values = {"python": sys.executable, "redis_url": url, "host": HOST}
     env = {**os.environ, **{k: expand(v, values) for k, v in service.env.items()}}
     if service.redis_url_env:
@@ -48,11 +47,11 @@ class Seeding:
         """False when the service has no seed command."""
         return self.config.service.seed_command is not None
 
-    def start(self, redis_port: int) -> None:
+    def start(self, redis_url: str) -> None:
         template = self.config.service.seed_command
         if template is None:
             return
-        values = {"python": sys.executable, "redis_url": redis_url(redis_port), "host": HOST}
+        values = {"python": sys.executable, "redis_url": redis_url, "host": HOST}
         command = [expand(argument, values) for argument in template]
         cwd = self.config.base_dir
         if self.config.service.working_dir:
@@ -60,7 +59,7 @@ class Seeding:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
         self.process = spawn_child(
-            command, self.log, env=seed_environment(self.config, redis_port), cwd=cwd
+            command, self.log, env=seed_environment(self.config, redis_url), cwd=cwd
         )
 
     def wait(self) -> None:
@@ -89,13 +88,13 @@ class Seeding:
             stop_child(self.process, 5.0)
 
 
-def seed_stack(config: SlogateConfig, redis_port: int, log: Path) -> bool:
+def seed_stack(config: SlogateConfig, redis_url: str, log: Path) -> bool:
     """Seed now and wait; False when the service has no seed command."""
     seeding = Seeding(config, log)
     if not seeding.wanted:
         return False
     try:
-        seeding.start(redis_port)
+        seeding.start(redis_url)
         seeding.wait()
     finally:
         seeding.stop()

@@ -25,7 +25,6 @@ from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted
 from slogate.host.ports import HOST
 from slogate.host.processes import stop_recorded
-from slogate.platform.admin_token import ensure_admin_token
 from slogate.platform.base import OnEvent, StackDown, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis
 from slogate.platform.local.binaries import require_binaries
@@ -35,10 +34,12 @@ from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.replicas import replica_launch
 from slogate.platform.local.supervisor import Part, Supervisor
+from slogate.platform.stack_secrets import ADMIN_TOKEN, REDIS_PASSWORD, ensure_secret
 from slogate.platform.state import (
     PartState,
     ProcessRecord,
     StackState,
+    ensure_stack_dir,
     load_state,
     remove_state,
     save_state,
@@ -65,6 +66,7 @@ class LocalStack:
         self.ports: StackPorts | None = None
         self.control: ThreadingHTTPServer | None = None
         self.state: StackState | None = None
+        self.redis_url: str | None = None
         self._t0 = 0.0
         self._ready_after: dict[str, float] = {}
 
@@ -74,9 +76,10 @@ class LocalStack:
         """Start every part and wait until the stack is ready; clean up on any failure."""
         self._t0 = time.monotonic()
         binaries = require_binaries()
-        run_dir = stack_dir(self.stack) / "run"
+        run_dir = ensure_stack_dir(self.stack) / "run"
         shutil.rmtree(run_dir, ignore_errors=True)
         (run_dir / "logs").mkdir(parents=True)
+        admin_token = ensure_secret(self.stack, ADMIN_TOKEN)
         try:
             self.ports = ports = allocate_ports(self.config.ports, self.config.service.replicas)
             self.state = StackState(
@@ -88,12 +91,12 @@ class LocalStack:
             )
             self.supervisor.on_change = self._save
             self.supervisor.edge_socket = haproxy.runtime_socket_path(run_dir)
-            self.control = serve_control(self.supervisor, ports.supervisor)
+            self.control = serve_control(self.supervisor, ports.supervisor, admin_token)
             self._save()
             self._event("supervisor", "ready", port=ports.supervisor)
             self._start_prometheus(binaries["prometheus"].path, run_dir, ports)
             self._start_redis(binaries["redis-server"].path, run_dir, ports)
-            self._start_replicas(run_dir, ports)
+            self._start_replicas(run_dir, ports, admin_token)
             self._start_edge(binaries["haproxy"].path, run_dir, ports)
             self._wait_for_first_samples(ports)
         except BaseException:
@@ -137,15 +140,20 @@ class LocalStack:
 
     def _start_redis(self, binary: str, run_dir: Path, ports: StackPorts) -> None:
         (run_dir / "redis").mkdir()
-        command = redis.redis_command(binary, ports.redis, run_dir / "redis")
+        password = ensure_secret(self.stack, REDIS_PASSWORD)
+        config_file = redis.write_redis_config(
+            run_dir / "redis.conf", ports.redis, run_dir / "redis", password
+        )
+        command = redis.redis_command(binary, config_file)
+        self.redis_url = redis.redis_url(ports.redis, password)
         self._add("redis", "redis", command, ports.redis, run_dir)
-        self._wait("redis", ["redis"], lambda: redis_answers(ports.redis), 15.0)
+        self._wait("redis", ["redis"], lambda: redis_answers(ports.redis, password), 15.0)
 
-    def _start_replicas(self, run_dir: Path, ports: StackPorts) -> None:
+    def _start_replicas(self, run_dir: Path, ports: StackPorts, admin_token: str) -> None:
         service = self.config.service
-        token = ensure_admin_token(self.stack)
+        assert self.redis_url is not None  # Redis is started first
         launches = [
-            replica_launch(self.config, i, port, redis.redis_url(ports.redis), token)
+            replica_launch(self.config, i, port, self.redis_url, admin_token)
             for i, port in enumerate(ports.replicas)
         ]
         for launch in launches:

@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 
+from slogate.errors import InfrastructureError
 from slogate.host.ports import HOST
 from slogate.platform.base import PartRow
 from slogate.platform.local import haproxy
 from slogate.platform.local.readiness import http_ok, redis_answers
+from slogate.platform.local.redis import stack_redis
 from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 2.0
@@ -29,11 +31,19 @@ def _supervisor_view(state: StackState) -> dict[str, Any] | None:
         return None
 
 
-def _ready(part: PartState, readiness_path: str, edge: dict[str, str]) -> str:
+def _redis_ready(state: StackState) -> str:
+    try:
+        access = stack_redis(state)
+    except InfrastructureError as error:
+        return f"unknown ({error})"
+    return "yes" if redis_answers(access.port, access.password) else "no"
+
+
+def _ready(state: StackState, part: PartState, readiness_path: str, edge: dict[str, str]) -> str:
     if part.port is None:
         return "-"
     if part.kind == "redis":
-        return "yes" if redis_answers(part.port) else "no"
+        return _redis_ready(state)
     if part.kind == "replica":
         direct = http_ok(f"{part.url}{readiness_path}")
         return ("yes" if direct else "no") + (
@@ -66,7 +76,7 @@ def part_rows(state: StackState, readiness_path: str) -> list[PartRow]:
                 port=part.port,
                 pid=live.get("pid") or (part.process.pid if part.process else None),
                 running=live.get("running", part.process is not None and part.process.is_running()),
-                ready=_ready(part, readiness_path, edge_status),
+                ready=_ready(state, part, readiness_path, edge_status),
                 restarts=live.get("restarts", "?" if view is None else 0),
                 faults=", ".join(
                     f"{f['action']} ({f['expires_at'] - f['applied_at']:.0f} s, id {f['id']})"

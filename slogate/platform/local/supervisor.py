@@ -36,6 +36,7 @@ from slogate.platform.state import ProcessRecord
 log = logging.getLogger("slogate.supervisor")
 T = TypeVar("T")
 SECOND_SIGNAL_GAP_S = 0.1
+RELOADS_ON_SIGHUP = ("prometheus",)
 
 
 @dataclass
@@ -196,6 +197,16 @@ class Supervisor:
         signal_group(pid, signal.SIGTERM)
         part.deleting_since = time.monotonic()
         return {"part": name, "pid": pid, "grace_period_s": self.timings.grace_period_s}
+
+    def reload(self, name: str) -> dict[str, Any]:
+        """SIGHUP a part that reloads its configuration on it (Prometheus: config and rules)."""
+        part = self._part(name)
+        if part.kind not in RELOADS_ON_SIGHUP:
+            raise UsageError(f"part {name!r} ({part.kind}) does not reload on SIGHUP")
+        if part.process is None or part.process.poll() is not None:
+            raise UsageError(f"part {name!r} is not running")
+        part.process.send_signal(signal.SIGHUP)
+        return {"part": name, "pid": part.process.pid}
 
     def _edge_state(self, part: Part, state: haproxy.ServerState) -> None:
         if part.kind != "replica" or self.edge_socket is None:
