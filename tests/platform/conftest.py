@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class Slogate:
     home: Path
     cwd: Path
     env: dict[str, str]
+    started: list[subprocess.Popen[str]] = field(default_factory=list)
 
     def cli(self, *args: str) -> Result:
         return run_cli(*args, env=self.env, cwd=self.cwd)
@@ -47,10 +48,20 @@ class Slogate:
         )  # fmt: skip
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        """`slogate ARGS` running; its pipes are closed at the test's end (`close_pipes`)."""
+        process = subprocess.Popen(
             slogate_command(*args), cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        self.started.append(process)
+        return process
+
+    def close_pipes(self) -> None:
+        """Close what `popen` opened (a test that only waits for its process leaves them)."""
+        for process in self.started:
+            for pipe in (process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
 
     def state(self, stack: str) -> StackState | None:
         with slogate_home(self.home):
@@ -112,6 +123,7 @@ def slogate(tmp_path: Path) -> Iterator[Slogate]:
                 runner.cli("down", "--stack", stack.name)
     for process in marked_processes(tmp_path):  # last resort: never leave a process behind
         process.kill()
+    runner.close_pipes()
 
 
 @pytest.fixture
