@@ -41,6 +41,7 @@ from slogate.host.children import (
     spawn_child,
     stop_child,
 )
+from slogate.host.processes import stop_leftovers
 from slogate.interrupts import InterruptSignals
 from slogate.load.profiles import find_profile
 from slogate.platform.state import require_state, stack_dir
@@ -200,6 +201,7 @@ def _run_locked(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
                 finally:
                     if load is not None:
                         stop_child(load, LOAD_STOP_GRACE_S)
+                    stop_leftovers(RUN_ID_ENV, plan.run_id)  # nothing of the run outlives it
     return _verdict(plan, outcome, interrupted or signals.stop_requested(), echo)
 
 

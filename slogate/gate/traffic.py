@@ -32,6 +32,7 @@ from slogate.host.children import (
     spawn_child,
     stop_child,
 )
+from slogate.host.processes import stop_leftovers
 from slogate.load.results import LoadSummary
 from slogate.load.status import LoadStatus, read_status
 
@@ -235,6 +236,7 @@ def _stop_everything(
             run.ended_at = time.time()
     outcome.rollback = roll_back_faults(context.ledger, context.stack, context.run_id)
     _stop_load(outcome, load)
+    stop_leftovers(RUN_ID_ENV, context.run_id)  # nothing of the run outlives it
     try:
         outcome.summary = LoadSummary.model_validate_json(
             (outcome.load_dir / "summary.json").read_text()

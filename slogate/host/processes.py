@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+
 from slogate.platform.state import ProcessRecord
 
 _PR_SET_PDEATHSIG = 1
@@ -114,3 +116,24 @@ def stop_recorded(records: list[ProcessRecord], timeout: float) -> list[int]:
     while time.monotonic() < deadline and any(r.is_running() for r in alive):
         time.sleep(0.05)
     return [r.pid for r in alive]
+
+
+def stop_leftovers(key: str, value: str, timeout: float = 5.0) -> list[int]:
+    """Stop every process (but this one and its ancestors) whose environment has `key=value`:
+    what a run's children started and left behind (a grandchild still exiting, an orphan of a
+    SIGKILLed child). SIGTERM, then SIGKILL after `timeout`; the pids found."""
+    mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.pid not in mine and process.environ().get(key) == value:
+                found.append(process)
+    for process in found:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(found, timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=5)
+    return [process.pid for process in found]
