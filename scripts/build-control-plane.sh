@@ -8,7 +8,8 @@
 #                                                 naming what is missing
 #
 # Each tools/NAME/ is its own Go module (go.mod pins the versions, its `tool` block names the
-# commands, build.env names the pinned module and the link flags). A tool's cache folder is
+# commands, build.env names the pinned module, the link flags and binary names other than the
+# package's last element). A tool's cache folder is
 #   ${SLOGATE_K8S_CACHE:-~/.cache/slogate/k8s}/NAME-VERSION-HASH/bin
 # where HASH covers go.mod, go.sum, build.env and the Go version: the key is the pins, not the
 # clone's path, so a fresh clone on the same machine finds the binaries built by another one.
@@ -77,18 +78,21 @@ for name in "${missing[@]}"; do
   src=$root/tools/$name
   MODULE=$(sed -n 's/^MODULE=//p' "$src/build.env")
   VERSION=$(pinned_version "$src" "$MODULE")
-  LDFLAGS=
+  LDFLAGS= NAMES=
   . "$src/build.env"
   tmp=$(mktemp -d "$cache_root/.$name.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   echo "build-control-plane: building $name $VERSION into $dir (a cold build takes minutes)"
   : > "$tmp/build-times"
+  mkdir -p "$tmp/bin"
   for cmd in $(commands_of "$src"); do
+    binary=$(basename "$cmd")
+    for pair in $NAMES; do [ "${pair%%=*}" = "$cmd" ] && binary=${pair#*=}; done
     start=$(date +%s)
     (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly nice -n 10 \
-      go build -trimpath -ldflags "-s -w $LDFLAGS" -o "$tmp/bin/" "$cmd")
+      go build -trimpath -ldflags "-s -w $LDFLAGS" -o "$tmp/bin/$binary" "$cmd")
     secs=$(( $(date +%s) - start ))
-    echo "$(basename "$cmd") ${secs}s" | tee -a "$tmp/build-times"
+    echo "$binary ${secs}s" | tee -a "$tmp/build-times"
   done
   go env GOVERSION > "$tmp/go-version"
   touch "$tmp/complete"
