@@ -111,8 +111,9 @@ class ControlPlane:
         self._start_scheduler()
         self._wait(
             "kube-controller-manager and kube-scheduler",
-            lambda: self._holds_lease("kube-controller-manager")
-            and self._holds_lease("kube-scheduler"),
+            lambda: (
+                self._holds_lease("kube-controller-manager") and self._holds_lease("kube-scheduler")
+            ),
             CONTROLLERS_READY_S,
         )
         self._timed("controllers", began)

@@ -8,6 +8,7 @@ PR_SET_PDEATHSIG, so even a SIGKILLed pytest leaves no component running.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -48,8 +49,7 @@ class Component:
         code = self.process.poll()
         if code is not None:
             raise ComponentExited(
-                f"{self.name} exited with code {code}; last lines of {self.log}:\n"
-                f"{self.log_tail()}"
+                f"{self.name} exited with code {code}; last lines of {self.log}:\n{self.log_tail()}"
             )
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> None:
@@ -73,10 +73,8 @@ class ComponentExited(RuntimeError):
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def start_component(
@@ -90,7 +88,7 @@ def start_component(
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, async-signal-safe
+            preexec_fn=_die_with_parent,  # only prctl: safe between fork and exec
             env=env,
         )
     return Component(name=name, process=process, log=log)
