@@ -81,6 +81,7 @@ for name in "${missing[@]}"; do
   LDFLAGS= NAMES=
   . "$src/build.env"
   tmp=$(mktemp -d "$cache_root/.$name.XXXXXX")
+  chmod 755 "$tmp"
   trap 'rm -rf "$tmp"' EXIT
   echo "build-control-plane: building $name $VERSION into $dir (a cold build takes minutes)"
   : > "$tmp/build-times"

@@ -91,7 +91,7 @@ def test_pod_security_admission_accepts_the_target_and_refuses_a_weakened_copy(
 def test_kubectl_is_the_release_tools_kubernetes_pins(kubectl: Kubectl) -> None:
     """The tests drive the kubectl built from tools/kubernetes, not one found on the machine."""
     go_mod = (REPO / "tools" / "kubernetes" / "go.mod").read_text()
-    (pinned,) = re.findall(r"^require k8s.io/kubernetes (v\S+)$", go_mod, flags=re.MULTILINE)
+    (pinned,) = re.findall(r"^\s*k8s.io/kubernetes (v\S+)", go_mod, flags=re.MULTILINE)
     versions = json.loads(kubectl.run("version", "--output=json").stdout)
     assert versions["clientVersion"]["gitVersion"] == pinned
     assert versions["serverVersion"]["gitVersion"] == pinned

@@ -59,7 +59,7 @@ def test_chaos_may_not_delete_the_redis_pod(chaos: Kubectl, kubectl: Kubectl) ->
     assert redis_pods(kubectl) == [redis]
     # The policy binds the chaos account only: the administrator is not matched by it.
     check = kubectl.run("delete", "pod", redis, "--namespace", NAMESPACE, "--dry-run=server")
-    assert f'pod "{redis}" deleted (server dry run)' in check.stdout
+    assert f'pod "{redis}" deleted from {NAMESPACE} namespace (server dry run)' in check.stdout
 
 
 def test_chaos_may_scale_redis_and_no_other_deployment(chaos: Kubectl, kubectl: Kubectl) -> None:
@@ -102,9 +102,9 @@ def test_chaos_may_not_list_pods_in_another_namespace(chaos: Kubectl, namespace:
         (("create", "pods", "--namespace", NAMESPACE), "no"),
         (("create", "pods", "--subresource=eviction", "--namespace", NAMESPACE), "no"),
         # no changes to Deployments except Redis' scale
-        (("patch", "deployments", "target-service", "--namespace", NAMESPACE), "no"),
-        (("patch", "deployments", "redis", "--subresource=scale", "-n", NAMESPACE), "yes"),
-        (("patch", "deployments", "target-service", "--subresource=scale", "-n", NAMESPACE), "no"),
+        (("patch", "deployments/target-service", "--namespace", NAMESPACE), "no"),
+        (("patch", "deployments/redis", "--subresource=scale", "--namespace", NAMESPACE), "yes"),
+        (("patch", "deployments/target-service", "--subresource=scale", "-n", NAMESPACE), "no"),
         # nothing cluster-wide
         (("list", "nodes"), "no"),
         (("list", "namespaces"), "no"),

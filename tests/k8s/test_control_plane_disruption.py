@@ -1,8 +1,10 @@
 """The PodDisruptionBudget (minAvailable 2 of 3) through the Eviction API.
 
-The second eviction is sent right after the first returns: the API server took the budget's
-one disruption in the first request, and kwok has not readied a replacement yet (it needs
-the ReplicaSet controller, the scheduler and a status write, about a second)."""
+The second eviction is sent right after the first returns. kwok readies a replacement pod
+within a fraction of a second (measured: 0.17 s from the first eviction to a budget that
+allows one disruption again), which a loaded machine can take to send the second request;
+so kwok is paused for the two requests, as a kubelet whose new pod takes a while to start.
+The budget and the refusal are the API server's and the disruption controller's alone."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def test_budget_allows_one_disruption_and_refuses_a_second_eviction(
     assert status["disruptionsAllowed"] == 1
 
     pods = f"/api/v1/namespaces/{NAMESPACE}/pods"
-    with control_plane.api() as client:
+    with control_plane.api() as client, control_plane.paused("kwok"):
         allowed = client.post(f"{pods}/{first}/eviction", json=eviction(first))
         refused = client.post(f"{pods}/{second}/eviction", json=eviction(second))
 

@@ -387,6 +387,18 @@ class ControlPlane:
         ]
         return len(ready) == len(ZONES)
 
+    @contextmanager
+    def paused(self, name: str) -> Iterator[None]:
+        """Hold one component still for the block (SIGSTOP, then SIGCONT, also on error).
+        Pausing kwok is a kubelet whose pods take a while to start: no pod turns Ready and
+        no deleted pod goes away until the block ends."""
+        (component,) = [c for c in self.components if c.name == name]
+        component.pause()
+        try:
+            yield
+        finally:
+            component.resume()
+
     # -- stop ---------------------------------------------------------------------------
 
     def stop(self) -> None:

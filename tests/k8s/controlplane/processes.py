@@ -52,12 +52,20 @@ class Component:
                 f"{self.name} exited with code {code}; last lines of {self.log}:\n{self.log_tail()}"
             )
 
+    def pause(self) -> None:
+        """SIGSTOP the component's process group: it holds still until `resume()`."""
+        _signal_group(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        _signal_group(self.process.pid, signal.SIGCONT)
+
     def stop(self, grace_s: float = STOP_GRACE_S) -> None:
         """SIGTERM the component's process group, SIGKILL it after `grace_s`."""
         if self.stopped:
             return
         self.stopped = True
         pgid = self.process.pid  # the child leads its own session, so pgid == pid
+        _signal_group(pgid, signal.SIGCONT)  # a paused component could not act on SIGTERM
         _signal_group(pgid, signal.SIGTERM)
         try:
             self.process.wait(timeout=grace_s)
