@@ -62,7 +62,9 @@ done
 
 if [ "$mode" = print ]; then
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "build-control-plane: not built yet: ${missing[*]} (in $cache_root); run scripts/build-control-plane.sh (make test runs it)" >&2
+    echo "the Kubernetes control plane is not built yet (missing: ${missing[*]} in $cache_root);" \
+      "build it with scripts/build-control-plane.sh (make test runs it; a cold build takes" \
+      "25-40 min on 2 cores)" >&2
     exit 1
   fi
   exit 0

@@ -43,6 +43,9 @@ def main() -> int:
     try:
         with running_control_plane(binaries, workdir, progress=print) as plane:
             print(f"control plane ready in {time.monotonic() - began:.1f} s: {plane.server}")
+            print(
+                "seconds per step: " + ", ".join(f"{k} {v}" for k, v in plane.start_seconds.items())
+            )
             print(f"export KUBECONFIG={plane.kubeconfig}")
             print(f"kubectl: {binaries.kubectl}   logs: {plane.logs}")
             print("Ctrl-C stops it.")

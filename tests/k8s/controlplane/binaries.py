@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 BUILD_SCRIPT = REPO / "scripts" / "build-control-plane.sh"
-BUILD_COMMAND = "scripts/build-control-plane.sh (make test runs it; a cold build takes 25-40 min)"
+BUILD_COMMAND = "scripts/build-control-plane.sh (make test runs it)"
 LOOKUP_TIMEOUT_S = 30
 
 
@@ -37,10 +37,7 @@ def find_binaries() -> Binaries:
         cwd=REPO,
     )
     if result.returncode != 0:
-        raise BinariesMissing(
-            f"the Kubernetes control plane is not built: {result.stderr.strip()}\n"
-            f"Build it with {BUILD_COMMAND}."
-        )
+        raise BinariesMissing(result.stderr.strip() or f"{BUILD_SCRIPT} --print failed")
     folders = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
     wanted = {
         "etcd": ("etcd", "etcd"),
