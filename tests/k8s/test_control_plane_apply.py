@@ -95,3 +95,14 @@ def test_kubectl_is_the_release_tools_kubernetes_pins(kubectl: Kubectl) -> None:
     versions = json.loads(kubectl.run("version", "--output=json").stdout)
     assert versions["clientVersion"]["gitVersion"] == pinned
     assert versions["serverVersion"]["gitVersion"] == pinned
+
+
+def test_objects_in_a_namespace_that_does_not_exist_are_refused(
+    deployed: Applied, kubectl: Kubectl
+) -> None:
+    """Why the Namespace is applied first: admission refuses the rest until it exists."""
+    (deployment,) = load_documents(REPO / "k8s" / "target" / "deployment.yaml")
+    body = json.loads(json.dumps(deployment.body))
+    body["metadata"]["namespace"] = "slogate-not-created"
+    error = kubectl.refused("apply", "--dry-run=server", "--filename", "-", stdin=json.dumps(body))
+    assert 'namespaces "slogate-not-created" not found' in error, error
