@@ -49,7 +49,7 @@ def test_rollout_restart_keeps_three_available_throughout(
         seen.append(status)
         assert status.get("availableReplicas", 0) >= REPLICAS, f"dropped below 3: {status}"
         assert status.get("replicas", 0) <= REPLICAS + 1, f"surged beyond 1: {status}"
-        return (
+        return bool(
             deployment["metadata"]["generation"] > generation
             and status.get("observedGeneration") == deployment["metadata"]["generation"]
             and status.get("updatedReplicas") == REPLICAS

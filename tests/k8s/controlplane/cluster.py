@@ -12,6 +12,7 @@ simulated: kwok marks them Running and Ready once they are bound; no container r
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import ssl
@@ -138,7 +139,7 @@ class ControlPlane:
             url = start(free_port())
             component = self.components[-1]
             try:
-                self._wait(name, lambda url=url: ready(url), _ready_timeout(name))
+                self._wait(name, functools.partial(ready, url), _ready_timeout(name))
             except ControlPlaneError:
                 if component.process.poll() is not None and "address already in use" in (
                     component.log_tail(200)

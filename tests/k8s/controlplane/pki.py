@@ -93,7 +93,11 @@ class CertificateAuthority:
         return authority
 
     def _issue(
-        self, stem: str, subject: x509.Name, usage: ExtendedKeyUsageOID, san: list[x509.GeneralName]
+        self,
+        stem: str,
+        subject: x509.Name,
+        usage: x509.ObjectIdentifier,
+        san: list[x509.GeneralName],
     ) -> KeyPair:
         key = _key()
         now = datetime.datetime.now(datetime.UTC)
