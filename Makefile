@@ -25,6 +25,7 @@ demo: setup
 
 test: setup
 	scripts/system-packages.sh chromium
+	scripts/build-control-plane.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-quick: setup

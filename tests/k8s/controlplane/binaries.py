@@ -1,0 +1,59 @@
+"""Where the control plane's binaries are: the cache scripts/build-control-plane.sh fills."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+BUILD_SCRIPT = REPO / "scripts" / "build-control-plane.sh"
+BUILD_COMMAND = "scripts/build-control-plane.sh (make test runs it)"
+LOOKUP_TIMEOUT_S = 30
+
+
+class BinariesMissing(RuntimeError):
+    """The control plane has not been built into the cache yet."""
+
+
+@dataclass(frozen=True)
+class Binaries:
+    etcd: Path
+    kube_apiserver: Path
+    kube_controller_manager: Path
+    kube_scheduler: Path
+    kubectl: Path
+    kwok: Path
+
+
+def find_binaries() -> Binaries:
+    """The built binaries; BinariesMissing names the build command when any is absent."""
+    result = subprocess.run(
+        [str(BUILD_SCRIPT), "--print"],
+        capture_output=True,
+        text=True,
+        timeout=LOOKUP_TIMEOUT_S,
+        check=False,
+        cwd=REPO,
+    )
+    if result.returncode != 0:
+        raise BinariesMissing(result.stderr.strip() or f"{BUILD_SCRIPT} --print failed")
+    folders = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    wanted = {
+        "etcd": ("etcd", "etcd"),
+        "kube_apiserver": ("kubernetes", "kube-apiserver"),
+        "kube_controller_manager": ("kubernetes", "kube-controller-manager"),
+        "kube_scheduler": ("kubernetes", "kube-scheduler"),
+        "kubectl": ("kubernetes", "kubectl"),
+        "kwok": ("kwok", "kwok"),
+    }
+    paths = {}
+    for field, (tool, binary) in wanted.items():
+        path = Path(folders.get(tool, "")) / binary
+        if not path.is_file():
+            raise BinariesMissing(
+                f"{path} is missing (tool {tool!r}, tools/{tool}/go.mod); "
+                f"rebuild with {BUILD_COMMAND}."
+            )
+        paths[field] = path
+    return Binaries(**paths)

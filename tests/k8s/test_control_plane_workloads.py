@@ -1,0 +1,73 @@
+"""The HorizontalPodAutoscaler and the drill CronJob, accepted by a real API server and seen
+by their controllers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.k8s.applied import NAMESPACE, Applied
+from tests.k8s.controlplane.kubectl import Kubectl
+from tests.support.waiting import wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
+
+CONTROLLER_TIMEOUT_S = 60
+
+
+def condition(resource: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    for item in resource.get("status", {}).get("conditions", []):
+        if item["type"] == kind:
+            return dict(item)
+    return None
+
+
+def test_hpa_is_accepted_and_holds_three_replicas_without_a_metrics_server(
+    deployed: Applied, kubectl: Kubectl
+) -> None:
+    """The HPA controller reaches the Deployment's scale (AbleToScale) but has no CPU
+    figures (no metrics-server here), so it scales nothing: 3 replicas stay 3."""
+
+    def seen_by_controller() -> dict[str, Any] | None:
+        hpa = kubectl.get("hpa", "target-service", "--namespace", NAMESPACE)
+        return hpa if condition(hpa, "ScalingActive") else None
+
+    hpa = wait_until(seen_by_controller, CONTROLLER_TIMEOUT_S, interval=0.5, what="HPA status")
+    assert hpa["spec"]["minReplicas"] == 3
+    assert hpa["spec"]["maxReplicas"] == 6
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    able = condition(hpa, "AbleToScale")
+    active = condition(hpa, "ScalingActive")
+    assert able is not None and able["status"] == "True", hpa["status"]
+    assert active is not None and active["status"] == "False", hpa["status"]
+    assert active["reason"] == "FailedGetResourceMetric", active
+    assert hpa["status"]["currentReplicas"] == 3
+    deployment = kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)
+    assert deployment["spec"]["replicas"] == 3
+
+
+def test_a_job_created_from_the_drill_cronjob_is_admitted(
+    deployed: Applied, kubectl: Kubectl
+) -> None:
+    cronjob = kubectl.get("cronjob", "slogate-drill", "--namespace", NAMESPACE)
+    assert cronjob["spec"]["schedule"] == "17 3 * * 1-5"
+    assert cronjob["spec"]["timeZone"] == "Etc/UTC"  # the API server validates the zone
+
+    kubectl.run(
+        "create", "job", "drill-now", "--from=cronjob/slogate-drill", "--namespace", NAMESPACE
+    )
+
+    def pod_of_the_job() -> dict[str, Any] | None:
+        pods = kubectl.get(
+            "pods", "--namespace", NAMESPACE, "--selector", "batch.kubernetes.io/job-name=drill-now"
+        )["items"]
+        return pods[0] if pods else None
+
+    pod = wait_until(pod_of_the_job, CONTROLLER_TIMEOUT_S, interval=0.3, what="the drill pod")
+    # The Job controller's pod passed PodSecurity "restricted" in the namespace.
+    assert pod["spec"]["securityContext"]["runAsUser"] == 10001
+    assert pod["spec"]["containers"][0]["command"][:2] == ["slogate", "run"]
+    job = kubectl.get("job", "drill-now", "--namespace", NAMESPACE)
+    assert job["spec"]["backoffLimit"] == 0
+    assert job["metadata"]["ownerReferences"][0]["name"] == "slogate-drill"
