@@ -9,8 +9,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+# At least one character that is not whitespace to Python (which strips the value) nor to
+# the JSON Schema regex dialect (ECMAScript, whose \s lacks U+001C-U+001F and U+0085): the
+# published schema and the validation then accept the same names.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"\S")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NOT_BLANK)
 ]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
