@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from typing import Any
 
 import httpx
 import psutil
@@ -139,17 +140,22 @@ def _kill_mid_baseline(project: Project, stack: str, part: str, ttl_s: float) ->
     assert response.status_code in (200, 201), response.text
 
 
-def test_prometheus_restarted_mid_run_leaves_a_hole_not_a_pass(project: Project) -> None:
-    """Prometheus SIGKILLed and restarted on the same data folder: the run's counts look
-    plausible, but every target went unscraped at once; no PASS may rest on that window."""
-    process = project.start("quick-smoke", "--stack", "promrestart")
+def _inconclusive_smoke_killing(project: Project, stack: str, part: str) -> dict[str, Any]:
+    """`quick-smoke` with `part` killed (restarted 1 s later) mid-baseline: exit 3, its report."""
+    process = project.start("quick-smoke", "--stack", stack)
     try:
-        _kill_mid_baseline(project, "promrestart", "prometheus", 1.0)
+        _kill_mid_baseline(project, stack, part, 1.0)
         output, _ = process.communicate(timeout=240)
     finally:
         stop(process)
     assert process.returncode == 3, output
-    report = project.report()
+    return project.report()
+
+
+def test_prometheus_restarted_mid_run_leaves_a_hole_not_a_pass(project: Project) -> None:
+    """Prometheus SIGKILLed and restarted on the same data folder: the run's counts look
+    plausible, but every target went unscraped at once; no PASS may rest on that window."""
+    report = _inconclusive_smoke_killing(project, "promrestart", "prometheus")
     assert {v for *_, v in _results(report)} == {"INCONCLUSIVE"}
     hole = next(n for n in report["notes"] if "Prometheus was gone" in n)
     assert hole.startswith("evidence hole: baseline: prometheus (all) no samples from any target")
@@ -158,14 +164,7 @@ def test_prometheus_restarted_mid_run_leaves_a_hole_not_a_pass(project: Project)
 def test_a_replica_restarted_outside_any_fault_leaves_a_hole(project: Project) -> None:
     """A replica that died and came back with no fault in the ledger: the server's verdicts
     are INCONCLUSIVE, and the note names the replica (the client's stand: the edge retried)."""
-    process = project.start("quick-smoke", "--stack", "replicarestart")
-    try:
-        _kill_mid_baseline(project, "replicarestart", "replica-1", 1.0)
-        output, _ = process.communicate(timeout=240)
-    finally:
-        stop(process)
-    assert process.returncode == 3, output
-    report = project.report()
+    report = _inconclusive_smoke_killing(project, "replicarestart", "replica-1")
     verdicts = {(place, v) for _, _, place, v in _results(report)}
     assert ("server", "INCONCLUSIVE") in verdicts and ("server", "PASS") not in verdicts
     notes = [n for n in report["notes"] if n.startswith("evidence hole: baseline: replica-1")]
