@@ -35,6 +35,9 @@ from target_service.domain.store import HasChildren, NotFound
 logger = logging.getLogger("target_service")
 
 
+BACKGROUND_STOP_TIMEOUT_S = 2.0
+
+
 def create_app(
     settings: Settings | None = None,
     registry: CollectorRegistry | None = None,
@@ -63,7 +66,11 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # bounded: a task cancelled inside a Redis call may not end promptly (the client
+            # can swallow the cancellation while it reconnects); shutdown must not hang on it
+            _, pending = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_TIMEOUT_S)
+            if pending:
+                logger.warning("%d background task(s) still running at shutdown", len(pending))
             await context.gateway.close()
 
     app = FastAPI(

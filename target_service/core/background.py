@@ -21,6 +21,11 @@ async def sample_event_loop_lag(metrics: ServiceMetrics, interval_s: float) -> N
         metrics.event_loop_lag.observe(max(0.0, time.perf_counter() - started - interval_s))
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 async def refresh_business_gauges(
     store: ClinicStore, metrics: ServiceMetrics, interval_s: float
 ) -> None:
@@ -29,6 +34,8 @@ async def refresh_business_gauges(
         try:
             counts = await store.counts()
         except (DependencyUnavailable, *DEPENDENCY_FAILURES) as error:
+            if _being_cancelled():  # the Redis client turned our cancellation into an error
+                raise asyncio.CancelledError from error
             logger.debug("business gauges not refreshed: %s", error)
         else:
             metrics.organisations.set(counts.organisations)

@@ -25,9 +25,18 @@ def test_free_ports_are_distinct_and_held() -> None:
         ports.release()
 
 
+def _free_pair() -> int:
+    """A base port whose next port is free too (a lone free port says nothing of base + 1)."""
+    for _ in range(50):
+        base = free_port()
+        if base < 65535 and not port_in_use(base + 1):
+            return base
+    raise AssertionError("no two adjacent free ports in 50 tries")
+
+
 def test_pinned_ports_are_used() -> None:
-    base = free_port()
-    edge = free_port()
+    base = _free_pair()
+    edge = next(p for p in iter(free_port, None) if p not in (base, base + 1))
     ports = allocate_ports(PortsConfig(edge=edge, replicas_base=base), replicas=2)
     try:
         assert ports.edge == edge
