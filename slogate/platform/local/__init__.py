@@ -24,12 +24,5 @@ chaos_backend.py chaos activities on a local stack (supervisor API, target fault
 fault_removal.py removing a local fault from its ledger descriptor alone
 """
 
-__all__ = ["LocalPlatform"]
-
-
-def __getattr__(name: str) -> object:
-    if name == "LocalPlatform":
-        from slogate.platform.local.platform import LocalPlatform
-
-        return LocalPlatform
-    raise AttributeError(name)
+# nothing is re-exported: the registry imports platform.py, nothing else reaches in
+__all__: list[str] = []

@@ -56,7 +56,6 @@ class Part:
     failures_in_a_row: int = 0
     started_at: float = 0.0
     restart_at: float | None = None
-    held_until: float | None = None
     deleting_since: float | None = None
     last_exit_code: int | None = None
 
