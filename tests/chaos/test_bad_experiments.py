@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from slogate.chaos.runner import ChaosPlan, run_chaos
+from slogate.chaos.validation import validate_experiment
 from slogate.config import load_config
 from slogate.errors import ConfigError, ExitCode, SlogateError, UsageError
 from slogate.gate.plan import plan_gate
@@ -115,6 +116,12 @@ def test_an_unknown_background_load_is_refused_before_it_starts(project: Path) -
 
 
 def test_every_shipped_experiment_is_valid() -> None:
+    """Every experiment file and every one a shipped gate names passes the same validation."""
+    for path in sorted((REPO / "experiments").glob("*.yaml")):
+        assert validate_experiment(path)["method"], path
     config = load_config(REPO / "slogate.yaml")
-    for name in config.gates:
-        assert plan_gate(config, name, REPO / "loadtests").experiments is not None
+    for name, gate in config.gates.items():
+        plan = plan_gate(config, name, REPO / "loadtests")
+        assert [p.stem for p in plan.experiments] == [
+            Path(e.experiment).stem for e in gate.experiments
+        ], name
