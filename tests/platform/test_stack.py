@@ -80,7 +80,7 @@ class ClientLoop:
     def __init__(self, url: str) -> None:
         self.url = url
         self.replicas: list[tuple[float, str]] = []
-        self.errors: list[str] = []
+        self.errors: list[tuple[float, str]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -90,11 +90,11 @@ class ClientLoop:
                 try:
                     response = client.get(f"{self.url}/api/hello")
                     if response.status_code != 200:
-                        self.errors.append(f"status {response.status_code}")
+                        self.errors.append((time.monotonic(), f"status {response.status_code}"))
                     else:
                         self.replicas.append((time.monotonic(), response.json()["replica"]))
                 except httpx.HTTPError as error:
-                    self.errors.append(repr(error))
+                    self.errors.append((time.monotonic(), repr(error)))
                 time.sleep(0.005)
 
     def __enter__(self) -> ClientLoop:
@@ -138,7 +138,12 @@ def test_up_kill_restart_fault_and_down(
     assert served_while_down, "the client got no answers while replica-1 was down"
     assert "1" not in served_while_down
     assert up_at - killed_at >= 1.0  # the restart waited for its back-off
-    assert client.errors == []  # the edge retried the requests the kill broke
+    # The edge retries every request the kill broke before its answer began. A SIGKILL that
+    # lands after the replica sent its response head cuts that one answer, which no proxy may
+    # replay; the client sends one request at a time, so that is at most one, at the kill.
+    assert len(client.errors) <= 1, client.errors
+    for at, error in client.errors:
+        assert "RemoteProtocolError" in error and abs(at - killed_at) < 1, client.errors
     restarted = slogate.state("default")
     assert restarted is not None
     new_process = restarted.part("replica-1").process
