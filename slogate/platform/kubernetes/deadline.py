@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from chaoslib.exceptions import ActivityFailed
+from kubernetes.config import kube_config
 
 T = TypeVar("T")
 
@@ -24,13 +25,18 @@ _ENVIRONMENT_LOCK = threading.Lock()
 
 @contextmanager
 def kubeconfig_in_environment(path: str) -> Iterator[None]:
-    """`$KUBECONFIG` is `path` inside the block (restored after)."""
+    """`$KUBECONFIG` is `path` inside the block (restored after). chaostoolkit-kubernetes
+    checks `$KUBECONFIG`, then loads the client's default kubeconfig, a path the client read
+    from `$KUBECONFIG` when it was imported: both are pointed at `path`."""
     with _ENVIRONMENT_LOCK:
         before = os.environ.get("KUBECONFIG")
+        default = kube_config.KUBE_CONFIG_DEFAULT_LOCATION
         os.environ["KUBECONFIG"] = path
+        kube_config.KUBE_CONFIG_DEFAULT_LOCATION = path
         try:
             yield
         finally:
+            kube_config.KUBE_CONFIG_DEFAULT_LOCATION = default
             if before is None:
                 os.environ.pop("KUBECONFIG", None)
             else:
