@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,9 @@ def write_stack(
     return KubernetesStack(name="k8s", folder=folder, namespace=namespace, kubectl=kubectl)
 
 
+@contextmanager
 def brought_down(stack: KubernetesStack) -> Iterator[KubernetesStack]:
-    """Yield the stack; bring it down at the end, whatever the test did."""
+    """The stack, brought down at the end whatever the test did."""
     try:
         yield stack
     finally:

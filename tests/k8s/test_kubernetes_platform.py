@@ -37,7 +37,8 @@ NAMESPACED = {
 def stack(
     tmp_path: Path, control_plane: ControlPlane, kubectl: Kubectl, deployed: Applied
 ) -> Iterator[KubernetesStack]:
-    yield from brought_down(write_stack(tmp_path, control_plane, kubectl))
+    with brought_down(write_stack(tmp_path, control_plane, kubectl)) as stack:
+        yield stack
 
 
 def created(stack: KubernetesStack) -> list[dict[str, str]]:
@@ -190,3 +191,15 @@ def test_a_rollout_that_never_completes_is_undone(
     wait_until(lambda: not stack.namespace_exists(), GONE_TIMEOUT_S, what="the namespace to go")
     assert not (stack.home / "stacks" / stack.name / "kubernetes.json").exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
+
+
+def test_a_root_that_deploys_elsewhere_is_bad_input(stack: KubernetesStack) -> None:
+    config = yaml.safe_load(stack.config.read_text())
+    config["kubernetes"]["namespace"] = "somewhere-else"
+    stack.config.write_text(yaml.safe_dump(config))
+    result = stack.up()
+    assert result.exit_code == 2, result
+    assert f"{stack.folder}/overlay/kustomization.yaml: namespace: " in result.stderr
+    assert f"goes to namespace {stack.namespace!r}, but kubernetes.namespace in" in result.stderr
+    assert "is 'somewhere-else': make them the same" in result.stderr
+    assert not stack.namespace_exists()
