@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chaoslib.exceptions import ActivityFailed
 from chaosk8s.pod.actions import terminate_pods
+from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
 
 from slogate.chaos import actions
@@ -171,7 +171,7 @@ def test_the_chaos_identity_is_refused_what_k8s_chaos_forbids(stack: KubernetesS
 
     api = chaos_api(record)
     try:
-        with pytest.raises(UsageError, match="scaling Deployment target-service .* forbidden"):
+        with pytest.raises(UsageError, match=r"scaling Deployment target-service .* forbidden"):
             set_replicas(api, stack.namespace, "target-service", 1)
     finally:
         api.close()

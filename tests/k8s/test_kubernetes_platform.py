@@ -166,12 +166,14 @@ def test_a_rollout_that_never_completes_is_undone(
 ) -> None:
     """The target's pods fit no node (a nodeSelector no node has): the rollout times out,
     exit 4 names the Deployment and the fix, and everything `up` created is deleted."""
+    nowhere = {
+        "op": "add",
+        "path": "/spec/template/spec/nodeSelector",
+        "value": {"slogate.test/no-such-node": "true"},
+    }
     patch = {
         "target": {"kind": "Deployment", "name": "target-service"},
-        "patch": yaml.safe_dump(
-            [{"op": "add", "path": "/spec/template/spec/nodeSelector",
-              "value": {"slogate.test/no-such-node": "true"}}]  # fmt: skip
-        ),
+        "patch": yaml.safe_dump([nowhere]),
     }
     stack = write_stack(
         tmp_path,

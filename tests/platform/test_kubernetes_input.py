@@ -33,9 +33,7 @@ def test_traffic_on_kubernetes_is_refused_until_port_forwards_exist(
     assert not (slogate.home / "stacks" / "k" / "kubernetes.json").exists()
 
 
-def test_a_kubeconfig_that_does_not_exist_names_the_field(
-    slogate: Slogate, tmp_path: Path
-) -> None:
+def test_a_kubeconfig_that_does_not_exist_names_the_field(slogate: Slogate, tmp_path: Path) -> None:
     config = write_config(tmp_path, kubeconfig="nowhere/kubeconfig", traffic=False)
     result = slogate.cli("up", "--stack", "k", "--config", str(config))
     assert result.exit_code == 2, result
