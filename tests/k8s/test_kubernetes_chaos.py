@@ -21,8 +21,8 @@ from slogate.chaos import actions
 from slogate.chaos.ledger import FaultEvent, FaultLedger
 from slogate.chaos.rollback import roll_back_faults
 from slogate.errors import UsageError
+from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.deadline import kubeconfig_in_environment
-from slogate.platform.kubernetes.fault_removal import chaos_api
 from slogate.platform.kubernetes.record import load_record
 from slogate.platform.kubernetes.scale import set_replicas
 from slogate.platform.registry import platform_for

@@ -31,7 +31,8 @@ from slogate.chaos.ledger import FaultLedger, Rollback
 from slogate.errors import SlogateError
 from slogate.platform.base import PartStatus
 from slogate.platform.fault_recording import FaultRecorder
-from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, api_client, failure
+from slogate.platform.kubernetes.chaos_identity import chaos_api
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
 from slogate.platform.kubernetes.record import ClusterRecord
 from slogate.platform.kubernetes.scale import scale_path, set_replicas
@@ -86,11 +87,8 @@ class KubernetesBackend:
     @property
     def api(self) -> Api:
         if self._api is None:
-            access = self.record.access.model_copy(
-                update={"kubeconfig": self.kubeconfig, "context": self.context or "slogate-chaos"}
-            )
             try:
-                self._api = Api(api_client(access))
+                self._api = chaos_api(self.record)
             except SlogateError as error:
                 raise ActivityFailed(str(error)) from None
         return self._api

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from kubernetes.client.exceptions import ApiException
 
-from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, api_client, failure
+from slogate.platform.kubernetes.record import ClusterRecord
 from slogate.platform.state import ensure_stack_dir
 
 TOKEN_LIFETIME_S = 24 * 3600
@@ -62,3 +63,13 @@ def write_chaos_kubeconfig(api: Api, stack: str, namespace: str, account: str) -
     with os.fdopen(descriptor, "w") as handle:
         handle.write(json.dumps(document, indent=2))  # JSON is YAML
     return target
+
+
+def chaos_api(record: ClusterRecord) -> Api:
+    """The API as the chaos identity of the stack (or its kubeconfig's user)."""
+    access = record.access
+    if record.chaos_kubeconfig is not None:
+        access = access.model_copy(
+            update={"kubeconfig": record.chaos_kubeconfig, "context": CONTEXT}
+        )
+    return Api(api_client(access))

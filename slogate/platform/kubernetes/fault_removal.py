@@ -16,19 +16,10 @@ from kubernetes.client.exceptions import ApiException
 from slogate.chaos.ledger import Fault
 from slogate.errors import SlogateError
 from slogate.platform.base import FaultNotRemoved
-from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, api_client, failure
-from slogate.platform.kubernetes.record import ClusterRecord, load_record
+from slogate.platform.kubernetes.chaos_identity import chaos_api
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, failure
+from slogate.platform.kubernetes.record import load_record
 from slogate.platform.kubernetes.scale import scale_path, set_replicas
-
-
-def chaos_api(record: ClusterRecord) -> Api:
-    """The API as the chaos identity of the stack (or its kubeconfig's user)."""
-    access = record.access
-    if record.chaos_kubeconfig is not None:
-        access = access.model_copy(
-            update={"kubeconfig": record.chaos_kubeconfig, "context": "slogate-chaos"}
-        )
-    return Api(api_client(access))
 
 
 def remove_kubernetes_fault(stack: str, fault: Fault) -> str:
