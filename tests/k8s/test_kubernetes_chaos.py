@@ -98,6 +98,23 @@ def test_pod_kill_deletes_a_target_pod_through_terminate_pods(stack: KubernetesS
     assert journal["run"][0]["output"] == [victim]
 
 
+def test_a_graceful_terminate_is_a_pod_delete_the_replicaset_heals(
+    stack: KubernetesStack,
+) -> None:
+    """terminate_replicas(graceful=True) deletes the pod with its own grace period (kwok
+    removes it at once: no preStop runs here) and records a fault the platform heals."""
+    before = {pod["metadata"]["name"] for pod in stack.settled_target()}
+    configuration = {"slogate_stack": stack.name, "slogate_run_id": "graceful"}
+    with slogate_home(stack.home):
+        (victim,) = actions.terminate_replicas(count=1, configuration=configuration)
+    assert victim in before
+    (intent, applied) = [e for e in ledger(stack) if e["kind"] == "replica_delete"]
+    assert (intent["event"], applied["event"], applied["target"]) == ("intent", "applied", victim)
+    assert applied["rollback"]["via"] == "none"
+    after = {pod["metadata"]["name"] for pod in stack.settled_target()}
+    assert victim not in after and len(after) == REPLICAS
+
+
 def test_redis_outage_is_rolled_back_from_the_ledger_by_the_next_runs_sweep(
     stack: KubernetesStack,
 ) -> None:
