@@ -6,7 +6,9 @@ with nothing left half-applied. Pods are simulated by kwok (no container, no tra
 from __future__ import annotations
 
 import json
+import signal
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +19,13 @@ from tests.k8s.applied import Applied
 from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
+from tests.support.cli import slogate, slogate_env, stop_slogate
 from tests.support.waiting import free_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
 GONE_TIMEOUT_S = 60
+CLEANUP_TIMEOUT_S = 120
 # what k8s/ holds in a namespace (the Namespace itself and the cluster-wide policy aside)
 NAMESPACED = {
     ("ServiceAccount", "slogate-chaos"), ("ServiceAccount", "target-service"),
@@ -161,11 +165,10 @@ def test_missing_rights_are_found_before_anything_is_applied(
     assert not stack.namespace_exists()
 
 
-def test_a_rollout_that_never_completes_is_undone(
-    tmp_path: Path, control_plane: ControlPlane, kubectl: Kubectl, deployed: Applied
-) -> None:
-    """The target's pods fit no node (a nodeSelector no node has): the rollout times out,
-    exit 4 names the Deployment and the fix, and everything `up` created is deleted."""
+def never_rolls_out(
+    tmp_path: Path, control_plane: ControlPlane, kubectl: Kubectl, timeout_s: float
+) -> KubernetesStack:
+    """A stack whose target pods fit no node (a nodeSelector no node has)."""
     nowhere = {
         "op": "add",
         "path": "/spec/template/spec/nodeSelector",
@@ -175,13 +178,21 @@ def test_a_rollout_that_never_completes_is_undone(
         "target": {"kind": "Deployment", "name": "target-service"},
         "patch": yaml.safe_dump([nowhere]),
     }
-    stack = write_stack(
+    return write_stack(
         tmp_path,
         control_plane,
         kubectl,
-        kubernetes={"rollout_timeout_s": 3},
+        kubernetes={"rollout_timeout_s": timeout_s},
         overlay={"patches": [patch]},
     )
+
+
+def test_a_rollout_that_never_completes_is_undone(
+    tmp_path: Path, control_plane: ControlPlane, kubectl: Kubectl, deployed: Applied
+) -> None:
+    """The rollout times out: exit 4 names the Deployment and the fix, and everything `up`
+    created is deleted."""
+    stack = never_rolls_out(tmp_path, control_plane, kubectl, timeout_s=3)
     result = stack.up()
     assert result.exit_code == 4, result
     assert "rollout not complete after 3 s: Deployment target-service in namespace" in result.stderr
@@ -190,9 +201,41 @@ def test_a_rollout_that_never_completes_is_undone(
         result.stderr
     )
     assert "Traceback" not in result.stderr
-    wait_until(lambda: not stack.namespace_exists(), GONE_TIMEOUT_S, what="the namespace to go")
+    assert not stack.namespace_exists()
     assert not (stack.home / "stacks" / stack.name / "kubernetes.json").exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
+
+
+def test_sigterm_during_up_deletes_what_it_created(
+    tmp_path: Path, control_plane: ControlPlane, kubectl: Kubectl, deployed: Applied
+) -> None:
+    """A real `slogate up` process, stopped while it waits for a rollout: exit 130, and the
+    objects it had created are gone before it exits."""
+    stack = never_rolls_out(tmp_path, control_plane, kubectl, timeout_s=120)
+    record = stack.home / "stacks" / stack.name / "kubernetes.json"
+    process = subprocess.Popen(
+        slogate("up", "--stack", stack.name, "--platform", "kubernetes"),
+        cwd=stack.folder, env=slogate_env(stack.home), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+
+        def deployments_created() -> bool:
+            made = json.loads(record.read_text())["created"]
+            return {"redis", "target-service"} <= {
+                r["name"] for r in made if r["kind"] == "Deployment"
+            }
+
+        wait_until(deployments_created, 60, interval=0.05, what="up to create both Deployments")
+        assert stack.namespace_exists()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=CLEANUP_TIMEOUT_S)
+    finally:
+        stop_slogate(process)
+    assert process.returncode == 130, stderr
+    assert f"interrupted: what `up` had created in namespace {stack.namespace} is deleted" in stderr
+    assert not stack.namespace_exists()
+    assert not record.exists()
 
 
 def test_a_root_that_deploys_elsewhere_is_bad_input(stack: KubernetesStack) -> None:

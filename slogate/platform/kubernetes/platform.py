@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Literal
 
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
-from slogate.errors import SlogateError, UsageError
+from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.interrupts import InterruptSignals
 from slogate.platform.base import (
     ChaosBackend,
     DoctorCheck,
@@ -124,62 +126,24 @@ class KubernetesPlatform:
 
     def start(self, config: SlogateConfig, stack: str, on_event: OnEvent) -> StackState:
         prepared = _prepare(config, stack)
-        began = time.monotonic()
         record = ClusterRecord(access=prepared.access, settings=config.kubernetes)
         save_record(stack, record)
-
-        def created(ref: ObjectRef) -> None:
-            record.created.append(ref)
-            save_record(stack, record)
-
-        def event(ref: ObjectRef, phase: str) -> None:
-            if ref.kind == "Deployment":
-                on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
-
+        signals = InterruptSignals()
         try:
-            applied = apply_manifests(
-                prepared.api,
-                prepared.manifests,
-                prepared.access.namespace,
-                on_created=created,
-                on_applied=lambda ref: event(ref, "started"),
-            )
-            deployments = [ref for ref in applied if ref.kind == "Deployment"]
-            wait_for_rollouts(
-                prepared.api,
-                deployments,
-                config.kubernetes.rollout_timeout_s,
-                on_ready=lambda ref: event(ref, "ready"),
-            )
-            account = config.kubernetes.chaos_service_account
-            if account is not None:
-                path = write_chaos_kubeconfig(
-                    prepared.api, stack, prepared.access.namespace, account
-                )
-                record.chaos_kubeconfig = str(path)
-                save_record(stack, record)
-            state = StackState(
-                stack=stack,
-                platform=self.name,
-                started_at=time.time(),
-                run_dir=str(ensure_stack_dir(stack) / "run"),
-                parts=[
-                    PartState(
-                        name=ref.name,
-                        kind="deployment",
-                        extra={"namespace": prepared.access.namespace},
-                    )
-                    for ref in deployments
-                ],
-            )
-            save_state(state)
-        except BaseException as error:
-            _undo(prepared.api, stack, record, error)
-            raise
+            with signals.installed():
+                try:
+                    return _bring_up(config, stack, prepared, record, on_event)
+                except BaseException as error:
+                    with signals.shield():
+                        _undo(prepared.api, stack, record, error)
+                    if isinstance(error, KeyboardInterrupt):
+                        raise Interrupted(
+                            f"interrupted: what `up` had created in namespace "
+                            f"{prepared.access.namespace} is deleted"
+                        ) from None
+                    raise
         finally:
             prepared.api.close()
-        on_event(StackEvent(part="stack", phase="ready", t=time.monotonic() - began))
-        return state
 
     def run_foreground(
         self,
@@ -290,16 +254,68 @@ def _require_record(stack: str) -> ClusterRecord:
 
 
 def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> None:
-    """After a failed or interrupted `up`: delete what it created; the error says what is
-    left when that fails too."""
+    """After a failed or interrupted `up`: delete what it created. When that fails too, an
+    InfrastructureError says what is left and how to retry."""
     problems = delete_objects(api, record.created, CLEANUP_TIMEOUT_S)
     if problems:
-        if isinstance(error, SlogateError):
-            error.args = (
-                f"{error}\nand cleaning up failed, so these are left: {'; '.join(problems)}; "
-                f"`slogate down --stack {stack} --platform kubernetes` retries",
-            )
-        return
+        raise InfrastructureError(
+            f"`up` failed ({error or type(error).__name__}) and cleaning up failed too, so "
+            f"these are left: {'; '.join(problems)}; `slogate down --stack {stack} "
+            "--platform kubernetes` retries"
+        ) from error
     (stack_dir(stack) / CHAOS_KUBECONFIG).unlink(missing_ok=True)
     remove_record(stack)
     remove_state(stack)
+
+
+def _bring_up(
+    config: SlogateConfig,
+    stack: str,
+    prepared: _Prepared,
+    record: ClusterRecord,
+    on_event: OnEvent,
+) -> StackState:
+    """Apply, wait for the rollouts, write the chaos kubeconfig and the state file."""
+    began = time.monotonic()
+    namespace = prepared.access.namespace
+
+    def created(ref: ObjectRef) -> None:
+        record.created.append(ref)
+        save_record(stack, record)
+
+    def event(ref: ObjectRef, phase: Literal["started", "ready"]) -> None:
+        if ref.kind == "Deployment":
+            on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
+
+    applied = apply_manifests(
+        prepared.api,
+        prepared.manifests,
+        namespace,
+        on_created=created,
+        on_applied=lambda ref: event(ref, "started"),
+    )
+    deployments = [ref for ref in applied if ref.kind == "Deployment"]
+    wait_for_rollouts(
+        prepared.api,
+        deployments,
+        config.kubernetes.rollout_timeout_s,
+        on_ready=lambda ref: event(ref, "ready"),
+    )
+    account = config.kubernetes.chaos_service_account
+    if account is not None:
+        path = write_chaos_kubeconfig(prepared.api, stack, namespace, account)
+        record.chaos_kubeconfig = str(path)
+        save_record(stack, record)
+    state = StackState(
+        stack=stack,
+        platform=KubernetesPlatform.name,
+        started_at=time.time(),
+        run_dir=str(ensure_stack_dir(stack) / "run"),
+        parts=[
+            PartState(name=ref.name, kind="deployment", extra={"namespace": namespace})
+            for ref in deployments
+        ],
+    )
+    save_state(state)
+    on_event(StackEvent(part="stack", phase="ready", t=time.monotonic() - began))
+    return state
