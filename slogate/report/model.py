@@ -9,7 +9,9 @@ model, so `slogate report RUN_ID` can re-render it and `slogate compare` can rea
     ├── timeline                              phases: set-up, warm-up, baseline, fault, recovery
     ├── faults                                fault windows from the ledger
     ├── phases[].results                      per-phase per-objective verdicts with evidence
-    ├── client_server                         client vs server counts per window
+    ├── detection                             the smallest breach each judged objective
+    │                                         detects, computed before the run
+    ├── client_server                         client vs server vs edge counts per window
     ├── recoveries                            time to recover per fault
     ├── series                                time series for the charts ([t, value] points)
     ├── journals                              Chaos Toolkit journals in brief
@@ -28,6 +30,7 @@ from pydantic import BaseModel, Field, model_validator
 from slogate.chaos.ledger import Fault, FaultEvent
 from slogate.errors import ExitCode
 from slogate.slo.evaluate import ObjectiveResult, Window
+from slogate.slo.power import DETECTION_POWER
 from slogate.slo.spec import SLOSpec
 from slogate.slo.stats import Verdict
 
@@ -143,6 +146,61 @@ class CountComparison(BaseModel):
         return max(0, self.client_errors - self.server_errors)
 
 
+class Detection(BaseModel):
+    """The smallest breach one objective of one phase detects with `power`, before the run.
+
+    Computed from the planned requests of the phase (a range: see gate/detection.py); the same
+    at every place the objective is measured (they count the same requests). Objectives that
+    are not binomial shares of requests (throughput, start-up, time to recover, ...) are
+    `applicable` False: "n/a".
+    """
+
+    phase: str
+    objective: str
+    sli: str
+    applicable: bool = True
+    allowed_bad_share: float | None = None
+    threshold: float | None = Field(default=None, description="latency: seconds")
+    planned_requests: float | None = None
+    requests_low: int | None = None
+    requests_high: int | None = None
+    power: float = DETECTION_POWER
+    min_detectable_share: float | None = Field(
+        default=None, description="None with applicable: too few requests to ever FAIL"
+    )
+    required_burn: float | None = Field(default=None, description="the gate's `detect:`")
+
+    @property
+    def burn_multiple(self) -> float | None:
+        """The smallest detected share as a multiple of the allowed share (budget burn)."""
+        if self.min_detectable_share is None or not self.allowed_bad_share:
+            return None
+        return self.min_detectable_share / self.allowed_bad_share
+
+    @property
+    def meets_requirement(self) -> bool | None:
+        """Whether it detects the gate's `detect:` burn (None without one, or n/a)."""
+        if self.required_burn is None or not self.applicable:
+            return None
+        burn = self.burn_multiple
+        return burn is not None and burn <= self.required_burn * (1 + 1e-9)
+
+    def what(self) -> str:
+        """What a breach of it is: `an error rate`, `a share slower than 0.5 s`."""
+        if self.sli == "availability":
+            return "an error rate"
+        return f"a share slower than {self.threshold:g} s" if self.threshold else "a bad share"
+
+    def describe(self) -> str:
+        """`detects an error rate of 0.45 % or worse (4.5x budget burn)`, or why not."""
+        if not self.applicable:
+            return "n/a (not a share of requests)"
+        share, burn = self.min_detectable_share, self.burn_multiple
+        if share is None or burn is None:
+            return "detects nothing: too few requests for any breach to FAIL"
+        return f"detects {self.what()} of {share * 100:.3g} % or worse ({burn:.1f}x budget burn)"
+
+
 class Recovery(BaseModel):
     """How long after a fault ended the SLI was back within its objective (sustained)."""
 
@@ -231,6 +289,7 @@ class RunReport(BaseModel):
     timeline: list[PhaseSpan] = Field(default_factory=list)
     faults: list[FaultWindow] = Field(default_factory=list)
     phases: list[PhaseResults] = Field(default_factory=list)
+    detection: list[Detection] = Field(default_factory=list)
     client_server: list[CountComparison] = Field(default_factory=list)
     recoveries: list[Recovery] = Field(default_factory=list)
     series: list[TimeSeries] = Field(default_factory=list)
