@@ -102,9 +102,8 @@ def _detection_shortfall(
         + [f"make the phase >= {need_seconds} s long"] * (need_seconds is not None)
     )
     message = (
-        f"{label}: objective {objective.name!r} {figure.describe()} with "
-        f"{figure.power:.0%} power over {figure.requests_low:,}-{figure.requests_high:,} "
-        f"requests; `detect: {burn:g}x` needs {share * 100:.3g} %: {fix or 'no load will do'}"
+        f"{label}: objective {objective.name!r} {figure.describe()}{figure.power_text()}; "
+        f"`detect: {burn:g}x` needs {share * 100:.3g} %: {fix or 'no load will do'}"
     )
     required = (need_rate or 0) * math.ceil(seconds)
     return [Shortfall(label, objective.name, planned, required, seconds, message)]
