@@ -83,9 +83,7 @@ def detection_figures(plan: GatePlan) -> list[Detection]:
     return figures
 
 
-def detects(
-    planned: float, seconds: float, scrape_s: float, share: float, allowed: float
-) -> bool:
+def detects(planned: float, seconds: float, scrape_s: float, share: float, allowed: float) -> bool:
     """Whether `planned` requests over `seconds` FAIL a true `share` with 90 % power."""
     rate = planned / seconds if seconds > 0 else 0.0
     low, high = plausible_requests(planned, rate, scrape_s)

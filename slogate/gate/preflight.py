@@ -78,7 +78,7 @@ def _detection_shortfall(
     if burn is None:
         return []
     figure = detection_of(plan, phase, objective)
-    if not figure.applicable or figure.meets_requirement:
+    if not figure.applicable:
         return []
     allowed = objective.allowed_bad_share
     share = burn * allowed
@@ -88,6 +88,8 @@ def _detection_shortfall(
             f"{burn:g}x of {objective.name!r}'s allowed share ({allowed:.3g}) is 100 % or more: "
             f"use a multiple under {1 / allowed:g}",
         )  # fmt: skip
+    if figure.meets_requirement:
+        return []
     scrape = plan.config.timings.scrape_interval_s
     seconds, planned = phase.seconds, figure.planned_requests or 0.0
     rate = planned / seconds if seconds else 0.0
