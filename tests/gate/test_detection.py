@@ -122,8 +122,8 @@ def test_validate_prints_what_each_shipped_gate_detects() -> None:
     done = run_cli("validate", "--config", str(REPO / "slogate.yaml"), cwd=REPO)
     assert done.exit_code == 0, done.stderr
     assert (
-        "    baseline: availability: detects an error rate of 0.289 % or worse (2.9x budget "
-        "burn) with 90 % power over 4,906-6,975 requests\n" in done.stdout
+        "    baseline: availability: detects an error rate of 0.286 % or worse (2.9x budget "
+        "burn) with 90 % power over 4,965-6,736 requests\n" in done.stdout
     )
     assert "warning" not in done.stderr
 

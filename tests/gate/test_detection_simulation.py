@@ -94,7 +94,7 @@ def weakest_total(figure: Detection) -> int:
 
 def test_the_smoke_gates_figure_matches_the_simulation() -> None:
     figure = smoke_availability()
-    assert figure.min_detectable_share == pytest.approx(0.00289, abs=1e-5)
+    assert figure.min_detectable_share == pytest.approx(0.00286, abs=1e-5)
     share = figure.min_detectable_share
     assert share is not None
     weakest = weakest_total(figure)
