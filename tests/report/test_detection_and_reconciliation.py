@@ -46,7 +46,7 @@ FIGURES = [
         objective="time-to-recover",
         sli="time_to_recover",
         applicable=False,
-    ),  # fmt: skip
+    ),
 ]
 
 
