@@ -9,12 +9,10 @@ import html
 from pathlib import Path
 
 import pytest
-import yaml
 
 from slogate.report.html import to_html
 from slogate.report.model import RunReport
-from tests.gate.conftest import Project
-from tests.support.cli import REPO
+from tests.gate.conftest import Project, project_with
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +27,7 @@ GATE = {
 
 @pytest.fixture
 def retrying_project(tmp_path: Path) -> Project:
-    folder = tmp_path / "project"
-    folder.mkdir()
-    for name in ("loadtests", "experiments", "slo"):
-        (folder / name).symlink_to(REPO / name)
-    config = {"service": {"env": {"TARGET_LOG_LEVEL": "warning"}}, "gates": {"retried": GATE}}
-    (folder / "slogate.yaml").write_text(yaml.safe_dump(config))
-    return Project(folder, tmp_path / "home", tmp_path / "reports")
+    return project_with(tmp_path, {"retried": GATE})
 
 
 def test_errors_the_edge_retried_are_said_beside_the_counts(retrying_project: Project) -> None:
