@@ -29,7 +29,7 @@ from slogate.slo.spec import Objective
 COUNT_SPREAD = 0.10
 SLACK_SCRAPES = 2
 SHARE_SLIS = ("availability", "latency")
-_MAX_RATE = 1_000_000
+_MAX_FACTOR = 1_000_000  # `smallest` gives up beyond this multiple of its start
 
 
 def phase_label(phase: PlannedPhase) -> str:
@@ -92,11 +92,11 @@ def detects(planned: float, seconds: float, scrape_s: float, share: float, allow
 
 def smallest(holds: Callable[[int], bool], start: int) -> int | None:
     """The smallest integer >= `start` for which `holds` is true, by doubling then bisection
-    (None beyond _MAX_RATE x start)."""
+    (None beyond _MAX_FACTOR x start)."""
     low, high = start, start
     while not holds(high):
         low, high = high + 1, high * 2
-        if high > _MAX_RATE * max(1, start):
+        if high > _MAX_FACTOR * max(1, start):
             return None
     while low < high:
         middle = (low + high) // 2
