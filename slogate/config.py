@@ -228,6 +228,29 @@ class GateConfig(_Section):
     seed: bool = Field(
         default=True, description="run service.seed_command before the load (if it has one)"
     )
+    detect: float | None = Field(
+        default=None,
+        description="budget-burn multiple (`3x`) every judged share objective must detect "
+        "with 90 % power; the pre-flight refuses a gate that cannot",
+    )
+
+    @field_validator("detect", mode="before")
+    @classmethod
+    def _burn_multiple(cls, value: Any) -> Any:
+        """`3x`, `3` or 3 -> 3.0; anything else, or a multiple not above 1, is an error."""
+        if value is None:
+            return None
+        text = str(value).strip().lower().removesuffix("x").strip()
+        try:
+            multiple = float(text)
+        except ValueError:
+            multiple = float("nan")
+        if isinstance(value, bool) or not multiple > 1 or multiple == float("inf"):
+            raise ValueError(
+                "a budget-burn multiple above 1, e.g. `detect: 3x` (a breach burning the "
+                "error budget three times as fast as allowed)"
+            )
+        return multiple
 
 
 class SlogateConfig(_Section):

@@ -42,11 +42,14 @@ def print_summary(run: GateRun) -> None:
     click.echo(f"gate {report.gate}  run {report.run_id}  stack {run.stack}")
     click.echo(verdict_table(report))
     for comparison in report.client_server:
+        remark = comparison.remark()
         click.echo(
             f"  {comparison.phase}: client {comparison.client_total} req / "
             f"{comparison.client_errors} err, "
             f"server {comparison.server_total} / {comparison.server_errors}, "
-            f"edge {comparison.edge_total} / {comparison.edge_errors}"
+            f"edge {comparison.edge_total} / {comparison.edge_errors}; "
+            f"tolerance {comparison.tolerance:.1%} ({comparison.tolerance_basis()})"
+            + (f"; {remark}" if remark else "")
         )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow")

@@ -7,6 +7,7 @@ import click
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
 from slogate.errors import ExitCode
+from slogate.gate.detection import detection_figures
 from slogate.gate.plan import plan_gate
 from slogate.gate.preflight import find_shortfalls
 
@@ -17,7 +18,9 @@ def validate(config_path: str | None) -> ExitCode:
     """Validate the configuration without starting anything.
 
     Checks slogate.yaml, and for each gate its load profile, SLO file, objectives and
-    experiments; warns about a gate whose load is too small to demonstrate an objective.
+    experiments; says the smallest breach each judged objective of each gate detects (90 %
+    power) and warns about a gate whose load is too small to demonstrate an objective or to
+    detect the breach its `detect:` asks for.
     """
     config = load_config(config_path)
     where = config.source or "built-in defaults (no slogate.yaml found)"
@@ -30,6 +33,9 @@ def validate(config_path: str | None) -> ExitCode:
     if plans:
         click.echo(f"  gates: {', '.join(plan.name for plan in plans)}")
     for plan in plans:
+        click.echo(f"  {plan.name}: the smallest breach each judged objective detects")
+        for figure in detection_figures(plan):
+            click.echo(f"    {figure.line()}")
         for shortfall in find_shortfalls(plan):
             click.echo(
                 f"warning: gate {plan.name}: {shortfall.message} "

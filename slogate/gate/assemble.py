@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slogate.gate.decide import Decision
+from slogate.gate.detection import detection_figures
 from slogate.gate.evidence import RunEvidence
 from slogate.gate.plan import GatePlan
 from slogate.report.model import Environment, FaultWindow, PhaseName, PhaseSpan, RunReport
@@ -67,7 +68,7 @@ def assemble_report(
         started_at=run.started_at, ended_at=max(now, run.started_at),
         config=config_snapshot(plan, run.stack), slo=plan.spec, timeline=timeline,
         faults=[FaultWindow.from_fault(f) for f in evidence.faults],
-        phases=decision.phases,
+        phases=decision.phases, detection=detection_figures(plan),
         client_server=measured.client_server if measured else [],
         recoveries=measured.recoveries if measured else [],
         series=measured.series if measured else [],

@@ -1,6 +1,7 @@
 """`slogate run GATE` as a thin sequence of phases:
 
-    plan + pre-flight   (exit 2 before anything starts)
+    plan + pre-flight   (exit 2 before anything starts); the smallest breach each objective
+                        detects is said before anything starts
     sweep               roll back the stack's open faults left by earlier runs
     platform up         a session of the gate's platform: this process owns the stack
     traffic             warm-up, load with chaos at its offsets, recovery (traffic.py)
@@ -29,6 +30,7 @@ from slogate.config import SlogateConfig
 from slogate.errors import ExitCode, SlogateError, UsageError
 from slogate.gate.assemble import RunIdentity, assemble_report
 from slogate.gate.decide import decide
+from slogate.gate.detection import detection_figures
 from slogate.gate.environment import collect_environment
 from slogate.gate.evidence import Failure, RunEvidence, gather_evidence, measure
 from slogate.gate.history import keep_stack_history
@@ -107,6 +109,8 @@ def run_gate(
     config: SlogateConfig, name: str, options: GateOptions, progress: GateProgress
 ) -> GateRun:
     plan, stack_config = prepare(config, name, options)
+    for figure in detection_figures(plan):
+        progress.say(f"pre-flight: {figure.line()}")
     require_writable_folder(options.reports_dir, "--reports-dir")
     stack = options.stack or f"gate-{int(time.time())}-{os.getpid()}"
     platform = platform_for(stack_config.platform)

@@ -4,6 +4,10 @@ An objective with a target (availability, latency shares) needs `required_reques
 requests with no bad ones to PASS (99.9 %: 2,995). A phase that cannot supply them would end
 INCONCLUSIVE however good the service is, so the gate refuses to start (exit 2) and says
 which rate or duration would do, unless told to run anyway.
+
+A gate with `detect: Nx` also needs each judged share objective to FAIL a true bad share of
+N times its allowed share with 90 % power (gate/detection.py); a phase that cannot is refused
+the same way, with the rate or duration that would.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from slogate.gate.plan import GatePlan
+from slogate.errors import ConfigError
+from slogate.gate.detection import detection_of, detects, smallest
+from slogate.gate.plan import GatePlan, PlannedPhase
 from slogate.slo.evaluate import MIN_SCRAPE_INTERVALS
+from slogate.slo.spec import Objective
 from slogate.slo.stats import required_requests
 
 
@@ -27,7 +34,8 @@ class Shortfall:
 
 
 def find_shortfalls(plan: GatePlan) -> list[Shortfall]:
-    """Every (phase, objective) the planned load cannot demonstrate."""
+    """Every (phase, objective) the planned load cannot demonstrate (or, with `detect:`,
+    cannot detect a breach of that budget-burn multiple in)."""
     shortfalls = []
     scrape = plan.config.timings.scrape_interval_s
     for phase in plan.phases:
@@ -47,6 +55,7 @@ def find_shortfalls(plan: GatePlan) -> list[Shortfall]:
             required = required_requests(objective.target)
             planned = plan.planned_requests(phase.start_s, phase.end_s)
             if planned + 1e-9 >= required:
+                shortfalls += _detection_shortfall(plan, phase, objective, label)
                 continue
             rate = planned / phase.seconds if phase.seconds else 0.0
             need_rate = math.ceil(required / phase.seconds)
@@ -59,6 +68,47 @@ def find_shortfalls(plan: GatePlan) -> list[Shortfall]:
             )
             shortfalls.append(Shortfall(label, name, planned, required, phase.seconds, message))
     return shortfalls
+
+
+def _detection_shortfall(
+    plan: GatePlan, phase: PlannedPhase, objective: Objective, label: str
+) -> list[Shortfall]:
+    """The phase's shortfall against the gate's `detect:` multiple, if any."""
+    burn = plan.gate.detect
+    if burn is None:
+        return []
+    figure = detection_of(plan, phase, objective)
+    if not figure.applicable:
+        return []
+    allowed = objective.allowed_bad_share
+    share = burn * allowed
+    if share >= 1:
+        raise ConfigError(
+            plan.config.source or "slogate.yaml", f"gates.{plan.name}.detect",
+            f"{burn:g}x of {objective.name!r}'s allowed share ({allowed:.3g}) is 100 % or more: "
+            f"use a multiple under {1 / allowed:g}",
+        )  # fmt: skip
+    if figure.meets_requirement:
+        return []
+    scrape = plan.config.timings.scrape_interval_s
+    seconds, planned = phase.seconds, figure.planned_requests or 0.0
+    rate = planned / seconds if seconds else 0.0
+    need_rate = smallest(
+        lambda r: detects(r * seconds, seconds, scrape, share, allowed), math.ceil(rate) + 1
+    )
+    need_seconds = smallest(
+        lambda t: detects(rate * t, t, scrape, share, allowed), math.ceil(seconds) + 1
+    ) if rate else None  # fmt: skip
+    fix = " or ".join(
+        [f"raise the rate to >= {need_rate} req/s"] * (need_rate is not None)
+        + [f"make the phase >= {need_seconds} s long"] * (need_seconds is not None)
+    )
+    message = (
+        f"{label}: objective {objective.name!r} {figure.describe()}{figure.power_text()}; "
+        f"`detect: {burn:g}x` needs {share * 100:.3g} %: {fix or 'no load will do'}"
+    )
+    required = (need_rate or 0) * math.ceil(seconds)
+    return [Shortfall(label, objective.name, planned, required, seconds, message)]
 
 
 def run_error_budget(plan: GatePlan) -> float | None:

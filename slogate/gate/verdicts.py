@@ -4,6 +4,8 @@ Client vs server: outside fault windows both count the same requests, so their t
 agree within the gate's tolerance (plus two scrape intervals of traffic, because each side is
 scraped at its own moment); a larger gap is a harness problem and makes the run INCONCLUSIVE.
 Inside fault windows a gap is expected and is reported as the errors the server never saw.
+When the client and the edge saw far fewer errors than the server, the edge retried them on
+another replica; the report says so beside the counts (report/model.py, CountComparison).
 """
 
 from __future__ import annotations
@@ -86,21 +88,23 @@ def compare_counts(
     slack = (2 * scrape_s * rate / largest) if largest else 0.0
     comparison = CountComparison(
         phase=phase.label, window=phase.window, in_fault=phase.in_fault,
-        tolerance=round(tolerance + slack, 6), **counts,
+        tolerance=round(tolerance + slack, 6), outside_traffic_tolerance=tolerance,
+        scrape_tolerance=round(slack, 6), **counts,
     )  # fmt: skip
     if phase.in_fault:
-        unseen = comparison.errors_server_never_saw
-        note = f"{phase.label}: {unseen} client errors the server never saw" if unseen else None
-        return comparison, note, False
+        remark = comparison.remark()  # errors the edge retried, errors the server never saw
+        return comparison, f"{phase.label}: {remark}" if remark else None, False
     if comparison.agrees is False:
         difference = comparison.total_difference or 0.0
         note = (
             f"harness problem in {phase.label}: client counted {comparison.client_total}, "
             f"server {comparison.server_total} requests ({difference:.1%} apart, tolerance "
-            f"{comparison.tolerance:.1%}); likely causes: " + "; ".join(LIKELY_CAUSES)
+            f"{comparison.tolerance:.1%}: {comparison.tolerance_basis()}); likely causes: "
+            + "; ".join(LIKELY_CAUSES)
         )
         return comparison, note, True
-    return comparison, None, False
+    retried = comparison.errors_edge_retried
+    return comparison, f"{phase.label}: {comparison.remark()}" if retried else None, False
 
 
 def compare_client_server(

@@ -67,8 +67,12 @@ def to_html(report: RunReport) -> str:
         for phase, result in report.phase_results()
         if result.gating and result.verdict is not Verdict.PASS
     ]
+    retried = {
+        c.phase: c.errors_edge_retried for c in report.client_server if c.errors_edge_retried
+    }
     return template.render(
         report=report,
+        retried=retried,
         outcome=outcome(report),
         tone=TONE[report.exit_code],
         counts=counts_line(report),

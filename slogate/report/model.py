@@ -9,7 +9,9 @@ model, so `slogate report RUN_ID` can re-render it and `slogate compare` can rea
     ├── timeline                              phases: set-up, warm-up, baseline, fault, recovery
     ├── faults                                fault windows from the ledger
     ├── phases[].results                      per-phase per-objective verdicts with evidence
-    ├── client_server                         client vs server counts per window
+    ├── detection                             the smallest breach each judged objective
+    │                                         detects, computed before the run
+    ├── client_server                         client vs server vs edge counts per window
     ├── recoveries                            time to recover per fault
     ├── series                                time series for the charts ([t, value] points)
     ├── journals                              Chaos Toolkit journals in brief
@@ -28,6 +30,7 @@ from pydantic import BaseModel, Field, model_validator
 from slogate.chaos.ledger import Fault, FaultEvent
 from slogate.errors import ExitCode
 from slogate.slo.evaluate import ObjectiveResult, Window
+from slogate.slo.power import DETECTION_POWER
 from slogate.slo.spec import SLOSpec
 from slogate.slo.stats import Verdict
 
@@ -108,7 +111,14 @@ class PhaseResults(BaseModel):
 
 
 class CountComparison(BaseModel):
-    """Client vs server request and error counts over one window."""
+    """Client vs server vs edge request and error counts over one window (reconciliation).
+
+    Outside faults the client and server totals must agree within `tolerance`, which is the
+    sum of its two parts when they are known: `outside_traffic_tolerance` (the gate's
+    client_server_tolerance: requests the server and edge count that the load generator did
+    not send, e.g. an independent probe) and `scrape_tolerance` (two scrape intervals of
+    traffic over the larger count: each side is scraped at its own moment).
+    """
 
     phase: str
     window: Window
@@ -120,6 +130,8 @@ class CountComparison(BaseModel):
     edge_total: int | None = None
     edge_errors: int | None = None
     tolerance: float = Field(description="relative difference of totals allowed outside faults")
+    outside_traffic_tolerance: float | None = None
+    scrape_tolerance: float | None = None
 
     @property
     def total_difference(self) -> float | None:
@@ -141,6 +153,114 @@ class CountComparison(BaseModel):
         if self.client_errors is None or self.server_errors is None:
             return None
         return max(0, self.client_errors - self.server_errors)
+
+    @property
+    def errors_edge_retried(self) -> int | None:
+        """Server errors neither the client nor the edge saw: the edge retried them on
+        another replica. None unless the client and edge saw far fewer (at most half)."""
+        if self.server_errors is None or self.client_errors is None:
+            return None
+        seen = max(self.client_errors, self.edge_errors or 0)
+        if self.server_errors == 0 or seen * 2 > self.server_errors:
+            return None
+        return self.server_errors - seen
+
+    def tolerance_basis(self) -> str:
+        """`5 % outside traffic + 0.6 % scrape alignment` (or the total when parts unknown)."""
+        if self.outside_traffic_tolerance is None or self.scrape_tolerance is None:
+            return f"{self.tolerance * 100:.3g} %"
+        return (
+            f"{self.outside_traffic_tolerance * 100:.3g} % outside traffic + "
+            f"{self.scrape_tolerance * 100:.2g} % scrape alignment"
+        )
+
+    def remark(self) -> str:
+        """What the counts say beyond agreeing: retried errors, errors the server never saw."""
+        remarks = []
+        retried = self.errors_edge_retried
+        if retried:
+            remarks.append(
+                f"the edge retried {retried:,} of the server's {self.server_errors:,} errors on "
+                f"another replica: the client saw {self.client_errors:,}, the edge "
+                f"{self.edge_errors if self.edge_errors is not None else '-'}; client and edge "
+                "SLIs show what a client behind a retrying edge sees, the server's what the "
+                "service did"
+            )
+        unseen = self.errors_server_never_saw
+        if unseen:
+            remarks.append(f"{unseen:,} client errors the server never saw")
+        if not self.in_fault and self.agrees is False:
+            remarks.append("client and server disagree beyond the tolerance (harness problem)")
+        return "; ".join(remarks)
+
+
+class Detection(BaseModel):
+    """The smallest breach one objective of one phase detects with `power`, before the run.
+
+    Computed from the planned requests of the phase (a range: see gate/detection.py); the same
+    at every place the objective is measured (they count the same requests). Objectives that
+    are not binomial shares of requests (throughput, start-up, time to recover, ...) are
+    `applicable` False: "n/a".
+    """
+
+    phase: str
+    objective: str
+    sli: str
+    applicable: bool = True
+    allowed_bad_share: float | None = None
+    threshold: float | None = Field(default=None, description="latency: seconds")
+    planned_requests: float | None = None
+    requests_low: int | None = None
+    requests_high: int | None = None
+    power: float = DETECTION_POWER
+    min_detectable_share: float | None = Field(
+        default=None, description="None with applicable: too few requests to ever FAIL"
+    )
+    required_burn: float | None = Field(default=None, description="the gate's `detect:`")
+
+    @property
+    def burn_multiple(self) -> float | None:
+        """The smallest detected share as a multiple of the allowed share (budget burn)."""
+        if self.min_detectable_share is None or not self.allowed_bad_share:
+            return None
+        return self.min_detectable_share / self.allowed_bad_share
+
+    @property
+    def meets_requirement(self) -> bool | None:
+        """Whether it detects the gate's `detect:` burn (None without one, or n/a)."""
+        if self.required_burn is None or not self.applicable:
+            return None
+        burn = self.burn_multiple
+        return burn is not None and burn <= self.required_burn * (1 + 1e-9)
+
+    def what(self) -> str:
+        """What a breach of it is: `an error rate`, `a share slower than 0.5 s`."""
+        if self.sli == "availability":
+            return "an error rate"
+        return f"a share slower than {self.threshold:g} s" if self.threshold else "a bad share"
+
+    def describe(self) -> str:
+        """`detects an error rate of 0.45 % or worse (4.5x budget burn)`, or why not."""
+        if not self.applicable:
+            return "n/a (not a share of requests)"
+        share, burn = self.min_detectable_share, self.burn_multiple
+        if share is None or burn is None:
+            return "detects nothing: too few requests for any breach to FAIL"
+        return f"detects {self.what()} of {share * 100:.3g} % or worse ({burn:.1f}x budget burn)"
+
+    def power_text(self) -> str:
+        """` with 90 % power over 4,906-6,975 requests` ('' when n/a)."""
+        if not self.applicable or self.requests_low is None:
+            return ""
+        high = self.requests_high or self.requests_low
+        return f" with {self.power * 100:.0f} % power over {self.requests_low:,}-{high:,} requests"
+
+    def line(self) -> str:
+        """`baseline: availability: detects ... with 90 % power over 4,906-6,975 requests`."""
+        text = f"{self.phase}: {self.objective}: {self.describe()}{self.power_text()}"
+        if self.meets_requirement is False and self.required_burn is not None:
+            text += f"; short of the gate's detect: {self.required_burn:g}x"
+        return text
 
 
 class Recovery(BaseModel):
@@ -231,6 +351,7 @@ class RunReport(BaseModel):
     timeline: list[PhaseSpan] = Field(default_factory=list)
     faults: list[FaultWindow] = Field(default_factory=list)
     phases: list[PhaseResults] = Field(default_factory=list)
+    detection: list[Detection] = Field(default_factory=list)
     client_server: list[CountComparison] = Field(default_factory=list)
     recoveries: list[Recovery] = Field(default_factory=list)
     series: list[TimeSeries] = Field(default_factory=list)

@@ -16,6 +16,47 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def _detection(report: RunReport) -> list[str]:
+    """What each judged objective could detect (computed before the run)."""
+    if not report.detection:
+        return []
+    lines = ["", "| phase | objective | smallest breach detected (90 % power) |", "|---|---|---|"]
+    for figure in report.detection:
+        text = figure.describe() + figure.power_text()
+        if figure.meets_requirement is not None and figure.required_burn is not None:
+            met = "met" if figure.meets_requirement else "NOT met"
+            text += f"; detect: {figure.required_burn:g}x {met}"
+        lines.append(f"| {figure.phase} | {figure.objective} | {text} |")
+    return lines
+
+
+def _reconciliation(report: RunReport) -> list[str]:
+    """Client vs edge vs server counts per window, the tolerance's basis and remarks."""
+    if not report.client_server:
+        return []
+    lines = [
+        "",
+        "| phase | client req / err | edge req / err | server req / err | difference | "
+        "tolerance | remark |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in report.client_server:
+        difference = c.total_difference
+        lines.append(
+            f"| {c.phase}{' (fault)' if c.in_fault else ''} "
+            f"| {_count(c.client_total)} / {_count(c.client_errors)} "
+            f"| {_count(c.edge_total)} / {_count(c.edge_errors)} "
+            f"| {_count(c.server_total)} / {_count(c.server_errors)} "
+            f"| {'–' if difference is None else f'{difference:.2%}'} "
+            f"| {c.tolerance_basis()} | {c.remark()} |"
+        )
+    return lines
+
+
 def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
     lines = [
         f"## slogate `{report.gate}`: {outcome(report)} (exit {int(report.exit_code)})",
@@ -50,5 +91,6 @@ def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
         lines.append("")
         for phase, count in unseen:
             lines.append(f"- {phase}: {count:,} client errors the server never saw")
+    lines += _detection(report) + _reconciliation(report)
     lines += ["", f"Full report: `{html_name}` in the run folder `reports/{report.run_id}/`."]
     return "\n".join(lines) + "\n"

@@ -69,9 +69,15 @@ def _value(raw: Any) -> float:
 class PrometheusClient:
     """Instant queries against `base_url` (`http://host:9090`, or a Thanos/Mimir prefix)."""
 
-    def __init__(self, base_url: str, auth: PrometheusAuth | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: PrometheusAuth | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth or PrometheusAuth()
+        self.transport = transport  # None: the network (another transport: tests, proxies)
         self.queries = 0
         self._client: httpx.Client | None = None
 
@@ -89,6 +95,7 @@ class PrometheusClient:
                 auth=basic,
                 verify=verify,
                 timeout=httpx.Timeout(auth.timeout_s),
+                transport=self.transport,
             )
         return self._client
 

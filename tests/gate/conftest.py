@@ -158,13 +158,20 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project_with(tmp_path: Path, gates: dict[str, Any]) -> Project:
+    """A project folder under `tmp_path` whose slogate.yaml has `gates` (and the repository's
+    loadtests, experiments and SLO file)."""
     folder = tmp_path / "project"
     folder.mkdir()
     for name in ("loadtests", "experiments", "slo"):
         (folder / name).symlink_to(REPO / name)
-    config = {"service": {"env": {"TARGET_LOG_LEVEL": "warning"}}, "gates": TEST_GATES}
+    config = {"service": {"env": {"TARGET_LOG_LEVEL": "warning"}}, "gates": gates}
     (folder / "slogate.yaml").write_text(yaml.safe_dump(config))
-    (folder / "break-everything.yaml").write_text(yaml.safe_dump(BREAK_EVERYTHING))
     return Project(folder, tmp_path / "home", tmp_path / "reports")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    made = project_with(tmp_path, TEST_GATES)
+    (made.folder / "break-everything.yaml").write_text(yaml.safe_dump(BREAK_EVERYTHING))
+    return made

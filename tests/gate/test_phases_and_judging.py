@@ -103,6 +103,18 @@ COMPARISONS = {
         False,
     ),
     "a gap inside a fault is expected": (IN_FAULT, counts(500, 200), False, None, False),
+    "the harness note says what the tolerance is made of": (
+        BASELINE, counts(2000, 3000), False,
+        "tolerance 8.3%: 5 % outside traffic + 3.3 % scrape alignment", True,
+    ),
+    "errors the edge retried are said beside the counts": (
+        BASELINE, {**counts(3000, 3024, c_err=2, s_err=24), "edge_total": 3000, "edge_errors": 2},
+        True, "baseline: the edge retried 22 of the server's 24 errors on another replica: the "
+        "client saw 2, the edge 2", False,
+    ),
+    "a few more errors at the server than the client is not a retry story": (
+        BASELINE, {**counts(3000, 3003, c_err=2, s_err=3), "edge_errors": 2}, True, None, False,
+    ),
 }  # fmt: skip
 
 
