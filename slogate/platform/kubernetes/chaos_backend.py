@@ -183,6 +183,11 @@ class KubernetesBackend:
     def _scale_to_zero(self, deployment: str, ttl_s: float, kind: str) -> str:
         path = scale_path(self.namespace, deployment)
         before = int(self._get(path)["spec"].get("replicas", 0))
+        if before == 0:  # a rollback to 0 would never bring it back
+            raise ActivityFailed(
+                f"Deployment {deployment} in namespace {self.namespace} is already scaled to 0; "
+                f"scale it back first (an open fault: `slogate down --stack {self.state.stack}`)"
+            )
         rollback = Rollback(
             via="kubernetes_scale",
             detail={"namespace": self.namespace, "deployment": deployment, "replicas": before},

@@ -78,7 +78,6 @@ class _Prepared:
     access: ClusterAccess
     api: Api
     manifests: list[Manifest]
-    objects: list[ObjectRef]
 
 
 def _no_traffic_yet(config: SlogateConfig) -> None:
@@ -110,7 +109,7 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
     except BaseException:
         api.close()
         raise
-    return _Prepared(access, api, manifests, objects)
+    return _Prepared(access, api, manifests)
 
 
 class KubernetesPlatform:
