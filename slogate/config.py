@@ -131,6 +131,39 @@ class TimingsConfig(_Section):
     ready_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
+class KubernetesConfig(_Section):
+    """Where the Kubernetes platform deploys (`platform: kubernetes`).
+
+    `traffic: false` is for a cluster whose pods run no container (kwok, the test control
+    plane): slogate then applies, waits for rollouts and runs chaos, and skips every step that
+    needs a pod to answer (port-forwards, Prometheus readiness, seeding).
+    """
+
+    kubeconfig: str | None = Field(
+        default=None, description="kubeconfig file; unset: $KUBECONFIG, else ~/.kube/config"
+    )
+    context: str | None = Field(default=None, description="unset: the kubeconfig's current one")
+    namespace: str = Field(
+        default="slogate",
+        pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        description="the namespace the kustomize root deploys into",
+    )
+    kustomize: str = Field(default="k8s", description="kustomize root, relative to slogate.yaml")
+    kubectl: str = Field(
+        default="kubectl", description="the kubectl that builds the kustomize root (v1.27+)"
+    )
+    rollout_timeout_s: float = Field(default=180.0, gt=0, le=3600)
+    traffic: bool = True
+    target_deployment: str = "target-service"
+    target_selector: str = "app.kubernetes.io/name=target-service"
+    redis_deployment: str = "redis"
+    chaos_service_account: str | None = Field(
+        default="slogate-chaos",
+        description="chaos acts with this ServiceAccount's token (k8s/chaos/); null: as the "
+        "kubeconfig's user",
+    )
+
+
 class GateLoad(_Section):
     """The load of a gate: a profile of loadtests/, optionally with its rate and length changed."""
 
@@ -178,7 +211,7 @@ class GateConfig(_Section):
     """One gate of `slogate run GATE`."""
 
     description: str = ""
-    platform: Literal["local"] = "local"
+    platform: Literal["local", "kubernetes"] = "local"
     replicas: int | None = Field(default=None, ge=1, le=32, description="overrides service")
     load: GateLoad
     slo: str = Field(default="slo/target-service.yaml", description="relative to slogate.yaml")
@@ -223,8 +256,9 @@ class GateConfig(_Section):
 class SlogateConfig(_Section):
     """The whole `slogate.yaml`."""
 
-    platform: Literal["local"] = "local"
+    platform: Literal["local", "kubernetes"] = "local"
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+    kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
     ports: PortsConfig = Field(default_factory=PortsConfig)
     timings: TimingsConfig = Field(default_factory=TimingsConfig)
     gates: dict[str, GateConfig] = Field(default_factory=dict)

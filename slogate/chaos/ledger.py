@@ -48,10 +48,18 @@ class Rollback(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    via: str = Field(description="target_fault | supervisor_fault | kubernetes | none")
+    via: str = Field(
+        description="target_fault | supervisor_fault | kubernetes_scale | none (healed by the "
+        "platform)"
+    )
     url: str | None = None
     injector_id: str | None = Field(default=None, description="the fault's id at the injector")
     detail: dict[str, Any] = Field(default_factory=dict)
+    ttl_at_injector: bool = Field(
+        default=True,
+        description="the injector ends the fault at its TTL; false (a Deployment scaled to 0): "
+        "nothing does, so a rollback removes it even past its TTL",
+    )
 
 
 class LedgerEntry(BaseModel):

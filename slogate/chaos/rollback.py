@@ -9,8 +9,9 @@ a `via` no platform here knows is reported as an error and left open.
 
 Idempotent: "no such fault" at the injector means it is already gone (closed as rolled_back),
 an injector that refuses connections has died and taken its faults with it (closed too), and a
-fault past its TTL was removed by its injector (closed as expired). Every call has a timeout;
-a fault that could not be removed stays open and is reported.
+fault past its TTL was removed by its injector (closed as expired), unless its descriptor
+says no injector enforces the TTL (a Deployment scaled to 0): that one is always removed.
+Every call has a timeout; a fault that could not be removed stays open and is reported.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def roll_back_faults(
         if kinds is not None and fault.kind not in kinds:
             continue
         moment = time.time() if now is None else now
-        if moment > fault.expires_at + EXPIRY_MARGIN_S:
+        enforced = fault.rollback is None or fault.rollback.ttl_at_injector
+        if enforced and moment > fault.expires_at + EXPIRY_MARGIN_S:
             _close(ledger, stack, fault, FaultEvent.EXPIRED, "past its TTL at the injector")
             report.expired.append(fault.fault_id)
             continue

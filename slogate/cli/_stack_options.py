@@ -29,3 +29,15 @@ def config_option(function: F) -> F:
         default=None,
         help="slogate.yaml to read (default: ./slogate.yaml, or built-in defaults)",
     )(function)
+
+
+def platform_option(function: F) -> F:
+    """`--platform NAME` (default: slogate.yaml's `platform:`, or the stack's own)."""
+    from slogate.platform.registry import PLATFORMS
+
+    return click.option(
+        "--platform",
+        type=click.Choice(PLATFORMS),
+        default=None,
+        help="the platform (default: `platform:` in slogate.yaml; a stack that is up: its own)",
+    )(function)

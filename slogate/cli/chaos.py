@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from slogate.chaos.runner import ChaosPlan, run_chaos
-from slogate.cli._stack_options import stack_option
+from slogate.cli._stack_options import platform_option, stack_option
 from slogate.errors import ExitCode, UsageError
+from slogate.platform.registry import platform_of_stack
 
 EXPERIMENTS_DIR = Path("experiments")
 
@@ -32,6 +33,7 @@ def resolve_experiment(name: str) -> Path:
 @click.command("chaos")
 @click.argument("experiment")
 @stack_option
+@platform_option
 @click.option("--load", "load_profile", default="smoke", show_default=True,
               help="background load profile (loadtests/profiles.yaml)")  # fmt: skip
 @click.option("--no-load", is_flag=True, help="no background load (steady-state probes need it)")
@@ -45,6 +47,7 @@ def resolve_experiment(name: str) -> Path:
 def chaos(
     experiment: str,
     stack: str,
+    platform: str | None,
     load_profile: str,
     no_load: bool,
     run_id: str | None,
@@ -59,6 +62,7 @@ def chaos(
     (inconclusive), 4 an action failed, 130 interrupted. Every fault is rolled back.
     """
     path = resolve_experiment(experiment)
+    platform_of_stack(stack, platform)  # a --platform the stack does not run on is an error
     run_id = run_id or f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     folder = run_dir or Path("reports") / f"chaos-{path.stem}-{run_id}"
     plan = ChaosPlan(

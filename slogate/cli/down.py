@@ -6,7 +6,7 @@ import click
 
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import roll_back_faults
-from slogate.cli._stack_options import stack_option
+from slogate.cli._stack_options import platform_option, stack_option
 from slogate.errors import ConfigError, ExitCode
 from slogate.platform.registry import platform_of_stack
 from slogate.platform.state import load_state
@@ -14,11 +14,12 @@ from slogate.platform.state import load_state
 
 @click.command("down")
 @stack_option
+@platform_option
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="seconds to wait for the supervisor to stop the parts")  # fmt: skip
-def down(stack: str, timeout: float) -> ExitCode:
+def down(stack: str, platform: str | None, timeout: float) -> ExitCode:
     """Roll back the stack's open faults, then stop every process of it and free its ports."""
-    platform = platform_of_stack(stack)
+    stack_platform = platform_of_stack(stack, platform)
     try:
         up = load_state(stack) is not None
     except ConfigError:
@@ -29,10 +30,12 @@ def down(stack: str, timeout: float) -> ExitCode:
             click.echo(f"rolled back fault {fault_id}")
         for error in report.errors:
             click.echo(f"could not roll back {error}; the stack going down ends it", err=True)
-    result = platform.down(stack, timeout=timeout)
+    result = stack_platform.down(stack, timeout=timeout)
     for note in result.notes:
         click.echo(note, err=True)
-    if result.still_running:
+    for what in result.not_removed:
+        click.echo(f"not removed: {what}", err=True)
+    if result.still_running or result.not_removed:
         click.echo(f"stack {stack!r} is not fully down", err=True)
         return ExitCode.INFRASTRUCTURE
     click.echo(f"stack {stack!r} is down" if result.was_up else f"stack {stack!r} is not up")

@@ -8,9 +8,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from slogate.cli._stack_options import stack_option
+from slogate.cli._stack_options import platform_option, stack_option
 from slogate.errors import ExitCode
-from slogate.platform.registry import platform_for
+from slogate.platform.registry import platform_of_stack
 from slogate.platform.state import require_state
 
 READINESS_PATH = "/health/readiness"
@@ -18,12 +18,13 @@ READINESS_PATH = "/health/readiness"
 
 @click.command("status")
 @stack_option
-def status(stack: str) -> ExitCode:
+@platform_option
+def status(stack: str, platform: str | None) -> ExitCode:
     """Show each part, its port, readiness, restart count and active faults."""
     state = require_state(stack)
-    platform = platform_for(state.platform)
-    rows = [row.model_dump() for row in platform.status(state, READINESS_PATH)]
-    supervisor_alive = platform.supervisor_alive(state)
+    stack_platform = platform_of_stack(stack, platform)
+    rows = [row.model_dump() for row in stack_platform.status(state, READINESS_PATH)]
+    supervisor_alive = stack_platform.supervisor_alive(state)
     columns = ["part", "port", "pid", "running", "ready", "restarts", "faults"]
     if sys.stdout.isatty():
         table = Table(

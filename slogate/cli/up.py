@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from slogate.cli._stack_options import config_option, stack_option
+from slogate.cli._stack_options import config_option, platform_option, stack_option
 from slogate.cli.live import ProgressPrinter
 from slogate.config import SlogateConfig, load_config
 from slogate.errors import ExitCode, InfrastructureError, Interrupted
@@ -50,6 +50,7 @@ def print_urls(state: StackState) -> None:
 @click.command("up")
 @stack_option
 @config_option
+@platform_option
 @click.option("--replicas", type=click.IntRange(1, 32), default=None, help="number of replicas")
 @click.option("--foreground", is_flag=True, help="stay attached; Ctrl-C stops the stack")
 @click.option(
@@ -59,13 +60,18 @@ def print_urls(state: StackState) -> None:
 def up(
     stack: str,
     config_path: str | None,
+    platform: str | None,
     replicas: int | None,
     foreground: bool,
     no_seed: bool,
     **ports: int | None,
 ) -> ExitCode:
-    """Start Redis, the replicas, the HAProxy edge and Prometheus; return once ready."""
+    """Start Redis, the replicas, the HAProxy edge and Prometheus; return once ready.
+
+    With --platform kubernetes: apply the kustomize root and wait for its rollouts."""
     config = load_config(config_path)
+    if platform is not None:
+        config = config.model_copy(update={"platform": platform})
     if replicas is not None:
         config = config.model_copy(
             update={"service": config.service.model_copy(update={"replicas": replicas})}
@@ -73,31 +79,43 @@ def up(
     pinned = {_PORT_FLAGS[flag]: value for flag, value in ports.items() if value is not None}
     if pinned:
         config = config.model_copy(update={"ports": config.ports.model_copy(update=pinned)})
-    platform = platform_for(config.platform)
+    stack_platform = platform_for(config.platform)
     if not foreground:
         with ProgressPrinter() as printer:
-            state = platform.start(config, stack, printer.event)
-        print_urls(state)
-        if not no_seed:
-            _seed(platform, config, state)
+            state = stack_platform.start(config, stack, printer.event)
+        _ready(stack_platform, config, state, no_seed)
         return ExitCode.OK
-    platform.preflight(config, stack)
+    stack_platform.preflight(config, stack)
     stop = StopFlag()
     stop.install()
     printer = ProgressPrinter()
 
     def on_ready(state: StackState) -> None:
         printer.__exit__(None, None, None)
-        print_urls(state)
-        if not no_seed:
-            _seed(platform, config, state)
+        _ready(stack_platform, config, state, no_seed)
         click.echo("supervising; Ctrl-C or `slogate down` stops the stack", err=True)
 
     with printer:
-        platform.run_foreground(config, stack, printer.event, on_ready, stop)
+        stack_platform.run_foreground(config, stack, printer.event, on_ready, stop)
     if stop.signal is not None and stop.signal != 15:
         raise Interrupted("stopped by Ctrl-C; the stack is down")
     return ExitCode.OK
+
+
+def _ready(platform: Platform, config: SlogateConfig, state: StackState, no_seed: bool) -> None:
+    """What an engineer needs once the stack is ready; seeded unless told not to or the stack
+    takes no traffic."""
+    if not platform.traffic(state):
+        click.echo(f"stack {state.stack!r} is ready on {state.platform} (rolled out)")
+        for part in state.parts:
+            click.echo(f"  {part.kind:<11} {part.name}")
+        click.echo(
+            "  traffic     none: pods are simulated (no port-forward, no Prometheus, no seed)"
+        )
+        return
+    print_urls(state)
+    if not no_seed:
+        _seed(platform, config, state)
 
 
 def _seed(platform: Platform, config: SlogateConfig, state: StackState) -> None:

@@ -4,6 +4,8 @@ The gate, the command line and the chaos runner know these types only; which imp
 serves a stack is decided by `registry.py` from `platform:` in slogate.yaml (or the stack's
 state file). A platform:
 
+    traffic          the stack answers requests (False: pods are simulated; steps that need
+                     traffic, such as seeding, port-forwards and Prometheus, are skipped)
     preflight        everything that must hold before anything starts (exit 2 otherwise)
     start            bring a stack up detached, with progress events (`slogate up`)
     run_foreground   bring it up and supervise it in this process until asked to stop
@@ -92,6 +94,9 @@ class StackDown(BaseModel):
     stack: str
     was_up: bool
     still_running: list[int] = Field(default_factory=list, description="pids it could not stop")
+    not_removed: list[str] = Field(
+        default_factory=list, description="what it could not remove (objects on a cluster)"
+    )
     notes: list[str] = Field(default_factory=list)
 
 
@@ -160,6 +165,10 @@ class Platform(Protocol):
     """One way of running a stack (local processes, Kubernetes)."""
 
     name: str
+
+    def traffic(self, state: StackState) -> bool:
+        """The stack's service answers requests slogate can reach (False: its pods are
+        simulated, as on kwok; the steps that need traffic are skipped)."""
 
     def preflight(self, config: SlogateConfig, stack: str) -> None: ...
 

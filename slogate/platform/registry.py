@@ -1,7 +1,7 @@
 """Which platform serves a stack: keyed by `platform:` in slogate.yaml and the state file.
 
-The only module outside a platform's folder that imports it. Implementations are imported
-when first asked for, so a command that needs none pays nothing.
+The only module outside a platform's folder that imports one (local/, kubernetes/).
+Implementations are imported when first asked for, so a command that needs none pays nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +10,14 @@ from slogate.errors import ConfigError, UsageError
 from slogate.platform.base import Platform
 from slogate.platform.state import load_state
 
-PLATFORMS = ("local",)
+PLATFORMS = ("local", "kubernetes")
 DEFAULT_PLATFORM = "local"
 # a ledger fault's Rollback.via -> the platform that can remove it
-_VIAS = {"target_fault": "local", "supervisor_fault": "local"}
+_VIAS = {
+    "target_fault": "local",
+    "supervisor_fault": "local",
+    "kubernetes_scale": "kubernetes",
+}
 
 
 def platform_for(name: str) -> Platform:
@@ -22,20 +26,30 @@ def platform_for(name: str) -> Platform:
         from slogate.platform.local.platform import LocalPlatform
 
         return LocalPlatform()
+    if name == "kubernetes":
+        from slogate.platform.kubernetes.platform import KubernetesPlatform
+
+        return KubernetesPlatform()
     known = ", ".join(PLATFORMS)
     raise UsageError(
         f"platform {name!r} is not known (known: {known}); set `platform:` in slogate.yaml"
     )
 
 
-def platform_of_stack(stack: str) -> Platform:
-    """The platform of a stack that is up (the default one when it is not, or when its state
-    file cannot be read)."""
+def platform_of_stack(stack: str, named: str | None = None) -> Platform:
+    """The platform of a stack: the one its state file names, else `named` (a --platform
+    flag), else the default. A UsageError when `named` contradicts the state file."""
     try:
         state = load_state(stack)
     except ConfigError:
         state = None
-    return platform_for(state.platform if state is not None else DEFAULT_PLATFORM)
+    running = state.platform if state is not None else None
+    if named is not None and running is not None and named != running:
+        raise UsageError(
+            f"stack {stack!r} runs on platform {running!r}, not {named!r}: drop --platform, "
+            "or pick another --stack"
+        )
+    return platform_for(running or named or DEFAULT_PLATFORM)
 
 
 def platform_for_via(via: str) -> Platform | None:

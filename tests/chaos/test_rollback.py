@@ -12,7 +12,7 @@ from chaoslib.exceptions import ActivityFailed
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 from slogate.chaos.rollback import roll_back_faults
 from slogate.chaos.target import ChaosTarget
-from slogate.platform.local.chaos_backend import select_count
+from slogate.platform.selection import select_count
 from tests.support.waiting import free_port
 
 

@@ -10,7 +10,6 @@ Every fault is written to the ledger before it is applied (see platform/base.py)
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable
@@ -20,11 +19,13 @@ import httpx
 import redis
 from chaoslib.exceptions import ActivityFailed
 
-from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
+from slogate.chaos.ledger import FaultLedger, Rollback
 from slogate.errors import SlogateError
 from slogate.host.ports import HOST
 from slogate.platform.base import PartStatus
+from slogate.platform.fault_recording import Applied, FaultRecorder
 from slogate.platform.local.redis import stack_redis
+from slogate.platform.selection import select_count
 from slogate.platform.stack_secrets import admin_headers
 from slogate.platform.state import PartState, StackState
 
@@ -32,27 +33,11 @@ HTTP_TIMEOUT_S = 5.0
 READINESS_PATH = "/health/readiness"
 MAX_TTL_S = 3600.0
 
-Applied = tuple[str | None, float | None]  # the injector's fault id and expiry (unix s)
-
 
 def _check_ttl(ttl_s: float) -> float:
     if not 0 < ttl_s <= MAX_TTL_S:
         raise ActivityFailed(f"ttl_s must be in (0, {MAX_TTL_S:g}] seconds, got {ttl_s!r}")
     return float(ttl_s)
-
-
-def select_count(total: int, count: int | None, percentage: float | None) -> int:
-    """How many of `total` to pick: a fixed count or a percentage (rounded up), at most all."""
-    if (count is None) == (percentage is None):
-        raise ActivityFailed("give exactly one of count or percentage")
-    if count is not None:
-        if count < 1:
-            raise ActivityFailed(f"count must be at least 1, got {count}")
-        return min(count, total)
-    assert percentage is not None
-    if not 0 < percentage <= 100:
-        raise ActivityFailed(f"percentage must be in (0, 100], got {percentage}")
-    return min(total, max(1, math.ceil(percentage * total / 100)))
 
 
 def _post_fault(url: str, body: dict[str, Any], headers: dict[str, str], refused: str) -> Applied:
@@ -74,6 +59,7 @@ class LocalBackend:
         self.ledger = ledger
         self.run_id = run_id
         self.experiment = experiment
+        self._recorder = FaultRecorder(ledger, run_id, experiment)
 
     @property
     def state(self) -> StackState:
@@ -106,20 +92,7 @@ class LocalBackend:
         self, kind: str, target: str, ttl_s: float, rollback: Rollback, apply: Callable[[], Applied]
     ) -> str:
         """Intent, apply, then applied (or failed, re-raised as ActivityFailed)."""
-        fault_id = new_fault_id()
-        common: dict[str, Any] = {"run_id": self.run_id, "fault_id": fault_id, "kind": kind}
-        common.update(target=target, ttl_s=ttl_s, experiment=self.experiment)
-        self.ledger.record(FaultEvent.INTENT, rollback=rollback, **common)
-        try:
-            injector_id, expires_at = apply()
-        except (httpx.HTTPError, ActivityFailed) as error:
-            self.ledger.record(FaultEvent.FAILED, message=str(error), **common)
-            if isinstance(error, ActivityFailed):
-                raise
-            raise ActivityFailed(f"could not apply {kind} to {target}: {error}") from None
-        applied = rollback.model_copy(update={"injector_id": injector_id})
-        self.ledger.record(FaultEvent.APPLIED, rollback=applied, expires_at=expires_at, **common)
-        return fault_id
+        return self._recorder.inject(kind, target, ttl_s, rollback, apply, (httpx.HTTPError,))
 
     # -- supervisor ------------------------------------------------------------------------
 
@@ -194,16 +167,7 @@ class LocalBackend:
 
     def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
         """Close a self-healing fault (a deleted replica the supervisor replaced)."""
-        self.ledger.record(
-            FaultEvent.ROLLED_BACK,
-            experiment=self.experiment,
-            run_id=self.run_id,
-            fault_id=fault_id,
-            kind=kind,
-            target=name,
-            ttl_s=0,
-            message="replaced and ready",
-        )
+        self._recorder.healed(fault_id, kind, name, "replaced and ready")
 
     def pick_replicas(self, count: int | None, percentage: float | None, rand: bool) -> list[str]:
         names = [p.name for p in self.replicas()]

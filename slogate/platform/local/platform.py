@@ -38,6 +38,9 @@ class LocalPlatform:
 
     name = "local"
 
+    def traffic(self, state: StackState) -> bool:
+        return True
+
     def preflight(self, config: SlogateConfig, stack: str) -> None:
         preflight(config, stack)
 

@@ -1,0 +1,63 @@
+"""Every platform's chaos backend records its faults the same way (see platform/base.py):
+`intent` before applying, then `applied` with the injector's id and expiry, or `failed`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chaoslib.exceptions import ActivityFailed
+
+from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
+
+__all__ = ["Applied", "FaultRecorder"]
+
+Applied = tuple[str | None, float | None]  # the injector's fault id and expiry (unix s)
+
+
+@dataclass
+class FaultRecorder:
+    """Writes one run's faults (tagged with its experiment) to a stack's ledger."""
+
+    ledger: FaultLedger
+    run_id: str
+    experiment: str | None = None
+
+    def inject(
+        self,
+        kind: str,
+        target: str,
+        ttl_s: float,
+        rollback: Rollback,
+        apply: Callable[[], Applied],
+        errors: tuple[type[Exception], ...] = (),
+    ) -> str:
+        """Intent, apply, then applied (or failed: ActivityFailed, `errors` re-raised as one)."""
+        fault_id = new_fault_id()
+        common: dict[str, Any] = {"run_id": self.run_id, "fault_id": fault_id, "kind": kind}
+        common.update(target=target, ttl_s=ttl_s, experiment=self.experiment)
+        self.ledger.record(FaultEvent.INTENT, rollback=rollback, **common)
+        try:
+            injector_id, expires_at = apply()
+        except (ActivityFailed, *errors) as error:
+            self.ledger.record(FaultEvent.FAILED, message=str(error), **common)
+            if isinstance(error, ActivityFailed):
+                raise
+            raise ActivityFailed(f"could not apply {kind} to {target}: {error}") from None
+        applied = rollback.model_copy(update={"injector_id": injector_id})
+        self.ledger.record(FaultEvent.APPLIED, rollback=applied, expires_at=expires_at, **common)
+        return fault_id
+
+    def healed(self, fault_id: str, kind: str, target: str, message: str) -> None:
+        """Close a fault the platform healed itself (a replaced replica)."""
+        self.ledger.record(
+            FaultEvent.ROLLED_BACK,
+            experiment=self.experiment,
+            run_id=self.run_id,
+            fault_id=fault_id,
+            kind=kind,
+            target=target,
+            ttl_s=0,
+            message=message,
+        )

@@ -1,0 +1,262 @@
+"""The Kubernetes platform's chaos backend: chaostoolkit-kubernetes as a library, every fault
+in the stack's ledger (intent before apply; see platform/base.py).
+
+    delete a replica         chaosk8s terminate_pods (the pod's grace period); the ReplicaSet
+                             replaces it: healed by the platform (`via: none`)
+    kill a replica           terminate_pods with grace period 0 (a node failure, an OOM kill)
+    Redis outage (kill)      the Redis Deployment's scale subresource set to 0, and back by the
+                             rollback (`via: kubernetes_scale`, the replicas it had recorded);
+                             no injector ends it at its TTL, so a rollback always restores it
+    Redis hang (SIGSTOP),    not on Kubernetes yet (they need Chaos Mesh, or the pod proxy to
+    the target's hooks       the target's fault hooks): ActivityFailed saying so
+
+chaostoolkit-kubernetes' `scale_deployment` patches the whole Deployment (RBAC `patch` on
+`deployments`); slogate scales through the `deployments/scale` subresource instead, the only
+right k8s/chaos/role.yaml grants on Redis. Calls run as the chaos ServiceAccount (the
+kubeconfig `up` wrote) when the stack has one, so its Role and admission policy apply.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from typing import Any
+
+from chaosk8s.pod.actions import terminate_pods
+from chaoslib.exceptions import ActivityFailed
+from kubernetes.client.exceptions import ApiException
+
+from slogate.chaos.ledger import FaultLedger, Rollback
+from slogate.errors import SlogateError
+from slogate.platform.base import PartStatus
+from slogate.platform.fault_recording import FaultRecorder
+from slogate.platform.kubernetes.chaos_identity import chaos_api
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
+from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
+from slogate.platform.kubernetes.record import ClusterRecord
+from slogate.platform.kubernetes.scale import scale_path, set_replicas
+from slogate.platform.selection import select_count
+from slogate.platform.state import PartState, StackState
+
+CALL_TIMEOUT_S = 30.0
+POLL_S = 0.2
+POD_KILL_HOLD_S = 60.0  # how long a replica kill is "open" in the ledger at most
+
+
+def is_ready(pod: dict[str, Any]) -> bool:
+    """Ready and not being deleted."""
+    if pod["metadata"].get("deletionTimestamp"):
+        return False
+    conditions = pod.get("status", {}).get("conditions", [])
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+class KubernetesBackend:
+    """Faults on one stack's namespace, recorded in its ledger under `run_id`."""
+
+    def __init__(
+        self,
+        state: StackState,
+        record: ClusterRecord,
+        ledger: FaultLedger,
+        run_id: str,
+        experiment: str | None = None,
+    ) -> None:
+        self._state = state
+        self.record = record
+        self.settings = record.settings
+        self.namespace = record.access.namespace
+        self._recorder = FaultRecorder(ledger, run_id, experiment)
+        self._api: Api | None = None
+
+    @property
+    def state(self) -> StackState:
+        return self._state
+
+    # -- the API, as the chaos identity --------------------------------------------------------
+
+    @property
+    def kubeconfig(self) -> str:
+        return self.record.chaos_kubeconfig or self.record.access.kubeconfig
+
+    @property
+    def context(self) -> str | None:
+        return None if self.record.chaos_kubeconfig else self.record.access.context
+
+    @property
+    def api(self) -> Api:
+        if self._api is None:
+            try:
+                self._api = chaos_api(self.record)
+            except SlogateError as error:
+                raise ActivityFailed(str(error)) from None
+        return self._api
+
+    def _get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        try:
+            return self.api.call("GET", path, query=query)
+        except (ApiException, *TRANSPORT_ERRORS) as error:
+            raise ActivityFailed(str(failure(error, f"GET {path}"))) from None
+
+    # -- replicas ------------------------------------------------------------------------------
+
+    def _target_pods(self) -> list[dict[str, Any]]:
+        path = f"/api/v1/namespaces/{self.namespace}/pods"
+        items: list[dict[str, Any]] = self._get(
+            path, {"labelSelector": self.settings.target_selector}
+        )["items"]
+        return sorted(items, key=lambda pod: str(pod["metadata"]["name"]))
+
+    def replicas(self) -> list[PartState]:
+        pods = [p for p in self._target_pods() if not p["metadata"].get("deletionTimestamp")]
+        if not pods:
+            raise ActivityFailed(
+                f"no pods labelled {self.settings.target_selector} in namespace {self.namespace}"
+            )
+        return [
+            PartState(name=str(p["metadata"]["name"]), kind="replica", extra=self._where(p))
+            for p in pods
+        ]
+
+    def _where(self, pod: dict[str, Any]) -> dict[str, str | int | float]:
+        return {"namespace": self.namespace, "node": str(pod.get("spec", {}).get("nodeName"))}
+
+    def pick_replicas(self, count: int | None, percentage: float | None, rand: bool) -> list[str]:
+        names = [p.name for p in self.replicas()]
+        quantity = select_count(len(names), count, percentage)
+        return random.sample(names, quantity) if rand else names[:quantity]
+
+    def _terminate(self, name: str, grace_period: int) -> list[str]:
+        """Delete pod `name` through chaostoolkit-kubernetes' terminate_pods."""
+        secrets = {"KUBERNETES_VERIFY_SSL": "true"}
+        if self.context is not None:
+            secrets["KUBERNETES_CONTEXT"] = self.context
+
+        def call() -> list[str]:
+            with kubeconfig_in_environment(self.kubeconfig):
+                try:
+                    deleted: list[str] = terminate_pods(
+                        label_selector=self.settings.target_selector,
+                        name_pattern=f"^{re.escape(name)}$",
+                        qty=1,
+                        grace_period=grace_period,
+                        ns=self.namespace,
+                        secrets=secrets,
+                    )
+                except ApiException as error:
+                    raise ActivityFailed(str(failure(error, f"deleting pod {name}"))) from None
+            if deleted != [name]:
+                raise ActivityFailed(
+                    f"pod {name} is not a pod labelled {self.settings.target_selector} in "
+                    f"namespace {self.namespace} (terminate_pods deleted {deleted})"
+                )
+            return deleted
+
+        return call_with_deadline(call, CALL_TIMEOUT_S, f"terminate_pods {name}")
+
+    def delete_replica(self, name: str, kind: str = "replica_delete") -> str:
+        """Delete a pod with its grace period; its ReplicaSet replaces it."""
+        rollback = Rollback(via="none", detail={"pod": name, "healed_by": "replicaset"})
+        return self._recorder.inject(
+            kind, name, POD_KILL_HOLD_S, rollback, lambda: self._deleted(name, grace_period=-1)
+        )
+
+    def _deleted(self, name: str, grace_period: int) -> tuple[None, None]:
+        self._terminate(name, grace_period)
+        return None, None
+
+    def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
+        if part == "redis" and action == "kill":
+            return self._scale_to_zero(self.settings.redis_deployment, ttl_s, kind)
+        if action in ("kill", "term") and part in {r.name for r in self.replicas()}:
+            grace = 0 if action == "kill" else -1
+            rollback = Rollback(via="none", detail={"pod": part, "healed_by": "replicaset"})
+            return self._recorder.inject(
+                kind, part, ttl_s, rollback, lambda: self._deleted(part, grace_period=grace)
+            )
+        raise ActivityFailed(
+            f"{action} of {part} is not available on Kubernetes yet (pod kill and Redis "
+            "scaled to 0 are; a hang needs Chaos Mesh)"
+        )
+
+    def _scale_to_zero(self, deployment: str, ttl_s: float, kind: str) -> str:
+        path = scale_path(self.namespace, deployment)
+        before = int(self._get(path)["spec"].get("replicas", 0))
+        if before == 0:  # a rollback to 0 would never bring it back
+            raise ActivityFailed(
+                f"Deployment {deployment} in namespace {self.namespace} is already scaled to 0; "
+                f"scale it back first (an open fault: `slogate down --stack {self.state.stack}`)"
+            )
+        rollback = Rollback(
+            via="kubernetes_scale",
+            detail={"namespace": self.namespace, "deployment": deployment, "replicas": before},
+            ttl_at_injector=False,
+        )
+
+        def apply() -> tuple[None, None]:
+            set_replicas(self.api, self.namespace, deployment, 0)
+            return None, None
+
+        return self._recorder.inject(kind, deployment, ttl_s, rollback, apply, (SlogateError,))
+
+    def persist_dependency(self) -> None:
+        """Nothing to do: the Redis Deployment keeps its data in an emptyDir, so a Redis scaled
+        to 0 comes back empty (a PersistentVolumeClaim would keep it)."""
+
+    def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
+        raise ActivityFailed(
+            f"the {spec.get('kind')} fault needs the target's fault hooks through the API "
+            "server's pod proxy, which slogate does not use on Kubernetes yet"
+        )
+
+    def active_faults(self) -> int:
+        """Deployments slogate scaled to 0 that are still at 0."""
+        scaled = 0
+        for fault in self._recorder.ledger.open_faults():
+            if fault.rollback is None or fault.rollback.via != "kubernetes_scale":
+                continue
+            detail = fault.rollback.detail
+            path = scale_path(str(detail["namespace"]), str(detail["deployment"]))
+            scaled += int(self._get(path)["spec"].get("replicas", 0)) == 0
+        return scaled
+
+    def _pod(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self.api.get_or_none(f"/api/v1/namespaces/{self.namespace}/pods/{name}")
+        except (ApiException, *TRANSPORT_ERRORS) as error:
+            raise ActivityFailed(str(failure(error, f"reading pod {name}"))) from None
+
+    def part_status(self, name: str) -> PartStatus:
+        pod = self._pod(name)
+        if pod is None:
+            return PartStatus(name=name, pid=None, running=False)
+        statuses = pod.get("status", {}).get("containerStatuses", [])
+        return PartStatus(
+            name=name,
+            pid=None,
+            running=pod.get("status", {}).get("phase") == "Running",
+            deleting=bool(pod["metadata"].get("deletionTimestamp")),
+            restarts=sum(int(s.get("restartCount", 0)) for s in statuses),
+        )
+
+    def replica_ready(self, replica: PartState) -> bool:
+        pod = self._pod(replica.name)
+        return pod is not None and is_ready(pod)
+
+    def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
+        """Seconds until pod `name` is gone and as many target pods as before are Ready (a
+        replaced pod has a new name on Kubernetes)."""
+        wanted = len(self._target_pods())
+        started = time.monotonic()
+        while time.monotonic() < started + timeout_s:
+            pods = self._target_pods()
+            ready = [p for p in pods if is_ready(p)]
+            gone = name not in {str(p["metadata"]["name"]) for p in pods}
+            if gone and len(ready) >= wanted:
+                return time.monotonic() - started
+            time.sleep(POLL_S)
+        raise ActivityFailed(f"{name} was not replaced by a Ready pod within {timeout_s:g} s")
+
+    def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
+        self._recorder.healed(fault_id, kind, name, "replaced by its ReplicaSet")

@@ -1,0 +1,320 @@
+"""The Kubernetes platform behind the `Platform` protocol (see platform/base.py).
+
+`up` builds the kustomize root, checks the user's rights on every object, applies them
+server-side (recording each it created), waits for every Deployment to roll out, and writes
+a kubeconfig holding a token of the chaos ServiceAccount. A failure or Ctrl-C on the way
+deletes what it created. `down` deletes exactly what `up` created, newest first.
+
+`traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. On a
+cluster whose pods run no container (kwok, the test control plane) it is false, and the steps
+that need traffic (port-forwards to the Service and to Prometheus, Prometheus readiness,
+seeding) are skipped by that capability. With it true they are needed, and they are not built
+yet: such a stack is refused before anything is applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Literal
+
+from slogate.chaos.ledger import Fault, FaultLedger
+from slogate.config import SlogateConfig
+from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.interrupts import InterruptSignals
+from slogate.platform.base import (
+    ChaosBackend,
+    DoctorCheck,
+    GateSession,
+    OnEvent,
+    PartRow,
+    SessionHooks,
+    ShouldStop,
+    StackDown,
+    StackEvent,
+)
+from slogate.platform.kubernetes.access_review import require_rights
+from slogate.platform.kubernetes.apply import (
+    Resources,
+    apply_manifests,
+    delete_objects,
+    resources_ref,
+)
+from slogate.platform.kubernetes.chaos_backend import KubernetesBackend
+from slogate.platform.kubernetes.chaos_identity import CHAOS_KUBECONFIG, write_chaos_kubeconfig
+from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, resolve_access
+from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
+from slogate.platform.kubernetes.manifests import Manifest, build_manifests
+from slogate.platform.kubernetes.record import (
+    ClusterRecord,
+    ObjectRef,
+    load_record,
+    remove_record,
+    save_record,
+)
+from slogate.platform.kubernetes.rollout import wait_for_rollouts
+from slogate.platform.kubernetes.status import deployment_rows
+from slogate.platform.state import (
+    PartState,
+    StackState,
+    ensure_stack_dir,
+    load_state,
+    remove_state,
+    save_state,
+    stack_dir,
+)
+
+__all__ = ["KubernetesPlatform"]
+
+CLEANUP_TIMEOUT_S = 120.0
+FOREGROUND_POLL_S = 0.2
+
+
+@dataclass
+class _Prepared:
+    access: ClusterAccess
+    api: Api
+    manifests: list[Manifest]
+
+
+def _no_traffic_yet(config: SlogateConfig) -> None:
+    if config.kubernetes.traffic:
+        raise UsageError(
+            f"{config.source or 'slogate.yaml'}: kubernetes.traffic is true, but reaching the "
+            "Service and Prometheus (port-forwards) is not built yet on Kubernetes: set "
+            "kubernetes.traffic: false to deploy and run chaos without traffic"
+        )
+
+
+def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
+    """Everything checked before the first object is applied (exit 2 or 4, nothing applied)."""
+    stack_dir(stack)  # checks the name
+    if load_state(stack) is not None or load_record(stack) is not None:
+        raise UsageError(
+            f"stack {stack!r} is already up; `slogate down --stack {stack}` first, or pick "
+            "another --stack"
+        )
+    _no_traffic_yet(config)
+    access = resolve_access(config)
+    manifests = build_manifests(config)
+    api = Api(api_client(access))
+    try:
+        api.check_reachable(access)
+        resources = Resources(api)
+        objects = [resources_ref(resources, m, access.namespace) for m in manifests]
+        require_rights(api, access, objects)
+    except BaseException:
+        api.close()
+        raise
+    return _Prepared(access, api, manifests)
+
+
+class KubernetesPlatform:
+    """The kustomize root on a cluster; chaos through chaostoolkit-kubernetes."""
+
+    name = "kubernetes"
+
+    def traffic(self, state: StackState) -> bool:
+        return False  # with traffic the stack is refused at `up` (see the module's docstring)
+
+    def preflight(self, config: SlogateConfig, stack: str) -> None:
+        _prepare(config, stack).api.close()
+
+    def start(self, config: SlogateConfig, stack: str, on_event: OnEvent) -> StackState:
+        prepared = _prepare(config, stack)
+        record = ClusterRecord(access=prepared.access, settings=config.kubernetes)
+        save_record(stack, record)
+        signals = InterruptSignals()
+        try:
+            with signals.installed():
+                try:
+                    return _bring_up(config, stack, prepared, record, on_event)
+                except BaseException as error:
+                    with signals.shield():
+                        _undo(prepared.api, stack, record, error)
+                    if isinstance(error, KeyboardInterrupt):
+                        raise Interrupted(
+                            f"interrupted: what `up` had created in namespace "
+                            f"{prepared.access.namespace} is deleted"
+                        ) from None
+                    raise
+        finally:
+            prepared.api.close()
+
+    def run_foreground(
+        self,
+        config: SlogateConfig,
+        stack: str,
+        on_event: OnEvent,
+        on_ready: Callable[[StackState], None],
+        should_stop: ShouldStop,
+    ) -> None:
+        state = self.start(config, stack, on_event)
+        try:
+            on_ready(state)
+            while not should_stop():
+                time.sleep(FOREGROUND_POLL_S)
+        finally:
+            self.down(stack, CLEANUP_TIMEOUT_S)
+
+    def gate_session(self, config: SlogateConfig, stack: str, hooks: SessionHooks) -> GateSession:
+        raise UsageError(
+            "`slogate run` on Kubernetes needs traffic (port-forwards), which is not built yet; "
+            "use `slogate up`, `slogate chaos` and `slogate down` with --platform kubernetes"
+        )
+
+    def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
+        return False  # no traffic: nothing can reach Redis (see `traffic`)
+
+    def down(self, stack: str, timeout: float) -> StackDown:
+        record = load_record(stack)
+        was_up = load_state(stack) is not None or record is not None
+        notes: list[str] = []
+        if record is not None:
+            api = Api(api_client(record.access))
+            try:
+                problems = delete_objects(api, record.created, timeout)
+            finally:
+                api.close()
+            if problems:
+                return StackDown(stack=stack, was_up=True, not_removed=problems)
+            notes.append(
+                f"deleted {len(record.created)} object(s) `up` created in context "
+                f"{record.access.context!r}"
+            )
+        (stack_dir(stack) / CHAOS_KUBECONFIG).unlink(missing_ok=True)
+        remove_record(stack)
+        remove_state(stack)
+        return StackDown(stack=stack, was_up=was_up, notes=notes)
+
+    def status(self, state: StackState, readiness_path: str) -> list[PartRow]:
+        record = _require_record(state.stack)
+        api = Api(api_client(record.access))
+        try:
+            return deployment_rows(api, record.access.namespace, state, FaultLedger(state.stack))
+        finally:
+            api.close()
+
+    def supervisor_alive(self, state: StackState) -> bool:
+        """The cluster's controllers supervise the pods: alive when its API server answers."""
+        record = _require_record(state.stack)
+        api = Api(api_client(record.access))
+        try:
+            api.check_reachable(record.access)
+        except SlogateError:
+            return False
+        finally:
+            api.close()
+        return True
+
+    def chaos_backend(
+        self, state: StackState, ledger: FaultLedger, run_id: str, experiment: str | None
+    ) -> ChaosBackend:
+        record = _require_record(state.stack)
+        return KubernetesBackend(state, record, ledger, run_id, experiment)
+
+    def remove_fault(self, stack: str, fault: Fault) -> str:
+        return remove_kubernetes_fault(stack, fault)
+
+    def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
+        try:
+            access = resolve_access(config)
+            api = Api(api_client(access))
+            try:
+                server = api.check_reachable(access)
+            finally:
+                api.close()
+        except SlogateError as error:
+            return [DoctorCheck(ok=False, status="missing", detail=str(error))]
+        detail = f"context {access.context!r} answers: Kubernetes {server}"
+        return [DoctorCheck(ok=True, status="ok", detail=detail)]
+
+    def tool_versions(self) -> dict[str, str | None]:
+        versions: dict[str, str | None] = {}
+        for package in ("kubernetes", "chaostoolkit-kubernetes"):
+            try:
+                versions[package] = version(package)
+            except PackageNotFoundError:
+                versions[package] = None
+        return versions
+
+
+def _require_record(stack: str) -> ClusterRecord:
+    record = load_record(stack)
+    if record is None:
+        raise UsageError(
+            f"stack {stack!r} has no cluster record ({stack_dir(stack)}/kubernetes.json): "
+            f"`slogate down --stack {stack} --platform kubernetes`, then `slogate up` again"
+        )
+    return record
+
+
+def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> None:
+    """After a failed or interrupted `up`: delete what it created. When that fails too, an
+    InfrastructureError says what is left and how to retry."""
+    problems = delete_objects(api, record.created, CLEANUP_TIMEOUT_S)
+    if problems:
+        raise InfrastructureError(
+            f"`up` failed ({error or type(error).__name__}) and cleaning up failed too, so "
+            f"these are left: {'; '.join(problems)}; `slogate down --stack {stack} "
+            "--platform kubernetes` retries"
+        ) from error
+    (stack_dir(stack) / CHAOS_KUBECONFIG).unlink(missing_ok=True)
+    remove_record(stack)
+    remove_state(stack)
+
+
+def _bring_up(
+    config: SlogateConfig,
+    stack: str,
+    prepared: _Prepared,
+    record: ClusterRecord,
+    on_event: OnEvent,
+) -> StackState:
+    """Apply, wait for the rollouts, write the chaos kubeconfig and the state file."""
+    began = time.monotonic()
+    namespace = prepared.access.namespace
+
+    def created(ref: ObjectRef) -> None:
+        record.created.append(ref)
+        save_record(stack, record)
+
+    def event(ref: ObjectRef, phase: Literal["started", "ready"]) -> None:
+        if ref.kind == "Deployment":
+            on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
+
+    applied = apply_manifests(
+        prepared.api,
+        prepared.manifests,
+        namespace,
+        on_created=created,
+        on_applied=lambda ref: event(ref, "started"),
+    )
+    deployments = [ref for ref in applied if ref.kind == "Deployment"]
+    wait_for_rollouts(
+        prepared.api,
+        deployments,
+        config.kubernetes.rollout_timeout_s,
+        on_ready=lambda ref: event(ref, "ready"),
+    )
+    account = config.kubernetes.chaos_service_account
+    if account is not None:
+        path = write_chaos_kubeconfig(prepared.api, stack, namespace, account)
+        record.chaos_kubeconfig = str(path)
+        save_record(stack, record)
+    state = StackState(
+        stack=stack,
+        platform=KubernetesPlatform.name,
+        started_at=time.time(),
+        run_dir=str(ensure_stack_dir(stack) / "run"),
+        parts=[
+            PartState(name=ref.name, kind="deployment", extra={"namespace": namespace})
+            for ref in deployments
+        ],
+    )
+    save_state(state)
+    on_event(StackEvent(part="stack", phase="ready", t=time.monotonic() - began))
+    return state

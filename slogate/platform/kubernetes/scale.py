@@ -1,0 +1,30 @@
+"""A Deployment's replica count through its `scale` subresource (the right RBAC can grant by
+name: k8s/chaos/role.yaml allows it on Redis only)."""
+
+from __future__ import annotations
+
+from kubernetes.client.exceptions import ApiException
+
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
+
+
+def scale_path(namespace: str, deployment: str) -> str:
+    return f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}/scale"
+
+
+def set_replicas(api: Api, namespace: str, deployment: str, replicas: int) -> None:
+    """Set the Deployment's replicas (a SlogateError naming it and the fix otherwise)."""
+    body = {"spec": {"replicas": replicas}}
+    try:
+        api.call(
+            "PATCH",
+            scale_path(namespace, deployment),
+            body=body,
+            content_type="application/merge-patch+json",
+        )
+    except (ApiException, *TRANSPORT_ERRORS) as error:
+        raise failure(
+            error,
+            f"scaling Deployment {deployment} in namespace {namespace} to {replicas}",
+            "the chaos ServiceAccount may scale only the Deployment k8s/chaos/role.yaml names",
+        ) from None
