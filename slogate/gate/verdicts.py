@@ -38,17 +38,23 @@ def _sub_spec(spec: SLOSpec, names: tuple[str, ...]) -> SLOSpec:
 
 
 def evaluate_phases(
-    plan: GatePlan, client: PrometheusClient, windows: list[PhaseWindow], scrape_s: float
+    plan: GatePlan,
+    client: PrometheusClient,
+    windows: list[PhaseWindow],
+    scrape_s: float,
+    load_window: Window | None = None,
 ) -> list[PhaseResults]:
-    """Every phase's objectives at every place they are measured."""
+    """Every phase's objectives at every place they are measured; throughput only over the
+    part of a phase inside `load_window` (the load's requests, not its metrics' linger)."""
     offered = plan.profile.peak_rate
     phases = []
     for phase in windows:
         if not phase.objectives:
             continue
         results = evaluate_spec(
-            _sub_spec(plan.spec, phase.objectives), client, phase.window, scrape_s, offered
-        )
+            _sub_spec(plan.spec, phase.objectives), client, phase.window, scrape_s, offered,
+            load_window,
+        )  # fmt: skip
         phases.append(PhaseResults(phase=phase.label, window=phase.window, results=results))
     return phases
 
