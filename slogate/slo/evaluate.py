@@ -341,11 +341,11 @@ class Evaluator:
         shortest = MIN_SCRAPE_INTERVALS * self.scrape_interval_s
         if judged.seconds < shortest:
             result.reason = (
-                f"the load ran {judged.seconds:g} s in the window, shorter than "
+                f"the load ran {judged.seconds:.1f} s in the window, shorter than "
                 f"{MIN_SCRAPE_INTERVALS} scrape intervals ({shortest:g} s)"
             )
             return None, ""
-        return judged, f"the {judged.seconds:g} s the load ran in the window"
+        return judged, f"the {judged.seconds:.1f} s the load ran in the window"
 
     # --- startup ----------------------------------------------------------------------------
     def _startup(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:

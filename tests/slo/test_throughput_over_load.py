@@ -111,10 +111,10 @@ def test_the_load_run_judges_throughput_over_the_load(prometheus, spec_file, tmp
     window = ("--since", _rfc3339(since), "--until", _rfc3339(until))
     result = _check(url, str(spec_file), *window, "--load-run", str(run), "--json", "r.json")
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "510.0 req/s over the 40 s the load ran in the window" in result.stdout
+    assert "510.0 req/s over the 40.0 s the load ran in the window" in result.stdout
     alone = _check(url, str(spec_file), "--load-run", str(run))  # window: the load's own
     assert alone.exit_code == 0, alone.stdout + alone.stderr
-    assert "510.0 req/s over the 40 s the load ran" in alone.stdout
+    assert "510.0 req/s over the 40.0 s the load ran" in alone.stdout
 
 
 def test_a_service_that_served_too_little_still_fails(prometheus, spec_file, tmp_path):
@@ -124,7 +124,7 @@ def test_a_service_that_served_too_little_still_fails(prometheus, spec_file, tmp
     window = ("--since", _rfc3339(since), "--until", _rfc3339(until))
     result = _check(url, str(spec_file), *window, "--load-run", str(run))
     assert result.exit_code == 1, result.stdout
-    assert "450.0 req/s over the 40 s the load ran in the window" in result.stdout
+    assert "450.0 req/s over the 40.0 s the load ran in the window" in result.stdout
 
 
 def test_a_window_without_the_load_is_inconclusive(prometheus, spec_file):
@@ -134,7 +134,7 @@ def test_a_window_without_the_load_is_inconclusive(prometheus, spec_file):
     spec = load_spec(spec_file)
     cases = {
         "the load did not run in the window": (t0 + end + 10, t0 + end + 40),
-        "the load ran 3 s in the window, shorter than 4 scrape intervals": (
+        "the load ran 3.0 s in the window, shorter than 4 scrape intervals": (
             t0 + end - 3, t0 + end + 30,
         ),
     }  # fmt: skip
