@@ -1,0 +1,158 @@
+"""The search of `slogate capacity`: which rate to try next, and what the steps tried say.
+
+Pure: every input is data, so the step/bisect logic is tested as a table of named scenarios
+without a stack. A step is one load at one rate, judged with the gate's statistics:
+
+    held          every gating share objective (availability, latency) demonstrated PASS
+    broke         one of them FAILed, or errors exploded (`broken` names what broke)
+    saturated     the load generator could not offer the rate: nothing is known above
+    inconclusive  too few samples (or no data) to decide
+
+The search steps up by `factor` from `start_rps` until a step breaks, saturates or reaches
+`to_rps`; then bisects between the highest held rate and the lowest broken one until they are
+within `precision` of each other (relative). An inconclusive step is run again once, `lengthen`
+times longer; inconclusive twice at one rate ends the search there.
+
+The conclusion compares the capacity found with the required rate (throughput's `min_rps` or
+`--require`): exit 0 when it reaches it (also "at least R" when the generator saturated
+above R), 1 when a share objective broke below it, 3 when the generator saturated, the steps
+stayed inconclusive or `to_rps` stopped the search below it. A generator that saturated above
+a broken rate says nothing new and is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from slogate.errors import ExitCode
+
+
+class Outcome(StrEnum):
+    HELD = "held"
+    BROKE = "broke"
+    SATURATED = "saturated"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One load at one rate and what it showed."""
+
+    rate: float
+    duration_s: float
+    outcome: Outcome
+    broken: tuple[str, ...] = ()  # the objectives that FAILed (outcome BROKE)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    start_rps: float
+    to_rps: float
+    duration_s: float  # of one step
+    factor: float = 1.5  # step-up multiple
+    precision: float = 0.05  # bisect until (broken - held) <= precision * held
+    lengthen: float = 2.0  # an inconclusive step is run again this many times longer
+
+    def __post_init__(self) -> None:
+        if not 0 < self.start_rps <= self.to_rps:
+            raise ValueError(f"need 0 < start ({self.start_rps:g}) <= to ({self.to_rps:g})")
+        if self.factor <= 1 or not 0 < self.precision < 1 or self.lengthen <= 1:
+            raise ValueError("need factor > 1, 0 < precision < 1 and lengthen > 1")
+
+
+@dataclass(frozen=True)
+class NextStep:
+    rate: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """What the steps so far bound: the highest held rate below the lowest broken one."""
+
+    held: float | None
+    broken: float | None
+    saturated: float | None  # the lowest rate at which the generator saturated
+    inconclusive: float | None  # a rate inconclusive twice (the search stops there)
+
+
+def bracket(steps: Sequence[Step]) -> Bracket:
+    broken = min((s.rate for s in steps if s.outcome is Outcome.BROKE), default=None)
+    held = max(
+        (s.rate for s in steps
+         if s.outcome is Outcome.HELD and (broken is None or s.rate < broken)),
+        default=None,
+    )  # fmt: skip
+    saturated = min(
+        (s.rate for s in steps
+         if s.outcome is Outcome.SATURATED and (broken is None or s.rate < broken)),
+        default=None,
+    )  # fmt: skip
+    twice = [
+        s.rate
+        for i, s in enumerate(steps)
+        if s.outcome is Outcome.INCONCLUSIVE
+        and any(t.rate == s.rate and t.outcome is Outcome.INCONCLUSIVE for t in steps[:i])
+    ]
+    return Bracket(held, broken, saturated, min(twice, default=None))
+
+
+def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
+    """The next load to run, or None when the search is over."""
+    if not steps:
+        return NextStep(plan.start_rps, plan.duration_s)
+    bounds = bracket(steps)
+    if bounds.saturated is not None or bounds.inconclusive is not None:
+        return None
+    last = steps[-1]
+    if last.outcome is Outcome.INCONCLUSIVE:
+        return NextStep(last.rate, last.duration_s * plan.lengthen)
+    if bounds.broken is None:
+        assert bounds.held is not None
+        if bounds.held >= plan.to_rps:
+            return None
+        return NextStep(min(bounds.held * plan.factor, plan.to_rps), plan.duration_s)
+    if bounds.held is None or bounds.broken - bounds.held <= plan.precision * bounds.held:
+        return None
+    return NextStep((bounds.held + bounds.broken) / 2, plan.duration_s)
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    capacity: float | None  # the highest rate at which every share objective held
+    at_least: bool  # the search stopped before anything broke: the capacity is a lower bound
+    stopped: str  # why the search ended, for people
+    broke_first: tuple[str, ...]  # the objectives that broke at the lowest broken rate
+    exit_code: ExitCode
+
+
+def conclude(plan: SearchPlan, steps: Sequence[Step], required_rps: float) -> Conclusion:
+    """What the steps say about the capacity, against the rate it must reach."""
+    bounds = bracket(steps)
+    capacity = bounds.held
+    first_broken = [s for s in steps if s.outcome is Outcome.BROKE and s.rate == bounds.broken]
+    broke_first = first_broken[0].broken if first_broken else ()
+    reaches = capacity is not None and capacity >= required_rps
+    if bounds.saturated is not None:
+        stopped = f"the load generator saturated at {bounds.saturated:g} req/s"
+        code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE
+        return Conclusion(capacity, True, stopped, broke_first, code)
+    if bounds.inconclusive is not None:
+        stopped = f"too few samples to decide at {bounds.inconclusive:g} req/s, twice"
+        code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE
+        return Conclusion(capacity, bounds.broken is None, stopped, broke_first, code)
+    if bounds.broken is None:
+        stopped = f"every step held, up to --to {plan.to_rps:g} req/s"
+        code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE  # not tried up to required
+        return Conclusion(capacity, True, stopped, broke_first, code)
+    if capacity is None:
+        stopped = f"the first step, {bounds.broken:g} req/s, broke: {', '.join(broke_first)}"
+    else:
+        stopped = (
+            f"held at {capacity:g} req/s, broke at {bounds.broken:g} req/s "
+            f"({', '.join(broke_first)}), within {plan.precision:.0%}"
+        )
+    code = ExitCode.OK if reaches else ExitCode.BREACHED
+    return Conclusion(capacity, False, stopped, broke_first, code)
