@@ -9,7 +9,8 @@ without a stack. A step is one load at one rate, judged with the gate's statisti
     inconclusive  too few samples (or no data) to decide
 
 The search steps up by `factor` from `start_rps` until a step breaks, saturates or reaches
-`to_rps`; then bisects between the highest held rate and the lowest broken one until they are
+`to_rps` (each step long enough for the requests the objectives need to be demonstrated,
+`min_requests`); then bisects between the highest held rate and the lowest broken one until they are
 within `precision` of each other (relative). An inconclusive step is run again once, `lengthen`
 times longer; inconclusive twice at one rate ends the search there.
 
@@ -22,6 +23,7 @@ a broken rate says nothing new and is ignored.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,12 +56,21 @@ class SearchPlan:
     factor: float = 1.5  # step-up multiple
     precision: float = 0.05  # bisect until (broken - held) <= precision * held
     lengthen: float = 2.0  # an inconclusive step is run again this many times longer
+    min_requests: int = 0  # a step lasts long enough to see this many (plus SAMPLE_MARGIN)
 
     def __post_init__(self) -> None:
         if not 0 < self.start_rps <= self.to_rps:
             raise ValueError(f"need 0 < start ({self.start_rps:g}) <= to ({self.to_rps:g})")
         if self.factor <= 1 or not 0 < self.precision < 1 or self.lengthen <= 1:
             raise ValueError("need factor > 1, 0 < precision < 1 and lengthen > 1")
+
+
+SAMPLE_MARGIN = 1.2
+
+
+def step_duration(plan: SearchPlan, rate: float) -> float:
+    """`duration_s`, or longer when the rate cannot supply `min_requests` in it."""
+    return max(plan.duration_s, math.ceil(plan.min_requests * SAMPLE_MARGIN / rate))
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ def bracket(steps: Sequence[Step]) -> Bracket:
 def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
     """The next load to run, or None when the search is over."""
     if not steps:
-        return NextStep(plan.start_rps, plan.duration_s)
+        return NextStep(plan.start_rps, step_duration(plan, plan.start_rps))
     bounds = bracket(steps)
     if bounds.saturated is not None or bounds.inconclusive is not None:
         return None
@@ -113,10 +124,12 @@ def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
         assert bounds.held is not None
         if bounds.held >= plan.to_rps:
             return None
-        return NextStep(min(bounds.held * plan.factor, plan.to_rps), plan.duration_s)
+        rate = min(bounds.held * plan.factor, plan.to_rps)
+        return NextStep(rate, step_duration(plan, rate))
     if bounds.held is None or bounds.broken - bounds.held <= plan.precision * bounds.held:
         return None
-    return NextStep((bounds.held + bounds.broken) / 2, plan.duration_s)
+    rate = (bounds.held + bounds.broken) / 2
+    return NextStep(rate, step_duration(plan, rate))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from slogate.capacity.search import (
+    NextStep,
     Outcome,
     SearchPlan,
     Step,
@@ -114,6 +115,14 @@ def test_search(name: str) -> None:
 def test_a_rerun_inconclusive_step_is_lengthened() -> None:
     _, steps = play(SCENARIOS["an inconclusive step runs again, longer"])
     assert [s.duration_s for s in steps] == [30, 30, 60, 30]
+
+
+def test_a_step_lasts_long_enough_for_the_requests_needed() -> None:
+    plan = SearchPlan(start_rps=100, to_rps=800, duration_s=20, min_requests=2995)
+    assert next_step(plan, []) == NextStep(100, 36)  # 2,995 x 1.2 / 100 req/s
+    held = [Step(100, 36, Outcome.HELD)]
+    assert next_step(plan, held) == NextStep(150, 24)
+    assert next_step(plan, [*held, Step(150, 24, Outcome.HELD)]) == NextStep(225, 20)
 
 
 def test_a_bracket_ignores_held_rates_above_a_broken_one_and_late_saturation() -> None:
