@@ -79,10 +79,10 @@ def _load_run(folder: Path, t0: int, service: str) -> Path:
     return folder
 
 
-def _window(t0: int, service: str) -> tuple[float, float]:
-    """The user's window: the load and IDLE_S idle seconds before it."""
+def _window(t0: int, service: str) -> tuple[str, ...]:
+    """The user's window as options: the load and IDLE_S idle seconds before it."""
     start, end, _ = LOADS[service]
-    return t0 + start - IDLE_S, t0 + end
+    return "--since", _rfc3339(t0 + start - IDLE_S), "--until", _rfc3339(t0 + end)
 
 
 def _rfc3339(t: float) -> str:
@@ -98,18 +98,15 @@ def _check(url: str, *args: str) -> Result:
 def test_idle_seconds_in_the_window_made_a_held_load_fail(prometheus, spec_file):
     """The bug as reported: 40 s at 510 req/s judged over 45 s is 453 req/s, FAIL."""
     url, t0 = prometheus
-    since, until = _window(t0, "reference")
-    result = _check(url, str(spec_file), "--since", _rfc3339(since), "--until", _rfc3339(until))
+    result = _check(url, str(spec_file), *_window(t0, "reference"))
     assert result.exit_code == 1, result.stdout
     assert "453.3 req/s over 45 s" in result.stdout
 
 
 def test_the_load_run_judges_throughput_over_the_load(prometheus, spec_file, tmp_path):
     url, t0 = prometheus
-    since, until = _window(t0, "reference")
     run = _load_run(tmp_path / "load", t0, "reference")
-    window = ("--since", _rfc3339(since), "--until", _rfc3339(until))
-    result = _check(url, str(spec_file), *window, "--load-run", str(run), "--json", "r.json")
+    result = _check(url, str(spec_file), *_window(t0, "reference"), "--load-run", str(run))
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "510.0 req/s over the 40.0 s the load ran in the window" in result.stdout
     alone = _check(url, str(spec_file), "--load-run", str(run))  # window: the load's own
@@ -119,10 +116,8 @@ def test_the_load_run_judges_throughput_over_the_load(prometheus, spec_file, tmp
 
 def test_a_service_that_served_too_little_still_fails(prometheus, spec_file, tmp_path):
     url, t0 = prometheus
-    since, until = _window(t0, "weak")
     run = _load_run(tmp_path / "load", t0, "weak")
-    window = ("--since", _rfc3339(since), "--until", _rfc3339(until))
-    result = _check(url, str(spec_file), *window, "--load-run", str(run))
+    result = _check(url, str(spec_file), *_window(t0, "weak"), "--load-run", str(run))
     assert result.exit_code == 1, result.stdout
     assert "450.0 req/s over the 40.0 s the load ran in the window" in result.stdout
 
