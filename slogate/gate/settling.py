@@ -4,13 +4,14 @@ A replica kill or restart disrupts from the first fault applied until every repl
 again: the ledger's fault ends when the supervisor restarts a killed replica or a restarted
 one answers ready, but the edge routes to it only once its health check sees it (UP), and
 Prometheus learns that a scrape later. So a fault phase with replica faults ends at the first
-scrape, at or after the ledger's end, where the edge reports every server of its backend UP,
-plus one scrape interval (`haproxy_server_status{state="UP"}`, evidence Prometheus already
+scrape, at or after the ledger's end of those faults, where the edge reports every server of
+its backend UP, plus one scrape interval (or at the ledger's end of its other faults, if later) (`haproxy_server_status{state="UP"}`, evidence Prometheus already
 has). When the edge never gets there before the load ends, the phase lasts until the load ends.
 
 A fault phase shorter than its objectives need is then extended to the larger of 4 scrape
 intervals and the time the planned rate takes to supply the requests a PASS needs
-(`required_requests`); the recovery phase starts that much later. Every change is a note in
+(`required_requests`, plus one scrape interval for scrape alignment); the recovery phase
+starts that much later. Every change is a note in
 the report: a short phase is never silently inconclusive.
 
     edge_all_up_at   asks Prometheus (raw samples of the edge's server states)
@@ -46,10 +47,16 @@ class Need:
     why: str
 
 
-def disrupts_replicas(window: Window, faults: Sequence[Fault]) -> bool:
-    """Whether a replica kill or restart was applied inside `window`."""
-    starts = [f.applied_at or f.intended_at for f in faults if f.kind in REPLICA_DISRUPTIONS]
-    return any(window.start <= at <= window.end for at in starts)
+def replicas_back_from(window: Window, faults: Sequence[Fault]) -> float | None:
+    """When the last replica kill or restart applied inside `window` ended in the ledger
+    (the window's end for one still open); None when there was none."""
+    ends = [
+        f.ended_at if f.ended_at is not None else window.end
+        for f in faults
+        if f.kind in REPLICA_DISRUPTIONS
+        and window.start <= (f.applied_at or f.intended_at) <= window.end
+    ]
+    return max(ends) if ends else None
 
 
 def all_up_from(servers: Sequence[RangeSeries], after: float) -> float | None:
@@ -77,7 +84,7 @@ def edge_all_up_at(
 def needed_seconds(plan: GatePlan, phase: PhaseWindow, offset_s: float, scrape_s: float) -> Need:
     """The shortest judgeable length of `phase` (starting `offset_s` after the load started):
     4 scrape intervals, or longer when a gating share objective needs more requests than the
-    planned rate supplies in that time."""
+    planned rate supplies in that time (then plus one scrape interval)."""
     shortest = MIN_SCRAPE_INTERVALS * scrape_s
     need = Need(shortest, f"{MIN_SCRAPE_INTERVALS} scrape intervals")
     remaining = plan.duration_s - offset_s
@@ -87,7 +94,8 @@ def needed_seconds(plan: GatePlan, phase: PhaseWindow, offset_s: float, scrape_s
         if objective.target is None or not objective.is_gating() or rate <= 0:
             continue
         required = required_requests(objective.target)
-        seconds = math.ceil(required / rate * 10) / 10
+        # plus one scrape: counts are read at scrapes, which need not align with the window
+        seconds = math.ceil((required / rate + scrape_s) * 10) / 10
         if seconds > need.seconds:
             why = f"the {required:,} requests a PASS of {name} needs at {rate:g} req/s"
             need = Need(seconds, why)
@@ -146,8 +154,8 @@ def _fault_end(
         end = min(settled + scrape_s, latest)
         notes.append(
             f"{label}: lasts {end - start:.1f} s, until every replica was ready and UP at the "
-            f"edge again plus one scrape ({end - phase.window.end:.1f} s after the ledger's "
-            "last fault ended)"
+            f"edge again plus one scrape ({end - phase.window.end:.1f} s longer than the "
+            "ledger's faults)"
         )
     need = needs.get(label)
     if need is not None and end - start < need.seconds:
@@ -176,7 +184,8 @@ def settle_fault_phases(
     for phase in windows:
         if not phase.in_fault:
             continue
-        if disrupts_replicas(phase.window, faults):
-            settled[phase.label] = edge_all_up_at(client, phase.window.end, load_end, scrape_s)
+        back = replicas_back_from(phase.window, faults)
+        if back is not None:
+            settled[phase.label] = edge_all_up_at(client, back, load_end, scrape_s)
         needs[phase.label] = needed_seconds(plan, phase, phase.window.start - load_start, scrape_s)
     return extend_fault_phases(windows, settled, needs, load_end, scrape_s)
