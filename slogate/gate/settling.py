@@ -3,10 +3,11 @@
 A replica kill or restart disrupts from the first fault applied until every replica serves
 again: the ledger's fault ends when the supervisor restarts a killed replica or a restarted
 one answers ready, but the edge routes to it only once its health check sees it (UP), and
-Prometheus learns that a scrape later. So a fault phase with replica faults ends at the first
-scrape, at or after the ledger's end of those faults, where the edge reports every server of
-its backend UP, plus one scrape interval (or at the ledger's end of its other faults, if later) (`haproxy_server_status{state="UP"}`, evidence Prometheus already
-has). When the edge never gets there before the load ends, the phase lasts until the load ends.
+Prometheus learns that a scrape later. So a fault phase with replica faults lasts at least
+until the first scrape, at or after the ledger's end of those faults, where the edge reports
+every server of its backend UP (`haproxy_server_status{state="UP"}`, evidence Prometheus
+already has), plus one scrape interval. When the edge never gets there before the load ends,
+the phase lasts until the load ends.
 
 A fault phase shorter than its objectives need is then extended to the larger of 4 scrape
 intervals and the time the planned rate takes to supply the requests a PASS needs
