@@ -14,15 +14,9 @@ from typing import Any
 import pytest
 
 from tests.gate.conftest import Project
-from tests.support.cli import REPO
+from tests.support import abrupt_target
 
 pytestmark = pytest.mark.slow
-
-ABRUPT_TARGET: dict[str, Any] = {
-    "command": ["{python}", "-m", "tests.support.abrupt_target"],
-    "working_dir": str(REPO),
-    "seed_command": ["{python}", "-m", "target_service", "seed", "--organisations", "20"],
-}
 
 
 def _absorbed(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -36,7 +30,7 @@ def _absorbed(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.xdist_group("rolling-restart-abrupt")
 def test_a_target_that_exits_at_once_on_sigterm_fails_rolling_restart(project: Project) -> None:
-    project.serve(ABRUPT_TARGET)
+    project.serve(abrupt_target.SERVICE)
     done = project.run("quick-rolling-restart")
     assert done.returncode == 1, done.stdout
     report = project.report()

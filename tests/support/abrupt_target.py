@@ -14,10 +14,20 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from target_service.__main__ import main
 from target_service.core import server
+
+REPO = Path(__file__).resolve().parents[2]
+# the `service:` section of a slogate.yaml that runs this copy instead of the reference
+SERVICE: dict[str, Any] = {
+    "command": ["{python}", "-m", "tests.support.abrupt_target"],
+    "working_dir": str(REPO),
+    "seed_command": ["{python}", "-m", "target_service", "seed", "--organisations", "20"],
+}
 
 
 class AbruptServer(server.GracefulServer):
