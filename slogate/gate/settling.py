@@ -122,7 +122,11 @@ def extend_fault_phases(
         end = max(phase.window.end, start)
         if phase.in_fault:
             following = [w.window.start for w in windows[index + 1 :] if w.in_fault]
-            limit = (following[0], "the next fault") if following else (load_end, "the load")
+            limit = (
+                (following[0], "the next fault started")
+                if following
+                else (load_end, "the load ended")
+            )
             settled = settled_at.get(phase.label, -math.inf)  # absent: no replica to wait for
             end, said = _fault_end(phase, start, end, settled, needs, limit, scrape_s)
             notes += said
@@ -148,8 +152,8 @@ def _fault_end(
     if settled is None:
         end = latest
         notes.append(
-            f"{label}: the edge did not see every replica UP again before {what} ended; "
-            "the phase lasts until then"
+            f"{label}: the edge did not see every replica UP again before {what}; the phase "
+            "lasts until then"
         )
     elif settled + scrape_s > end:
         end = min(settled + scrape_s, latest)
