@@ -12,7 +12,8 @@ The search steps up by `factor` from `start_rps` until a step breaks, saturates 
 `to_rps` (each step long enough for the requests the objectives need to be demonstrated,
 `min_requests`); then bisects between the highest held rate and the lowest broken one until they are
 within `precision` of each other (relative). An inconclusive step is run again once, `lengthen`
-times longer; inconclusive twice at one rate ends the search there.
+times longer; a saturated one once, as long (a second of saturation while Locust starts on a
+busy machine is not the generator's limit); twice at one rate ends the search there.
 
 The conclusion compares the capacity found with the required rate (throughput's `min_rps` or
 `--require`): exit 0 when it reaches it (also "at least R" when the generator saturated
@@ -85,7 +86,7 @@ class Bracket:
 
     held: float | None
     broken: float | None
-    saturated: float | None  # the lowest rate at which the generator saturated
+    saturated: float | None  # the lowest rate at which the generator saturated twice
     inconclusive: float | None  # a rate inconclusive twice (the search stops there)
 
 
@@ -96,18 +97,19 @@ def bracket(steps: Sequence[Step]) -> Bracket:
          if s.outcome is Outcome.HELD and (broken is None or s.rate < broken)),
         default=None,
     )  # fmt: skip
-    saturated = min(
-        (s.rate for s in steps
-         if s.outcome is Outcome.SATURATED and (broken is None or s.rate < broken)),
-        default=None,
-    )  # fmt: skip
-    twice = [
+    saturated = [r for r in _twice(steps, Outcome.SATURATED) if broken is None or r < broken]
+    inconclusive = _twice(steps, Outcome.INCONCLUSIVE)
+    return Bracket(held, broken, min(saturated, default=None), min(inconclusive, default=None))
+
+
+def _twice(steps: Sequence[Step], outcome: Outcome) -> list[float]:
+    """The rates at which `outcome` came twice."""
+    return [
         s.rate
         for i, s in enumerate(steps)
-        if s.outcome is Outcome.INCONCLUSIVE
-        and any(t.rate == s.rate and t.outcome is Outcome.INCONCLUSIVE for t in steps[:i])
+        if s.outcome is outcome
+        and any(t.rate == s.rate and t.outcome is outcome for t in steps[:i])
     ]
-    return Bracket(held, broken, saturated, min(twice, default=None))
 
 
 def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
@@ -120,6 +122,8 @@ def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
     last = steps[-1]
     if last.outcome is Outcome.INCONCLUSIVE:
         return NextStep(last.rate, last.duration_s * plan.lengthen)
+    if last.outcome is Outcome.SATURATED:
+        return NextStep(last.rate, last.duration_s)  # once more: a busy moment, or the limit?
     if bounds.broken is None:
         assert bounds.held is not None
         if bounds.held >= plan.to_rps:

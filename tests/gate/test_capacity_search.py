@@ -29,6 +29,7 @@ class Scenario:
     required: float = 500
     saturates_at: float = float("inf")
     inconclusive_at: dict[float, int] = field(default_factory=dict)  # rate: times
+    saturated_once_at: tuple[float, ...] = ()
     start: float = 100
     to: float = 2000
     rates: tuple[float, ...] = ()
@@ -42,9 +43,12 @@ def play(scenario: Scenario) -> tuple[SearchPlan, list[Step]]:
     plan = SearchPlan(start_rps=scenario.start, to_rps=scenario.to, duration_s=30)
     steps: list[Step] = []
     left = dict(scenario.inconclusive_at)
+    blips = list(scenario.saturated_once_at)
     while (step := next_step(plan, steps)) is not None:
         assert len(steps) < 40, "the search does not end"
-        if step.rate >= scenario.saturates_at:
+        if step.rate >= scenario.saturates_at or step.rate in blips:
+            if step.rate in blips:
+                blips.remove(step.rate)
             outcome, broken = Outcome.SATURATED, ()
         elif left.get(step.rate, 0) > 0:
             left[step.rate] -= 1
@@ -73,13 +77,17 @@ SCENARIOS = {
         stopped="the first step, 100 req/s, broke: p95-under-500ms",
     ),
     "generator saturates above the required rate: at least, exit 0": Scenario(
-        holds_to=5000, saturates_at=700, rates=(100, 150, 225, 337.5, 506.25, 759.375),
+        holds_to=5000, saturates_at=700, rates=(100, 150, 225, 337.5, 506.25, 759.375, 759.375),
         capacity=506.25, at_least=True, stopped="the load generator saturated at 759.375",
     ),
     "generator saturates below the required rate: exit 3": Scenario(
-        holds_to=5000, saturates_at=400, rates=(100, 150, 225, 337.5, 506.25),
+        holds_to=5000, saturates_at=400, rates=(100, 150, 225, 337.5, 506.25, 506.25),
         capacity=337.5, at_least=True, exit_code=ExitCode.INCONCLUSIVE,
         stopped="the load generator saturated at 506.25",
+    ),
+    "saturated once, then not: a busy moment, the search goes on": Scenario(
+        holds_to=5000, to=337.5, saturated_once_at=(150,), rates=(100, 150, 150, 225, 337.5),
+        capacity=337.5, at_least=True, required=300, stopped="every step held",
     ),
     "every step holds up to --to": Scenario(
         holds_to=5000, to=600, rates=(100, 150, 225, 337.5, 506.25, 600), capacity=600,
@@ -129,7 +137,7 @@ def test_a_bracket_ignores_held_rates_above_a_broken_one_and_late_saturation() -
     steps = [
         Step(100, 30, Outcome.HELD), Step(200, 30, Outcome.BROKE, ("availability",)),
         Step(150, 30, Outcome.HELD), Step(250, 30, Outcome.HELD),
-        Step(300, 30, Outcome.SATURATED),
+        Step(300, 30, Outcome.SATURATED), Step(300, 30, Outcome.SATURATED),
     ]  # fmt: skip
     bounds = bracket(steps)
     assert (bounds.held, bounds.broken, bounds.saturated) == (150, 200, None)
