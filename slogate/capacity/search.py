@@ -10,10 +10,12 @@ without a stack. A step is one load at one rate, judged with the gate's statisti
 
 The search steps up by `factor` from `start_rps` until a step breaks, saturates or reaches
 `to_rps` (each step long enough for the requests the objectives need to be demonstrated,
-`min_requests`); then bisects between the highest held rate and the lowest broken one until they are
+`min_requests`); then bisects between the highest held rate and the lowest broken one (or the
+lowest at which the generator saturated: the capacity is then "at least") until they are
 within `precision` of each other (relative). An inconclusive step is run again once, `lengthen`
 times longer; a saturated one once, as long (a second of saturation while Locust starts on a
-busy machine is not the generator's limit); twice at one rate ends the search there.
+busy machine is not the generator's limit). Inconclusive twice at one rate ends the search;
+saturated twice makes that rate the bound the search stays below.
 
 The conclusion compares the capacity found with the required rate (throughput's `min_rps` or
 `--require`): exit 0 when it reaches it (also "at least R" when the generator saturated
@@ -89,15 +91,22 @@ class Bracket:
     saturated: float | None  # the lowest rate at which the generator saturated twice
     inconclusive: float | None  # a rate inconclusive twice (the search stops there)
 
+    @property
+    def upper(self) -> float | None:
+        """The lowest rate that broke or saturated the generator: the search stays below it."""
+        found = [r for r in (self.broken, self.saturated) if r is not None]
+        return min(found, default=None)
+
 
 def bracket(steps: Sequence[Step]) -> Bracket:
     broken = min((s.rate for s in steps if s.outcome is Outcome.BROKE), default=None)
+    saturated = [r for r in _twice(steps, Outcome.SATURATED) if broken is None or r < broken]
+    upper = min([r for r in (broken, min(saturated, default=None)) if r is not None], default=None)
     held = max(
         (s.rate for s in steps
-         if s.outcome is Outcome.HELD and (broken is None or s.rate < broken)),
+         if s.outcome is Outcome.HELD and (upper is None or s.rate < upper)),
         default=None,
     )  # fmt: skip
-    saturated = [r for r in _twice(steps, Outcome.SATURATED) if broken is None or r < broken]
     inconclusive = _twice(steps, Outcome.INCONCLUSIVE)
     return Bracket(held, broken, min(saturated, default=None), min(inconclusive, default=None))
 
@@ -117,22 +126,23 @@ def next_step(plan: SearchPlan, steps: Sequence[Step]) -> NextStep | None:
     if not steps:
         return NextStep(plan.start_rps, step_duration(plan, plan.start_rps))
     bounds = bracket(steps)
-    if bounds.saturated is not None or bounds.inconclusive is not None:
+    if bounds.inconclusive is not None:
         return None
     last = steps[-1]
     if last.outcome is Outcome.INCONCLUSIVE:
         return NextStep(last.rate, last.duration_s * plan.lengthen)
-    if last.outcome is Outcome.SATURATED:
+    if last.outcome is Outcome.SATURATED and bounds.saturated != last.rate:
         return NextStep(last.rate, last.duration_s)  # once more: a busy moment, or the limit?
-    if bounds.broken is None:
+    upper = bounds.upper
+    if upper is None:
         assert bounds.held is not None
         if bounds.held >= plan.to_rps:
             return None
         rate = min(bounds.held * plan.factor, plan.to_rps)
         return NextStep(rate, step_duration(plan, rate))
-    if bounds.held is None or bounds.broken - bounds.held <= plan.precision * bounds.held:
+    if bounds.held is None or upper - bounds.held <= plan.precision * bounds.held:
         return None
-    rate = (bounds.held + bounds.broken) / 2
+    rate = (bounds.held + upper) / 2
     return NextStep(rate, step_duration(plan, rate))
 
 

@@ -76,14 +76,18 @@ SCENARIOS = {
         holds_to=50, rates=(100,), capacity=None, exit_code=ExitCode.BREACHED,
         stopped="the first step, 100 req/s, broke: p95-under-500ms",
     ),
-    "generator saturates above the required rate: at least, exit 0": Scenario(
-        holds_to=5000, saturates_at=700, rates=(100, 150, 225, 337.5, 506.25, 759.375, 759.375),
-        capacity=506.25, at_least=True, stopped="the load generator saturated at 759.375",
+    "generator saturates above the required rate: bisected below it, at least, exit 0": Scenario(
+        holds_to=5000, saturates_at=700,
+        rates=(100, 150, 225, 337.5, 506.25, 759.375, 759.375, 632.8125, 696.09375, 727.734375,
+               727.734375),
+        capacity=696.09375, at_least=True, stopped="the load generator saturated at 727.734",
     ),
     "generator saturates below the required rate: exit 3": Scenario(
-        holds_to=5000, saturates_at=400, rates=(100, 150, 225, 337.5, 506.25, 506.25),
-        capacity=337.5, at_least=True, exit_code=ExitCode.INCONCLUSIVE,
-        stopped="the load generator saturated at 506.25",
+        holds_to=5000, saturates_at=400,
+        rates=(100, 150, 225, 337.5, 506.25, 506.25, 421.875, 421.875, 379.6875, 400.78125,
+               400.78125, 390.234375),
+        capacity=390.234375, at_least=True, exit_code=ExitCode.INCONCLUSIVE,
+        stopped="the load generator saturated at 400.781",
     ),
     "saturated once, then not: a busy moment, the search goes on": Scenario(
         holds_to=5000, to=337.5, saturated_once_at=(150,), rates=(100, 150, 150, 225, 337.5),
