@@ -55,8 +55,8 @@ def _search(
 def test_the_reference_target_holds_every_rate_up_to_to(slogate: Slogate, tmp_path: Path) -> None:
     code, output, report = _search(slogate, tmp_path, {})
     assert code == 0, output
-    assert [s["rate"] for s in report["steps"]] == [40, 60, 90, 120]
-    assert {s["outcome"] for s in report["steps"]} == {"held"}, output
+    last = {s["rate"]: s["outcome"] for s in report["steps"]}  # a saturated step runs twice
+    assert last == dict.fromkeys([40, 60, 90, 120], "held"), output
     conclusion = report["conclusion"]
     assert (conclusion["capacity"], conclusion["at_least"]) == (120, True)
     assert report["required_rps"] == 100
