@@ -15,7 +15,7 @@ from slogate.load.tally import Tally
 from slogate.slo.evaluate import ObjectiveResult
 from slogate.slo.spec import load_spec
 from slogate.slo.stats import Verdict
-from tests.support.cli import REPO
+from tests.support.cli import REPO, run_cli
 
 
 def _summary(**changes: object) -> LoadSummary:
@@ -75,3 +75,17 @@ def test_the_curve_marks_the_capacity_and_the_first_broken_rate() -> None:
     assert lines[3].endswith("held  <- capacity")
     assert lines[4].endswith("broke  <- broke: p99-under-1s (client)")
     assert "<-" not in lines[5]
+
+
+def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
+    slo = str(REPO / "slo" / "target-service.yaml")
+    home = {"SLOGATE_HOME": str(tmp_path)}
+    reversed_range = run_cli("capacity", "--slo", slo, "--from", "500", "--to", "100", env=home)
+    assert reversed_range.exit_code == 2
+    assert "--from 500 is above --to 100: give --from <= --to" in reversed_range.stderr
+    no_stack = run_cli("capacity", "--slo", slo, "--stack", "nowhere", env=home)
+    assert no_stack.exit_code == 2 and "nowhere" in no_stack.stderr, no_stack.stderr
+    missing = run_cli("capacity", "--slo", str(tmp_path / "none.yaml"), env=home)
+    assert missing.exit_code == 2 and "none.yaml" in missing.stderr
+    for result in (reversed_range, no_stack, missing):
+        assert "Traceback" not in result.stderr
