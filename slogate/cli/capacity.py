@@ -2,8 +2,9 @@
 
 Runs against a stack that is up (`slogate up`): steps up from --from, bisects between the
 last held and the first broken rate (slogate/capacity/search.py), each step a load judged
-like a gate (slogate/capacity/step.py). Writes `capacity.json` after every step and prints
-the rate-vs-p95/p99/errors curve with the capacity and the first broken rate marked.
+like a gate (slogate/capacity/step.py). Writes `capacity.json` after every step, then
+`junit.xml` and `summary.md` (slogate/capacity/report.py), and prints the rate-vs-p95/p99/errors
+curve with the capacity and the first broken rate marked.
 Exit 0 when the capacity reaches the required rate (also "at least R" when the generator
 saturated above it), 1 when a share objective broke below it, 3 when the generator
 saturated, the steps stayed inconclusive or --to stopped the search below it.
@@ -11,14 +12,13 @@ saturated, the steps stayed inconclusive or --to stopped the search below it.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from slogate.capacity.search import Conclusion, SearchPlan, Step, conclude, next_step
+from slogate.capacity.report import curve, figure, write_reports
+from slogate.capacity.search import SearchPlan, Step, conclude, next_step
 from slogate.capacity.step import StackTarget, StepRecord, run_step, share_spec
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
@@ -37,43 +37,6 @@ def required_rate(spec: SLOSpec, require: float | None) -> float:
             f"{spec.metadata.name}: no throughput objective with min_rps; give --require R"
         )
     return max(rates)
-
-
-def _ms(value: float | None) -> str:
-    return f"{value:8.1f}" if value is not None else "       -"
-
-
-def curve(records: list[StepRecord], found: Conclusion) -> str:
-    """The steps by rate, the capacity and the first broken rate marked."""
-    lines = ["   offered  achieved   p95 ms   p99 ms  errors  step"]
-    broken_rates = [r.rate for r in records if r.outcome == "broke"]
-    first_broken = min(broken_rates, default=None)
-    for record in sorted(records, key=lambda r: r.rate):
-        errors = f"{record.error_ratio:6.2%}" if record.error_ratio is not None else "     -"
-        achieved = f"{record.achieved_rps:9.1f}" if record.achieved_rps is not None else "        -"
-        mark = ""
-        if found.capacity is not None and record.rate == found.capacity:
-            mark = "  <- capacity" + (" (at least)" if found.at_least else "")
-        elif record.rate == first_broken:
-            mark = "  <- broke: " + ", ".join(record.broken)
-        lines.append(
-            f"{record.rate:10.1f}{achieved}{_ms(record.p95_ms)} {_ms(record.p99_ms)}  "
-            f"{errors}  {record.outcome}{mark}"
-        )
-    return "\n".join(lines)
-
-
-def _write(
-    folder: Path, records: list[StepRecord], found: Conclusion | None, required: float
-) -> None:
-    document = {
-        "required_rps": required,
-        "steps": [asdict(r) for r in records],
-        "conclusion": None
-        if found is None
-        else {**asdict(found), "exit_code": int(found.exit_code)},
-    }
-    (folder / "capacity.json").write_text(json.dumps(document, indent=2))
 
 
 @click.command("capacity")
@@ -136,13 +99,10 @@ def capacity(
         click.echo(
             f"  {record.outcome}" + (f": {', '.join(record.broken)}" if record.broken else "")
         )
-        _write(folder, records, None, required)
+        write_reports(folder, records, None, required)
     found = conclude(plan, steps, required)
-    _write(folder, records, found, required)
+    write_reports(folder, records, found, required)
     click.echo(curve(records, found))
-    figure = "none" if found.capacity is None else f"{found.capacity:.1f} req/s"
-    if found.at_least and found.capacity is not None:
-        figure = "at least " + figure
-    click.echo(f"capacity: {figure} (required {required:g}); {found.stopped}")
+    click.echo(f"capacity: {figure(found)} (required {required:g}); {found.stopped}")
     click.echo(f"results: {folder}")
     return found.exit_code

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import Conclusion, Outcome
 from slogate.capacity.step import StepRecord, judge, share_spec
-from slogate.cli.capacity import curve, required_rate
+from slogate.cli.capacity import required_rate
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.load.results import LoadSummary, summarise
@@ -89,3 +92,26 @@ def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
     assert missing.exit_code == 2 and "none.yaml" in missing.stderr
     for result in (reversed_range, no_stack, missing):
         assert "Traceback" not in result.stderr
+
+
+def test_junit_and_summary_carry_the_capacity_figure(tmp_path) -> None:
+    records = [_record(100, Outcome.HELD), _record(150, Outcome.BROKE, ("p95 (client)",))]
+    cases = {
+        ExitCode.BREACHED: (Conclusion(100, False, "broke", ("p95 (client)",), ExitCode.BREACHED),
+                            '<failure message="capacity 100.0 req/s (required 120)'),
+        ExitCode.INCONCLUSIVE: (Conclusion(100, True, "saturated", (), ExitCode.INCONCLUSIVE),
+                                '<error message="capacity at least 100.0 req/s (required 120)'),
+        ExitCode.OK: (Conclusion(150, True, "saturated", (), ExitCode.OK),
+                      "<system-out>capacity at least 150.0 req/s (required 120)"),
+    }  # fmt: skip
+    for code, (found, expected) in cases.items():
+        write_reports(tmp_path, records, found, 120)
+        assert expected in (tmp_path / "junit.xml").read_text(), code
+        summary = (tmp_path / "summary.md").read_text()
+        assert summary.startswith(f"# Capacity: {figure(found)} (required 120 req/s)")
+        assert "<- capacity" in summary
+        document = json.loads((tmp_path / "capacity.json").read_text())
+        assert document["capacity_rps"] == found.capacity
+        assert document["conclusion"]["exit_code"] == int(code)
+    write_reports(tmp_path, records, None, 120)  # mid-search: the steps, no conclusion yet
+    assert json.loads((tmp_path / "capacity.json").read_text())["conclusion"] is None
