@@ -77,3 +77,5 @@ def test_a_capped_target_breaks_below_the_required_rate(slogate: Slogate, tmp_pa
     broken = [s for s in report["steps"] if s["outcome"] == "broke"]
     assert broken and min(s["rate"] for s in broken) <= 90
     assert "<- broke: " in output and "<- capacity" in output
+    [junit] = (tmp_path / "reports").glob("capacity-*/junit.xml")
+    assert '<failure message="capacity ' in junit.read_text()
