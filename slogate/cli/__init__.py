@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "compare": "compare",
     "run": "run",
+    "capacity": "capacity",
 }
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from slogate.cli.slo_table import print_table
 from slogate.errors import ConfigError, ExitCode, UsageError
 from slogate.host.outputs import require_writable_file
+from slogate.load.results import read_load_window
 from slogate.platform.state import require_state
 from slogate.report import check as check_files
 from slogate.slo.evaluate import CheckReport, evaluate_spec
@@ -66,6 +67,12 @@ def load_prometheus_config(path: Path) -> tuple[str | None, PrometheusAuth]:
 @click.option("--timeout", "timeout_s", type=float, help="Seconds per query (default 10).")
 @click.option("--scrape-interval", type=float, help="Seconds (default: stack state or spec).")
 @click.option("--offered-rps", type=float, help="Offered rate, for min_share_of_offered.")
+@click.option(
+    "--load-run",
+    type=click.Path(path_type=Path),
+    help="Results folder of a `slogate load` run: throughput is judged over the time the load "
+    "ran (default window: the load's).",
+)
 def check(
     slo_file: Path,
     stack: str,
@@ -84,10 +91,15 @@ def check(
     timeout_s: float | None,
     scrape_interval: float | None,
     offered_rps: float | None,
+    load_run: Path | None,
 ) -> ExitCode:
     """Check SLO_FILE's objectives over a window; exit 0 met, 1 breached, 3 inconclusive."""
     spec = load_spec(slo_file)
-    window = resolve_window(time.time(), last=last, since=since, until=until)
+    load_window = read_load_window(load_run) if load_run is not None else None
+    if load_window is not None and last is None and since is None and until is None:
+        window = load_window
+    else:
+        window = resolve_window(time.time(), last=last, since=since, until=until)
     for option, path in (
         ("--json", json_path),
         ("--junit", junit_path),
@@ -130,7 +142,7 @@ def check(
         updates["timeout_s"] = timeout_s
     auth = auth.model_copy(update=updates)
     with PrometheusClient(url, auth) as client:
-        results = evaluate_spec(spec, client, window, scrape_interval, offered_rps)
+        results = evaluate_spec(spec, client, window, scrape_interval, offered_rps, load_window)
     report = CheckReport(
         slo=spec.metadata.name,
         prometheus_url=url,

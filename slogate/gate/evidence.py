@@ -42,6 +42,7 @@ from slogate.report.model import (
     Recovery,
     TimeSeries,
 )
+from slogate.slo.evaluate import Window
 from slogate.slo.prometheus import PrometheusClient
 
 
@@ -75,7 +76,8 @@ class LoadEvidence:
 
     log: Path
     started_at: float | None = None
-    ended_at: float | None = None
+    ended_at: float | None = None  # the load process exited (after its metrics lingered)
+    answered_until: float | None = None  # the last answer was in (the load summary's ended_at)
     problems: tuple[str, ...] = ()  # the harness around the load (did not start, overran)
     generator_problems: tuple[str, ...] = ()  # the load generator's own (saturated, ...)
     aborted: str | None = None  # the reason, when the run was aborted on breach
@@ -148,6 +150,7 @@ def load_evidence(outcome: TrafficOutcome, log: Path) -> LoadEvidence:
         log=log,
         started_at=outcome.load_started_at,
         ended_at=outcome.load_ended_at,
+        answered_until=summary.ended_at if summary is not None else None,
         problems=tuple(outcome.problems),
         generator_problems=tuple(summary.problems) if summary is not None else (),
         aborted=outcome.aborted,
@@ -189,7 +192,8 @@ def measure(
             windows, settled = settle_fault_phases(
                 plan, client, windows, evidence.faults, load.started_at, load.ended_at, scrape_s
             )
-            phases = evaluate_phases(plan, client, windows, scrape_s)
+            ran = Window(start=load.started_at, end=load.answered_until or load.ended_at)
+            phases = evaluate_phases(plan, client, windows, scrape_s, ran)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
                 scrape_s,

@@ -54,9 +54,15 @@ def reported_objectives(spec: SLOSpec, judged: tuple[str, ...]) -> tuple[str, ..
 
 
 def evaluate_phases(
-    plan: GatePlan, client: PrometheusClient, windows: list[PhaseWindow], scrape_s: float
+    plan: GatePlan,
+    client: PrometheusClient,
+    windows: list[PhaseWindow],
+    scrape_s: float,
+    load_window: Window | None = None,
 ) -> list[PhaseResults]:
-    """Every phase's objectives at every place they are measured, and what it reports."""
+    """Every phase's objectives at every place they are measured, and what it reports;
+    throughput only over the part of a phase inside `load_window` (the load's requests, not
+    its metrics' linger)."""
     offered = plan.profile.peak_rate
     phases = []
     for phase in windows:
@@ -68,7 +74,7 @@ def evaluate_phases(
             r.model_copy(update={"gating": False, "reason": f"{REPORTED}: {r.reason}"})
             if r.objective in reported
             else r
-            for r in evaluate_spec(chosen, client, phase.window, scrape_s, offered)
+            for r in evaluate_spec(chosen, client, phase.window, scrape_s, offered, load_window)
         ]
         phases.append(PhaseResults(phase=phase.label, window=phase.window, results=results))
     return phases

@@ -4,7 +4,8 @@
 against the seeded schedule, missed and late starts, completions, errors by kind, lossless
 (HDR) percentiles of service time and of time from the intended start, the saturation flag
 and, for stepped profiles with `break_when`, the breaking point. `write_results` puts the
-summary, a percentiles table and the encoded HDR histograms into the run folder.
+summary, a percentiles table and the encoded HDR histograms into the run folder;
+`read_load_window` reads back when a run's load ran (for `slogate check --load-run`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from slogate.errors import ConfigError, UsageError
 from slogate.load.profiles import Profile
 from slogate.load.run_files import TallyFile
 from slogate.load.schedule import iter_arrivals
 from slogate.load.tally import STATUS_CLASSES, TIMINGS, Tally
+from slogate.slo.evaluate import Window
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 RATE_TOLERANCE = 0.05  # starts must reach 95 % of the schedule for the load to count
@@ -69,6 +72,12 @@ class LoadSummary(BaseModel):
     workers: int
     complete: bool = Field(description="false when the run was interrupted or Locust failed")
     duration_s: float | None
+    started_at: float | None = Field(
+        default=None, description="unix seconds of the first scheduled start"
+    )
+    ended_at: float | None = Field(
+        default=None, description="unix seconds when the last answer was in (results written)"
+    )
     scheduled: int = Field(description="starts in the seeded schedule")
     starts: int
     missed: int
@@ -171,6 +180,8 @@ def summarise(run: TallyFile, profile: Profile, workers: int) -> LoadSummary:
         workers=workers,
         complete=run.complete,
         duration_s=(ended_at - started_at) if started_at and ended_at else None,
+        started_at=started_at,
+        ended_at=ended_at,
         scheduled=scheduled,
         starts=starts,
         missed=tally.total("missed"),
@@ -248,3 +259,30 @@ def write_results(run_dir: Path, tally: Tally, summary: LoadSummary) -> None:
     for timing in TIMINGS:
         encoded = tally.histogram(timing).encode().decode("ascii")
         (run_dir / f"latency-{timing}.hdr").write_text(encoded + "\n")
+
+
+def read_load_window(run_dir: Path) -> Window:
+    """When the load of the run in `run_dir` ran, from its summary.json: from the first
+    scheduled start to the last answer (exit 2 naming the file and field when it cannot say)."""
+    path = run_dir / "summary.json"
+    try:
+        summary = LoadSummary.model_validate_json(path.read_text())
+    except OSError:
+        raise UsageError(
+            f"--load-run {run_dir}: no summary.json there; give the results folder that "
+            "`slogate load` printed (results: ...)"
+        ) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        raise ConfigError(
+            str(path), field, f"a load summary written by `slogate load` ({first['msg']})"
+        ) from None
+    if summary.started_at is None or summary.ended_at is None:
+        missing = "started_at" if summary.started_at is None else "ended_at"
+        raise ConfigError(
+            str(path), missing,
+            "when the load ran; the load never started, or an older slogate wrote this "
+            "summary: re-run `slogate load`",
+        )  # fmt: skip
+    return Window(start=summary.started_at, end=summary.ended_at)

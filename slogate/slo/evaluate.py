@@ -43,6 +43,11 @@ class Window(BaseModel):
     def seconds(self) -> float:
         return self.end - self.start
 
+    def overlap(self, other: Window) -> Window | None:
+        """The part of this window that `other` covers; None when they do not overlap."""
+        start, end = max(self.start, other.start), min(self.end, other.end)
+        return Window(start=start, end=end) if end > start else None
+
 
 class QuantileEvidence(BaseModel):
     lower: float
@@ -122,20 +127,25 @@ class Evaluator:
     scrape_interval_s: float = 1.0
     period_s: float | None = None
     offered_rps: float | None = None
+    load_window: Window | None = None  # when the load ran: throughput is judged inside it
     place_matchers: dict[Place, str] = field(
         default_factory=lambda: dict(promql.DEFAULT_PLACE_MATCHERS)
     )
-    _counts: dict[tuple[str, str | None], Count] = field(default_factory=dict)
+    _counts: dict[tuple[str, str | None, float, float], Count] = field(default_factory=dict)
     _unavailable: str | None = None
 
-    def count(self, series: str, group_by: str | None = None) -> Count:
-        key = (series, group_by)
+    def count(
+        self, series: str, group_by: str | None = None, window: Window | None = None
+    ) -> Count:
+        """`series` counted over `window` (default: the evaluator's)."""
+        span = window or self.window
+        key = (series, group_by, span.start, span.end)
         if key not in self._counts:
             if self._unavailable is not None:
                 raise PrometheusUnavailable(self._unavailable)
             try:
                 self._counts[key] = count_counters(
-                    self.client, series, self.window.start, self.window.end, group_by
+                    self.client, series, span.start, span.end, group_by
                 )
             except PrometheusUnavailable as error:
                 self._unavailable = str(error)
@@ -298,12 +308,16 @@ class Evaluator:
 
     # --- throughput -----------------------------------------------------------------------
     def _throughput(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+        """Requests per second over the part of the window the load ran in, never idle time."""
+        judged, where = self._load_span(result)
+        if judged is None:
+            return
         matcher = self.place_matchers.get(place, "")
         series = promql.requests_selector(place, matcher)
-        total = self._present(self.count(series), series, result)
+        total = self._present(self.count(series, window=judged), series, result)
         if total is None:
             return
-        rate = total / self.window.seconds
+        rate = total / judged.seconds
         result.evidence.total, result.evidence.rate_rps = total, rate
         if objective.min_rps is not None:
             needed = objective.min_rps
@@ -315,9 +329,25 @@ class Evaluator:
             needed = objective.min_share_of_offered * self.offered_rps
         result.evidence.threshold = needed
         result.verdict = Verdict.PASS if rate >= needed else Verdict.FAIL
-        result.reason = (
-            f"{rate:,.1f} req/s over {self.window.seconds:g} s (objective >= {needed:g})"
-        )
+        result.reason = f"{rate:,.1f} req/s over {where} (objective >= {needed:g})"
+
+    def _load_span(self, result: ObjectiveResult) -> tuple[Window | None, str]:
+        """The window throughput is judged over, and how to say it; (None, "") and the reason
+        on `result` when the load did not run long enough inside the window."""
+        if self.load_window is None:
+            return self.window, f"{self.window.seconds:g} s"
+        judged = self.window.overlap(self.load_window)
+        if judged is None:
+            result.reason = "the load did not run in the window"
+            return None, ""
+        shortest = MIN_SCRAPE_INTERVALS * self.scrape_interval_s
+        if judged.seconds < shortest:
+            result.reason = (
+                f"the load ran {judged.seconds:.1f} s in the window, shorter than "
+                f"{MIN_SCRAPE_INTERVALS} scrape intervals ({shortest:g} s)"
+            )
+            return None, ""
+        return judged, f"the {judged.seconds:.1f} s the load ran in the window"
 
     # --- requests the edge absorbed (a count with a maximum) -------------------------------
     def _absorbed(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
@@ -395,13 +425,16 @@ def evaluate_spec(
     window: Window,
     scrape_interval_s: float | None = None,
     offered_rps: float | None = None,
+    load_window: Window | None = None,
 ) -> list[ObjectiveResult]:
-    """Every objective of `spec` at every place, over `window`."""
+    """Every objective of `spec` at every place, over `window` (throughput over the part of it
+    inside `load_window`, when the load's window is known)."""
     evaluator = Evaluator(
         client=client,
         window=window,
         scrape_interval_s=scrape_interval_s or spec.scrape_interval_s,
         period_s=spec.period_s,
         offered_rps=offered_rps,
+        load_window=load_window,
     )
     return evaluator.evaluate(spec)

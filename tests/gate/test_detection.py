@@ -17,7 +17,7 @@ from slogate.gate.preflight import find_shortfalls
 from slogate.slo.power import worst_power
 from tests.support.cli import REPO, run_cli
 
-SIZED_FOR_3X = ("smoke", "pod-kill", "latency", "dependency-outage", "rolling-restart")
+SIZED_FOR_3X = ("smoke", "capacity", "pod-kill", "latency", "dependency-outage", "rolling-restart")
 
 # 40 req/s x 11 s after warm-up = 440 requests: enough to PASS 99 % (299), too few to detect
 # a 3 % error rate with 90 % power at every count the phase may end up with (316-564)

@@ -1,0 +1,1 @@
+"""`slogate capacity`: the highest rate at which the share objectives still hold."""

@@ -1,0 +1,114 @@
+"""One step of `slogate capacity`: a load at one rate against a stack, judged like a gate.
+
+The step's window runs from the end of its warm-up to the load's last answer; every gating
+share objective (availability, latency) of the SLO file is judged over it at every place it
+is measured, with the same statistics as a gate (too few requests: INCONCLUSIVE). `judge` is
+pure: what the generator and the verdicts say decide the step's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from slogate.capacity.search import Outcome
+from slogate.gate.detection import is_share
+from slogate.load.profiles import Profile
+from slogate.load.results import LoadSummary
+from slogate.load.runner import LoadPlan, run_load
+from slogate.slo.evaluate import ObjectiveResult, Window, evaluate_spec
+from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.spec import SLOSpec
+from slogate.slo.stats import Verdict
+
+ERRORS_EXPLODED = 0.5  # more than half the answers failed: the service is down, not slow
+
+
+def share_spec(spec: SLOSpec) -> SLOSpec:
+    """`spec` with only its gating share objectives (what a step judges)."""
+    chosen = [o for o in spec.spec.objectives if is_share(o) and o.is_gating()]
+    return spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": chosen})})
+
+
+def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome, tuple[str, ...]]:
+    """The step's outcome and, when it broke, what broke."""
+    if summary.saturated:
+        return Outcome.SATURATED, ()
+    if summary.error_ratio is not None and summary.error_ratio > ERRORS_EXPLODED:
+        return Outcome.BROKE, (f"errors exploded ({summary.error_ratio:.0%})",)
+    failed = tuple(
+        f"{r.objective} ({r.place})" for r in results if r.gating and r.verdict is Verdict.FAIL
+    )
+    if failed:
+        return Outcome.BROKE, failed
+    if any(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results):
+        return Outcome.INCONCLUSIVE, ()
+    return Outcome.HELD, ()
+
+
+@dataclass(frozen=True)
+class StackTarget:
+    """Where the steps go: the stack's edge and Prometheus, and the load's profile."""
+
+    edge_url: str
+    prometheus_url: str
+    scrape_interval_s: float
+    client_metrics_port: int | None
+    profile: Profile
+    loadtests: Path
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    rate: float
+    duration_s: float
+    outcome: Outcome
+    broken: tuple[str, ...]
+    achieved_rps: float | None
+    p95_ms: float | None  # from intended start, at the client
+    p99_ms: float | None
+    error_ratio: float | None
+    verdicts: tuple[str, ...]  # "availability (client): PASS: ..." per judged objective
+    run_dir: str
+
+
+def run_step(
+    target: StackTarget, spec: SLOSpec, rate: float, duration_s: float, warmup_s: float,
+    run_dir: Path,
+) -> StepRecord:  # fmt: skip
+    """Load at `rate` for warm-up plus `duration_s`, then judge the share objectives."""
+    profile = target.profile.with_overrides(rate, warmup_s + duration_s, None)
+    plan = LoadPlan(
+        profile=profile,
+        host=target.edge_url,
+        run_dir=run_dir,
+        locustfile=target.loadtests / "locustfile.py",
+        loadtests_dir=target.loadtests,
+        workers=target.workers,
+        client_metrics_port=target.client_metrics_port,
+        overrides={"rate": rate, "duration": warmup_s + duration_s, "seed": None},
+    )
+    summary = run_load(plan)
+    assert summary.started_at is not None and summary.ended_at is not None
+    window = Window(start=summary.started_at + warmup_s, end=summary.ended_at)
+    with PrometheusClient(target.prometheus_url) as client:
+        results = evaluate_spec(
+            share_spec(spec), client, window, target.scrape_interval_s, rate, window
+        )
+    outcome, broken = judge(summary, results)
+    intended = summary.latency.get("intended")
+    return StepRecord(
+        rate=rate,
+        duration_s=duration_s,
+        outcome=outcome,
+        broken=broken,
+        achieved_rps=summary.achieved_rate,
+        p95_ms=intended.p95_ms if intended else None,
+        p99_ms=intended.p99_ms if intended else None,
+        error_ratio=summary.error_ratio,
+        verdicts=tuple(
+            f"{r.objective} ({r.place}): {r.verdict.value}: {r.reason}" for r in results
+        ),
+        run_dir=str(run_dir),
+    )

@@ -1,0 +1,117 @@
+"""How one capacity step is judged and how the search's curve is printed (pure)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from slogate.capacity.report import curve, figure, write_reports
+from slogate.capacity.search import Conclusion, Outcome
+from slogate.capacity.step import StepRecord, judge, share_spec
+from slogate.cli.capacity import required_rate
+from slogate.errors import ExitCode, UsageError
+from slogate.load.profiles import find_profile
+from slogate.load.results import LoadSummary, summarise
+from slogate.load.run_files import TallyFile
+from slogate.load.tally import Tally
+from slogate.slo.evaluate import ObjectiveResult
+from slogate.slo.spec import load_spec
+from slogate.slo.stats import Verdict
+from tests.support.cli import REPO, run_cli
+
+
+def _summary(**changes: object) -> LoadSummary:
+    profile = find_profile("baseline", REPO / "loadtests")
+    ran = TallyFile(Tally(), complete=True, started_at=0.0, ended_at=20.0)
+    return summarise(ran, profile, 1).model_copy(update=changes)
+
+
+def _result(objective: str, verdict: Verdict, gating: bool = True) -> ObjectiveResult:
+    return ObjectiveResult(
+        objective=objective, sli="latency", place="client", gating=gating, verdict=verdict,
+        reason="",
+    )  # fmt: skip
+
+
+def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
+    passed = [_result("availability", Verdict.PASS), _result("p95", Verdict.PASS)]
+    table = [
+        (_summary(), passed, Outcome.HELD, ()),
+        (_summary(), [*passed, _result("lag", Verdict.FAIL, gating=False)], Outcome.HELD, ()),
+        (_summary(), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE, ("p99 (client)",)),
+        (_summary(), [*passed, _result("p99", Verdict.INCONCLUSIVE)], Outcome.INCONCLUSIVE, ()),
+        (_summary(saturated=True), [_result("p99", Verdict.FAIL)], Outcome.SATURATED, ()),
+        (_summary(error_ratio=0.6), passed, Outcome.BROKE, ("errors exploded (60%)",)),
+    ]
+    for summary, results, outcome, broken in table:
+        assert judge(summary, results) == (outcome, broken)
+
+
+def test_a_step_judges_only_the_gating_share_objectives() -> None:
+    spec = load_spec(REPO / "slo" / "target-service.yaml")
+    judged = [o.name for o in share_spec(spec).spec.objectives]
+    assert judged == ["availability", "error-rate-under-1pct", "p95-under-500ms", "p99-under-1s"]
+    assert required_rate(spec, None) == 500 and required_rate(spec, 320) == 320
+
+
+def test_a_file_without_throughput_needs_require() -> None:
+    spec = load_spec(REPO / "slo" / "target-service.yaml")
+    bare = spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": []})})
+    with pytest.raises(UsageError, match="no throughput objective with min_rps; give --require R"):
+        required_rate(bare, None)
+
+
+def _record(rate: float, outcome: Outcome, broken: tuple[str, ...] = ()) -> StepRecord:
+    return StepRecord(rate, 20, outcome, broken, rate * 0.99, 16.0, 40.0, 0.0, (), "")
+
+
+def test_the_curve_marks_the_capacity_and_the_first_broken_rate() -> None:
+    records = [
+        _record(100, Outcome.HELD), _record(150, Outcome.HELD),
+        _record(225, Outcome.BROKE, ("p95-under-500ms (client)",)),
+        _record(187.5, Outcome.HELD), _record(206.25, Outcome.BROKE, ("p99-under-1s (client)",)),
+    ]  # fmt: skip
+    found = Conclusion(187.5, False, "", ("p99-under-1s (client)",), ExitCode.BREACHED)
+    lines = curve(records, found).splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["100.0", "150.0", "187.5", "206.2", "225.0"]
+    assert lines[3].endswith("held  <- capacity")
+    assert lines[4].endswith("broke  <- broke: p99-under-1s (client)")
+    assert "<-" not in lines[5]
+
+
+def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
+    slo = str(REPO / "slo" / "target-service.yaml")
+    home = {"SLOGATE_HOME": str(tmp_path)}
+    reversed_range = run_cli("capacity", "--slo", slo, "--from", "500", "--to", "100", env=home)
+    assert reversed_range.exit_code == 2
+    assert "--from 500 is above --to 100: give --from <= --to" in reversed_range.stderr
+    no_stack = run_cli("capacity", "--slo", slo, "--stack", "nowhere", env=home)
+    assert no_stack.exit_code == 2 and "nowhere" in no_stack.stderr, no_stack.stderr
+    missing = run_cli("capacity", "--slo", str(tmp_path / "none.yaml"), env=home)
+    assert missing.exit_code == 2 and "none.yaml" in missing.stderr
+    for result in (reversed_range, no_stack, missing):
+        assert "Traceback" not in result.stderr
+
+
+def test_junit_and_summary_carry_the_capacity_figure(tmp_path) -> None:
+    records = [_record(100, Outcome.HELD), _record(150, Outcome.BROKE, ("p95 (client)",))]
+    cases = {
+        ExitCode.BREACHED: (Conclusion(100, False, "broke", ("p95 (client)",), ExitCode.BREACHED),
+                            '<failure message="capacity 100.0 req/s (required 120)'),
+        ExitCode.INCONCLUSIVE: (Conclusion(100, True, "saturated", (), ExitCode.INCONCLUSIVE),
+                                '<error message="capacity at least 100.0 req/s (required 120)'),
+        ExitCode.OK: (Conclusion(150, True, "saturated", (), ExitCode.OK),
+                      "<system-out>capacity at least 150.0 req/s (required 120)"),
+    }  # fmt: skip
+    for code, (found, expected) in cases.items():
+        write_reports(tmp_path, records, found, 120)
+        assert expected in (tmp_path / "junit.xml").read_text(), code
+        summary = (tmp_path / "summary.md").read_text()
+        assert summary.startswith(f"# Capacity: {figure(found)} (required 120 req/s)")
+        assert "<- capacity" in summary
+        document = json.loads((tmp_path / "capacity.json").read_text())
+        assert document["capacity_rps"] == found.capacity
+        assert document["conclusion"]["exit_code"] == int(code)
+    write_reports(tmp_path, records, None, 120)  # mid-search: the steps, no conclusion yet
+    assert json.loads((tmp_path / "capacity.json").read_text())["conclusion"] is None
