@@ -214,6 +214,18 @@ class LocalBackend:
             return False
         return response.status_code == 200
 
+    def rolling_restart(self, ready_timeout_s: float) -> list[dict[str, Any]]:
+        """Delete every replica one at a time (drain, SIGTERM, replace), the next only once
+        the replacement is ready; per replica, how long it took."""
+        restarted: list[dict[str, Any]] = []
+        for replica in self.replicas():
+            old_pid = self.part_status(replica.name).pid
+            fault_id = self.delete_replica(replica.name, kind="replica_restart")
+            seconds = self.wait_replaced_and_ready(replica.name, old_pid, ready_timeout_s)
+            self.mark_healed(fault_id, "replica_restart", replica.name)
+            restarted.append({"replica": replica.name, "ready_after_s": round(seconds, 3)})
+        return restarted
+
     def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
         """Wait until `name` runs as a new process and is ready; seconds it took."""
         replica = next(p for p in self.replicas() if p.name == name)
