@@ -10,8 +10,10 @@ in the stack's ledger (intent before apply; see platform/base.py).
     Redis outage (kill)      the Redis Deployment's scale subresource set to 0, and back by the
                              rollback (`via: kubernetes_scale`, the replicas it had recorded);
                              no injector ends it at its TTL, so a rollback always restores it
-    Redis hang (SIGSTOP),    not on Kubernetes yet (they need Chaos Mesh, or the pod proxy to
-    the target's hooks       the target's fault hooks): ActivityFailed saying so
+    latency, errors, ...     the target's /admin/faults on every Ready pod through the API
+                             server's pod proxy (pod_proxy.py; TTL at the replica, as locally;
+                             `via: kubernetes_pod_proxy`)
+    Redis hang (SIGSTOP)     not on Kubernetes yet (it needs Chaos Mesh): ActivityFailed
 
 chaostoolkit-kubernetes' `scale_deployment` patches the whole Deployment (RBAC `patch` on
 `deployments`); slogate scales through the `deployments/scale` subresource instead, the only
@@ -34,14 +36,16 @@ from kubernetes.client.exceptions import ApiException
 from slogate.chaos.ledger import FaultLedger, Rollback
 from slogate.errors import SlogateError
 from slogate.platform.base import PartStatus
-from slogate.platform.fault_recording import FaultRecorder
+from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
+from slogate.platform.kubernetes.pod_proxy import container_port, post_fault
 from slogate.platform.kubernetes.record import ClusterRecord
 from slogate.platform.kubernetes.restart import deployment_ref, restart_and_wait
 from slogate.platform.kubernetes.scale import scale_path, set_replicas
 from slogate.platform.selection import select_count
+from slogate.platform.stack_secrets import ADMIN_TOKEN, read_secret
 from slogate.platform.state import PartState, StackState
 
 CALL_TIMEOUT_S = 30.0
@@ -220,10 +224,37 @@ class KubernetesBackend:
         to 0 comes back empty (a PersistentVolumeClaim would keep it)."""
 
     def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
-        raise ActivityFailed(
-            f"the {spec.get('kind')} fault needs the target's fault hooks through the API "
-            "server's pod proxy, which slogate does not use on Kubernetes yet"
-        )
+        """The fault on every target pod's hooks through the pod proxy (pod_proxy.py); ledger
+        ids, one per pod, each with the TTL the pod itself enforces."""
+        ttl_s = check_ttl(ttl_s)
+        body = {**spec, "ttl_s": ttl_s}
+        try:
+            token = read_secret(self.state.stack, ADMIN_TOKEN)
+        except SlogateError as error:
+            raise ActivityFailed(str(error)) from None
+        ids = []
+        for pod in [p for p in self._target_pods() if is_ready(p)]:
+            name = str(pod["metadata"]["name"])
+            try:
+                port = container_port(pod, self.settings.target_port)
+            except ValueError as error:
+                raise ActivityFailed(str(error)) from None
+            rollback = Rollback(
+                via="kubernetes_pod_proxy",
+                detail={"namespace": self.namespace, "pod": name, "port": port},
+            )
+
+            def apply(name: str = name, port: int = port) -> Applied:
+                return post_fault(self.api, self.namespace, name, port, body, token)
+
+            kind = str(spec["kind"])
+            ids.append(self._recorder.inject(kind, name, ttl_s, rollback, apply, (SlogateError,)))
+        if not ids:
+            raise ActivityFailed(
+                f"no Ready pod labelled {self.settings.target_selector} in namespace "
+                f"{self.namespace} to set the {spec.get('kind')} fault on"
+            )
+        return ids
 
     def active_faults(self) -> int:
         """Deployments slogate scaled to 0 that are still at 0."""
