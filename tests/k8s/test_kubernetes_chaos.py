@@ -24,6 +24,7 @@ from slogate.chaos.rollback import roll_back_faults
 from slogate.errors import UsageError
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.deadline import kubeconfig_in_environment
+from slogate.platform.kubernetes.pod_proxy import post_fault
 from slogate.platform.kubernetes.record import load_record
 from slogate.platform.kubernetes.restart import RESTARTED_AT
 from slogate.platform.kubernetes.scale import set_replicas
@@ -255,3 +256,46 @@ def test_a_restart_that_does_not_roll_out_in_time_stays_open_until_rolled_back(
     closing = [e for e in ledger(stack) if e["fault_id"] == fault.fault_id][-1]
     assert (closing["event"], closing["message"]) == ("rolled_back", "nothing to remove")
     stack.settled_target()  # the rollout itself went on and completes
+
+
+def test_fault_hooks_go_through_the_pod_proxy_as_the_chaos_identity(
+    stack: KubernetesStack, deployed: Applied
+) -> None:
+    """The real API server's half of the fault hooks (the replica's half is in
+    test_kubernetes_fault_hooks.py, behind a fake API server): the chaos identity's call
+    reaches the pod proxy of its own namespace's pod, which cannot answer (kwok runs no
+    container), so the activity fails and the ledger says so; RBAC refuses it another
+    namespace's pod proxy."""
+    victim = stack.settled_target()[0]["metadata"]["name"]
+    configuration = {"slogate_stack": stack.name, "slogate_run_id": "hooks"}
+    with slogate_home(stack.home), pytest.raises(ActivityFailed) as failed:
+        actions.inject_latency(fixed_ms=100, ttl_s=30, configuration=configuration)
+    assert "fault on pod " in str(failed.value)
+    assert "through the API server's pod proxy" in str(failed.value)
+    assert 'cannot create resource "pods/proxy"' not in str(failed.value)  # RBAC let it pass
+    entries = [e for e in ledger(stack) if e["run_id"] == "hooks"]
+    assert [e["event"] for e in entries] == ["intent", "failed"]
+    assert entries[0]["kind"] == "latency"
+    assert entries[0]["rollback"]["via"] == "kubernetes_pod_proxy"
+    assert entries[0]["rollback"]["detail"]["port"] == 8000
+    assert victim in {pod["metadata"]["name"] for pod in stack.pods()}
+
+    with slogate_home(stack.home):
+        record = load_record(stack.name)
+        token = (stack.home / "stacks" / stack.name / "admin-token").read_text()
+    assert record is not None
+    other = json.loads(
+        stack.kubectl.run(
+            "get", "pods", "--namespace", "slogate", "--selector", "app.kubernetes.io/name=redis",
+            "--output=json",
+        ).stdout
+    )["items"][0]["metadata"]["name"]  # fmt: skip
+    api = chaos_api(record)
+    try:
+        with pytest.raises(UsageError) as refused:
+            post_fault(api, "slogate", other, 6379, {"kind": "latency"}, token)
+    finally:
+        api.close()
+    assert 'cannot create resource "pods/proxy" in API group "" in the namespace "slogate"' in (
+        str(refused.value)
+    )

@@ -5,6 +5,7 @@ with nothing left half-applied. Pods are simulated by kwok (no container, no tra
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import stat
@@ -34,6 +35,7 @@ NAMESPACED = {
     ("Service", "redis"), ("Service", "target-service"),
     ("Deployment", "redis"), ("Deployment", "target-service"),
     ("PodDisruptionBudget", "target-service"), ("HorizontalPodAutoscaler", "target-service"),
+    ("Secret", "slogate-admin-token"),  # not in k8s/: `up` adds it, from the stack's token
 }  # fmt: skip
 
 
@@ -74,6 +76,9 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     assert made == {*NAMESPACED, ("Namespace", stack.namespace)}  # not the cluster-wide policy
     chaos = stack.home / "stacks" / stack.name / "chaos-kubeconfig"
     assert stat.S_IMODE(chaos.stat().st_mode) == 0o600
+    token = (stack.home / "stacks" / stack.name / "admin-token").read_text()
+    secret = stack.get("secret", "slogate-admin-token")
+    assert base64.b64decode(secret["data"]["token"]).decode() == token
 
     status = stack.cli("status", "--stack", stack.name)
     assert status.exit_code == 0, status
@@ -82,7 +87,7 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     down = stack.down()
     assert down.exit_code == 0, down
     assert f"stack {stack.name!r} is down" in down.stdout
-    assert "deleted 13 object(s)" in down.stderr
+    assert "deleted 14 object(s)" in down.stderr
     assert not stack.namespace_exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
     assert not chaos.exists()
