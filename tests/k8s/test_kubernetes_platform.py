@@ -36,6 +36,8 @@ NAMESPACED = {
     ("Deployment", "redis"), ("Deployment", "target-service"),
     ("PodDisruptionBudget", "target-service"), ("HorizontalPodAutoscaler", "target-service"),
     ("Secret", "slogate-admin-token"),  # not in k8s/: `up` adds it, from the stack's token
+    ("ServiceAccount", "prometheus"), ("Role", "prometheus"), ("RoleBinding", "prometheus"),
+    ("ConfigMap", "prometheus"), ("Service", "prometheus"), ("Deployment", "prometheus"),
 }  # fmt: skip
 
 
@@ -56,8 +58,9 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     result = stack.up()
     assert result.exit_code == 0, result
     # progress: each Deployment started, then ready, then the stack
-    for line in ("redis started", "target-service started", "redis ready", "target-service ready"):
-        assert line in result.stdout, result.stdout
+    for part in ("prometheus", "redis", "target-service"):
+        for line in (f"{part} started", f"{part} ready"):
+            assert line in result.stdout, result.stdout
     assert "stack ready" in result.stdout
     # the traffic steps were skipped by the capability (no seed, no URLs), and said so
     assert "traffic     none: pods are simulated" in result.stdout
@@ -69,6 +72,7 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     state = json.loads((stack.home / "stacks" / stack.name / "state.json").read_text())
     assert state["platform"] == "kubernetes"
     assert [(p["name"], p["kind"]) for p in state["parts"]] == [
+        ("prometheus", "deployment"),
         ("redis", "deployment"),
         ("target-service", "deployment"),
     ]
@@ -87,7 +91,7 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     down = stack.down()
     assert down.exit_code == 0, down
     assert f"stack {stack.name!r} is down" in down.stdout
-    assert "deleted 14 object(s)" in down.stderr
+    assert f"deleted {len(NAMESPACED) + 1} object(s)" in down.stderr  # and the Namespace
     assert not stack.namespace_exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
     assert not chaos.exists()
