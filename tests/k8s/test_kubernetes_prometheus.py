@@ -51,15 +51,25 @@ def in_cluster_config() -> dict[str, Any]:
     return config
 
 
-def test_the_in_cluster_config_passes_promtool(tmp_path: Path) -> None:
-    path = tmp_path / "prometheus.yml"
-    path.write_text(yaml.safe_dump(in_cluster_config()))
-    result = subprocess.run(
+def promtool_check(config: dict[str, Any], folder: Path) -> subprocess.CompletedProcess[str]:
+    path = folder / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return subprocess.run(
         [str(find_binaries().promtool), "check", "config", str(path)],
         capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT_S, check=False,
     )  # fmt: skip
+
+
+def test_the_in_cluster_config_passes_promtool(tmp_path: Path) -> None:
+    result = promtool_check(in_cluster_config(), tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+    # the check can fail: a relabel action Prometheus does not know is refused
+    broken = in_cluster_config()
+    broken["scrape_configs"][0]["relabel_configs"][0]["action"] = "kept"
+    result = promtool_check(broken, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'unknown relabel action "kept"' in result.stdout + result.stderr
 
 
 def outside_the_cluster(
