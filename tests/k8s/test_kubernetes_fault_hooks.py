@@ -36,6 +36,8 @@ from tests.support.redis_server import RedisServer, running_redis
 from tests.support.waiting import wait_until
 from tests.target_service.service_process import ServiceProcess, admin_env, running_service
 
+pytestmark = pytest.mark.slow  # two target processes and a Redis; no control plane
+
 STACK = "hooks"
 NAMESPACE = "hooks-ns"
 PODS = ("target-service-aaaaa", "target-service-bbbbb")
