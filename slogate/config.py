@@ -170,6 +170,20 @@ class KubernetesConfig(_Section):
     )
 
 
+EdgeRetries = Literal["ingress", "none"]
+
+
+class EdgeConfig(_Section):
+    """The edge in front of the replicas (HAProxy on the local platform)."""
+
+    retries: EdgeRetries = Field(
+        default="ingress",
+        description="ingress: retry failed idempotent requests on another replica (retries, "
+        "retry-on all-retryable-errors, redispatch), like an ingress; none: retry nothing, "
+        "like a plain Kubernetes Service",
+    )
+
+
 class GateLoad(_Section):
     """The load of a gate: a profile of loadtests/, optionally with its rate and length changed."""
 
@@ -267,6 +281,7 @@ class SlogateConfig(_Section):
     kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
     ports: PortsConfig = Field(default_factory=PortsConfig)
     timings: TimingsConfig = Field(default_factory=TimingsConfig)
+    edge: EdgeConfig = Field(default_factory=EdgeConfig)
     gates: dict[str, GateConfig] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True, description="the file it came from")
 

@@ -71,13 +71,17 @@ def inject_latency(
     stddev_ms: float = 0.0,
     ttl_s: float = 30.0,
     routes: str = "/api/",
+    ratio: float = 1.0,
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> list[str]:
-    """Delay matching requests on every replica (fixed, or normal with mean and stddev)."""
+    """Delay a share `ratio` (all by default) of matching requests on every replica (fixed,
+    or normal with mean and stddev)."""
     if (fixed_ms is None) == (mean_ms is None):
         raise ActivityFailed("inject_latency: give exactly one of fixed_ms or mean_ms")
-    spec: dict[str, Any] = {"kind": "latency", "routes": routes}
+    if not 0 < ratio <= 1:
+        raise ActivityFailed(f"inject_latency: ratio must be in (0, 1], got {ratio}")
+    spec: dict[str, Any] = {"kind": "latency", "routes": routes, "ratio": ratio}
     if fixed_ms is not None:
         spec["fixed_ms"] = fixed_ms
     else:

@@ -174,13 +174,6 @@ def active_fault_count(configuration: Configuration = None, secrets: Secrets = N
     return backend_for(configuration).active_faults()
 
 
-EDGE_BACKEND = 'proxy="service"'
-# What the edge absorbed: a request it sent again (to another replica), a response a replica
-# cut off (a retried read, or a write that reached the client as a 502).
-EDGE_ABSORBED = ("haproxy_backend_retry_warnings_total", "haproxy_backend_response_errors_total")
-EDGE_REQUESTS = "haproxy_backend_http_requests_total"
-
-
 def edge_absorbed_no_failures(
     last_s: float = 20.0,
     max_absorbed: int = 0,
@@ -188,15 +181,17 @@ def edge_absorbed_no_failures(
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> bool:
-    """True when the edge retried and saw cut responses at most `max_absorbed` times each over
-    the last `last_s` seconds, while it forwarded at least `min_requests` requests.
+    """True when the edge retried, redispatched and saw cut responses at most `max_absorbed`
+    times each over the last `last_s` seconds, while it forwarded at least `min_requests`
+    requests.
 
     Clients alone under-count failures: the edge replays cut idempotent requests elsewhere
     (ANCHORS.md, pod kill), so a replica that drops its in-flight requests can leave the
-    clients' error rate clean. HAProxy's `haproxy_backend_retry_warnings_total` and
-    `haproxy_backend_response_errors_total` (backend "service", scraped with source="edge")
-    count what it absorbed, reset-aware. No edge series, a NaN or fewer than `min_requests`
-    forwarded requests is no evidence: False.
+    clients' error rate clean. HAProxy's `haproxy_backend_retry_warnings_total`,
+    `haproxy_backend_redispatch_warnings_total` and `haproxy_backend_response_errors_total`
+    (backend "service", scraped with source="edge"; promql.EDGE_ABSORBED, the counters of the
+    SLI edge_absorbed) count what it absorbed, reset-aware. No edge series, a NaN or fewer
+    than `min_requests` forwarded requests is no evidence: False.
 
     Local platform only: on Kubernetes the edge is the cluster's Service (kube-proxy), which
     neither retries nor exports per-request counters, so there is nothing to read; use the
@@ -214,9 +209,9 @@ def edge_absorbed_no_failures(
         with PrometheusClient(url) as client:
             counts = {
                 metric: count_counters(
-                    client, promql.selector(metric, edge, EDGE_BACKEND), now - last_s, now
+                    client, promql.edge_backend_selector(metric, edge), now - last_s, now
                 )
-                for metric in (*EDGE_ABSORBED, EDGE_REQUESTS)
+                for metric in (*promql.EDGE_ABSORBED, promql.EDGE_FORWARDED)
             }
     except SlogateError as error:
         logger.warning("edge_absorbed_no_failures: no evidence: %s", error)
@@ -229,7 +224,7 @@ def edge_absorbed_no_failures(
             last_s,
         )
         return False
-    forwarded = round(counts[EDGE_REQUESTS].total)
+    forwarded = round(counts[promql.EDGE_FORWARDED].total)
     if forwarded < min_requests:
         logger.warning(
             "edge_absorbed_no_failures: no evidence: the edge forwarded %d requests over %g s "
@@ -239,14 +234,15 @@ def edge_absorbed_no_failures(
             min_requests,
         )
         return False
-    retries, cut = (round(counts[m].total) for m in EDGE_ABSORBED)
+    retries, redispatches, cut = (round(counts[m].total) for m in promql.EDGE_ABSORBED)
     logger.info(
         "edge_absorbed_no_failures: over the last %g s the edge forwarded %d requests, "
-        "retried %d and saw %d cut responses (at most %d each)",
+        "retried %d, redispatched %d and saw %d cut responses (at most %d each)",
         last_s,
         forwarded,
         retries,
+        redispatches,
         cut,
         max_absorbed,
     )
-    return retries <= max_absorbed and cut <= max_absorbed
+    return max(retries, redispatches, cut) <= max_absorbed

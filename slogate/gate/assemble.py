@@ -44,6 +44,7 @@ def config_snapshot(plan: GatePlan, stack: str) -> dict[str, Any]:
         "slo_file": str(plan.slo_path),
         "platform": plan.gate.platform,
         "replicas": plan.gate.replicas or plan.config.service.replicas,
+        "edge_retries": plan.config.edge.retries,
     }
 
 

@@ -5,7 +5,8 @@
     ├── experiments           each experiment that started: its id, journal (read once) and
     │                         the journal's verdict
     ├── faults                the ledger's faults of this run (tagged with experiment ids)
-    ├── windows               the judged phase windows (computed once, phases.py)
+    ├── windows               the judged phase windows (phases.py; `measure` ends each fault
+    │                         phase where Prometheus saw its replicas back, settling.py)
     ├── measurements          what Prometheus said: per-phase verdicts, client vs server,
     │                         time to recover, chart series, holes in the evidence (None
     │                         when never asked)
@@ -30,6 +31,7 @@ from slogate.gate.holes import Hole, holes_in
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
+from slogate.gate.settling import settle_fault_phases
 from slogate.gate.traffic import TrafficOutcome
 from slogate.gate.verdicts import compare_client_server, evaluate_phases, time_to_recover
 from slogate.report.journal import brief_journal
@@ -184,6 +186,9 @@ def measure(
     windows = list(evidence.windows)
     try:
         with PrometheusClient(prometheus_url) as client:
+            windows, settled = settle_fault_phases(
+                plan, client, windows, evidence.faults, load.started_at, load.ended_at, scrape_s
+            )
             phases = evaluate_phases(plan, client, windows, scrape_s)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
@@ -205,5 +210,7 @@ def measure(
         else:
             note = f"the run could not be judged: {type(error).__name__}: {error}"
         return replace(evidence, measurement_failure=Failure(code, note))
-    measured = Measurements(phases, comparisons, notes, suspect, recoveries, series, partial, holes)
-    return replace(evidence, measurements=measured)
+    measured = Measurements(
+        phases, comparisons, settled + notes, suspect, recoveries, series, partial, holes
+    )
+    return replace(evidence, measurements=measured, windows=tuple(windows))

@@ -176,10 +176,14 @@ def _shared_gap(gaps_by_series: list[list[tuple[float, float]]]) -> tuple[float,
 
 
 def explain(holes: Sequence[Hole], faults: Sequence[Fault], scrape_s: float) -> list[Hole]:
-    """Holes with `expected_by` set where a ledger fault on that part spans them."""
+    """Holes with `expected_by` set where a ledger fault on that part spans them (the latest
+    such fault to start)."""
     explained = []
     for hole in holes:
-        fault = next((f for f in faults if _covers(f, hole, scrape_s)), None)
+        covering = [f for f in faults if _covers(f, hole, scrape_s)]
+        # the latest one to start before the hole explains it (a restart, not the latency
+        # fault that was on the same replica since earlier)
+        fault = max(covering, key=lambda f: f.applied_at or f.intended_at, default=None)
         explained.append(
             hole if fault is None else replace(hole, expected_by=f"{fault.kind} on {fault.target}")
         )

@@ -1,5 +1,9 @@
 """Judging a run: each phase's objectives, client vs server counts, time to recover.
 
+What the edge absorbed (objectives with sli edge_absorbed) is reported in every phase of every
+gate: judged where the gate names it, elsewhere added as not gating ("reported"), since a
+SIGKILL necessarily cuts requests and pod-kill cannot require zero.
+
 Client vs server: outside fault windows both count the same requests, so their totals must
 agree within the gate's tolerance (plus two scrape intervals of traffic, because each side is
 scraped at its own moment); a larger gap is a harness problem and makes the run INCONCLUSIVE.
@@ -19,7 +23,7 @@ from slogate.slo import promql
 from slogate.slo.counting import count_counters
 from slogate.slo.evaluate import Evaluator, Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
-from slogate.slo.spec import Place, SLOSpec
+from slogate.slo.spec import BuiltinSLI, Place, SLOSpec
 from slogate.slo.stats import Verdict
 
 RECOVERY_STEP_S = 1.0
@@ -37,18 +41,35 @@ def _sub_spec(spec: SLOSpec, names: tuple[str, ...]) -> SLOSpec:
     return spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": chosen})})
 
 
+REPORTED = "reported, not judged in this phase"
+
+
+def reported_objectives(spec: SLOSpec, judged: tuple[str, ...]) -> tuple[str, ...]:
+    """The edge_absorbed objectives a phase reports without judging them."""
+    return tuple(
+        o.name
+        for o in spec.spec.objectives
+        if o.sli == BuiltinSLI.EDGE_ABSORBED and o.name not in judged
+    )
+
+
 def evaluate_phases(
     plan: GatePlan, client: PrometheusClient, windows: list[PhaseWindow], scrape_s: float
 ) -> list[PhaseResults]:
-    """Every phase's objectives at every place they are measured."""
+    """Every phase's objectives at every place they are measured, and what it reports."""
     offered = plan.profile.peak_rate
     phases = []
     for phase in windows:
-        if not phase.objectives:
+        reported = reported_objectives(plan.spec, phase.objectives)
+        if not phase.objectives and (not reported or phase.window.seconds <= 0):
             continue
-        results = evaluate_spec(
-            _sub_spec(plan.spec, phase.objectives), client, phase.window, scrape_s, offered
-        )
+        chosen = _sub_spec(plan.spec, phase.objectives + reported)
+        results = [
+            r.model_copy(update={"gating": False, "reason": f"{REPORTED}: {r.reason}"})
+            if r.objective in reported
+            else r
+            for r in evaluate_spec(chosen, client, phase.window, scrape_s, offered)
+        ]
         phases.append(PhaseResults(phase=phase.label, window=phase.window, results=results))
     return phases
 

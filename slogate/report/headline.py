@@ -38,3 +38,17 @@ def counts_line(report: RunReport) -> str:
     total = sum(counts.values())
     parts = ", ".join(f"{n} {verdict.value}" for verdict, n in counts.items() if n)
     return f"{total} gating verdicts: {parts or 'none'}"
+
+
+EDGE_RETRIES = {
+    "ingress": "the edge retries failed idempotent requests on another replica, like an ingress",
+    "none": "the edge retries nothing, like a plain Kubernetes Service",
+}
+
+
+def edge_line(report: RunReport) -> str | None:
+    """`edge retries: none (the edge retries nothing, ...)`; None for reports without it."""
+    retries = report.config.get("edge_retries")
+    if retries is None:
+        return None
+    return f"edge retries: {retries} ({EDGE_RETRIES.get(str(retries), 'unknown policy')})"

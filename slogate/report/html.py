@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from slogate.report.charts import rendered_charts
 from slogate.report.evidence import describe
-from slogate.report.headline import TONE, counts_line, outcome
+from slogate.report.headline import TONE, counts_line, edge_line, outcome
 from slogate.report.model import RunReport, RunStatus
 from slogate.slo.stats import Verdict
 
@@ -76,6 +76,7 @@ def to_html(report: RunReport) -> str:
         outcome=outcome(report),
         tone=TONE[report.exit_code],
         counts=counts_line(report),
+        edge=edge_line(report),
         partial=report.status is RunStatus.PARTIAL,
         attention=attention,
         charts=rendered_charts(report),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slogate.report.evidence import markdown_row
-from slogate.report.headline import counts_line, outcome
+from slogate.report.headline import counts_line, edge_line, outcome
 from slogate.report.model import RunReport
 from slogate.slo.stats import Verdict
 
@@ -65,6 +65,9 @@ def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
         f"{counts_line(report)}.",
         "",
     ]
+    edge = edge_line(report)
+    if edge:
+        lines += [f"{edge[0].upper()}{edge[1:]}.", ""]
     if report.partial_reason:
         lines += [f"> **Partial run**: {report.partial_reason}. Results below are incomplete.", ""]
     lines += [f"- {note}" for note in report.notes]

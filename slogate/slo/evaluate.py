@@ -173,6 +173,8 @@ class Evaluator:
                 self._latency(spec, objective, place, result)
             elif kind == "throughput":
                 self._throughput(objective, place, result)
+            elif kind == "edge_absorbed":
+                self._absorbed(objective, place, result)
             else:
                 self._startup(objective, place, result)
         except InconclusiveError as error:
@@ -315,6 +317,43 @@ class Evaluator:
         result.verdict = Verdict.PASS if rate >= needed else Verdict.FAIL
         result.reason = (
             f"{rate:,.1f} req/s over {self.window.seconds:g} s (objective >= {needed:g})"
+        )
+
+    # --- requests the edge absorbed (a count with a maximum) -------------------------------
+    def _absorbed(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+        """Retries, redispatches and cut responses at the edge's backend, at most max_count.
+
+        A count, not a share: a handful of cut requests among thousands would never reach
+        significance, and a zero-downtime claim means none needed rescuing.
+        """
+        matcher = self.place_matchers.get(place, "")
+        forwarded_sel = promql.edge_backend_selector(promql.EDGE_FORWARDED, matcher)
+        forwarded = self._present(self.count(forwarded_sel), forwarded_sel, result)
+        if forwarded is None:
+            return
+        counted: dict[str, int] = {}
+        for metric in promql.EDGE_ABSORBED:
+            series = promql.edge_backend_selector(metric, matcher)
+            count = self.count(series)
+            result.evidence.queries += count.queries
+            if count.nan or not count.present:
+                result.reason = f"no data: no usable {series} in the window"
+                return
+            counted[metric] = round(count.total)
+        absorbed = sum(counted.values())
+        assert objective.max_count is not None
+        evidence = result.evidence
+        evidence.total, evidence.bad, evidence.threshold = forwarded, absorbed, objective.max_count
+        if forwarded == 0:
+            result.reason = "no requests forwarded by the edge in the window"
+            return
+        result.verdict = Verdict.PASS if absorbed <= objective.max_count else Verdict.FAIL
+        result.reason = (
+            f"the edge absorbed {absorbed:,} of {forwarded:,} forwarded requests "
+            f"({counted[promql.EDGE_RETRIES]:,} retries, "
+            f"{counted[promql.EDGE_REDISPATCHES]:,} redispatches, "
+            f"{counted[promql.EDGE_CUT_RESPONSES]:,} cut responses); "
+            f"allowed at most {objective.max_count:,}"
         )
 
     # --- startup ----------------------------------------------------------------------------

@@ -94,6 +94,21 @@ def errors_selector(place: Place, matcher: str) -> str:
     return selector("http_requests_total", matcher, API_ROUTES, status)
 
 
+# What the edge absorbed, on its backend: a request it sent again (another try, or another
+# replica), a response a replica cut off (a retried read, or a write the client saw as a 502).
+EDGE_BACKEND = 'proxy="service"'
+EDGE_RETRIES = "haproxy_backend_retry_warnings_total"
+EDGE_REDISPATCHES = "haproxy_backend_redispatch_warnings_total"
+EDGE_CUT_RESPONSES = "haproxy_backend_response_errors_total"
+EDGE_ABSORBED = (EDGE_RETRIES, EDGE_REDISPATCHES, EDGE_CUT_RESPONSES)
+EDGE_FORWARDED = "haproxy_backend_http_requests_total"
+
+
+def edge_backend_selector(metric: str, matcher: str) -> str:
+    """One of the edge backend's counters (EDGE_ABSORBED, EDGE_FORWARDED)."""
+    return selector(metric, matcher, EDGE_BACKEND)
+
+
 def latency_buckets_selector(place: Place, matcher: str, timing: str) -> str:
     """The API latency histogram's buckets at `place` (client: `timing` service|intended)."""
     timing_matcher = f'timing="{timing}"' if place is Place.CLIENT else ""

@@ -21,6 +21,10 @@
           threshold: 0.5               # seconds; must equal a bucket boundary
           target: 0.95
           measured_at: [server, client]
+        - name: edge-absorbed-nothing
+          sli: edge_absorbed           # requests the edge retried, redispatched or saw cut
+          max_count: 0                 # a count, not a share
+          measured_at: [edge]
 
 `load_spec` returns a validated `SLOSpec` or raises `ConfigError` naming the file, the path to
 the field (`spec.objectives[2].threshold`) and what was expected.
@@ -84,6 +88,7 @@ class BuiltinSLI(StrEnum):
     THROUGHPUT = "throughput"
     EVENT_LOOP_LAG = "event_loop_lag"
     STARTUP = "startup"
+    EDGE_ABSORBED = "edge_absorbed"
 
 
 class Strict(BaseModel):
@@ -127,6 +132,9 @@ class Objective(Strict):
     interpolate: bool = False
     min_rps: float | None = Field(default=None, gt=0, description="throughput: requests/s")
     min_share_of_offered: float | None = Field(default=None, gt=0, le=1)
+    max_count: int | None = Field(
+        default=None, ge=0, description="edge_absorbed: the most absorbed requests allowed"
+    )
     measured_at: list[Place] = Field(default_factory=lambda: [Place.SERVER], min_length=1)
     client_timing: Literal["service", "intended"] = "intended"
     gating: bool | None = Field(
@@ -224,6 +232,15 @@ def _check_objective(spec: SLOSpec, index: int, objective: Objective, path: str)
         objective.min_share_of_offered is None
     ):
         raise fail("min_rps", "exactly one of min_rps or min_share_of_offered")
+    if kind == "edge_absorbed":
+        if places != {Place.EDGE}:
+            raise fail("measured_at", "[edge]: only the edge sees the requests it absorbed")
+        if objective.max_count is None:
+            raise fail("max_count", "the most absorbed requests allowed (0: zero downtime)")
+        if objective.target is not None:
+            raise fail("target", "no target: edge_absorbed is a count (use max_count)")
+    elif objective.max_count is not None:
+        raise fail("max_count", f"only for sli edge_absorbed (this objective's sli is {kind})")
     if kind == "startup" and objective.threshold is None:
         raise fail("threshold", "the longest start-up allowed, in seconds")
     buckets: tuple[float, ...] | None = None

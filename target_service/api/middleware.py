@@ -98,7 +98,7 @@ class FaultInjectionMiddleware:
             return
         for fault in matching:
             spec = fault.spec
-            if isinstance(spec, LatencyFault):
+            if isinstance(spec, LatencyFault) and _drawn(spec.ratio, self.faults):
                 await asyncio.sleep(spec.draw_delay_s(self.faults.rng))
             elif isinstance(spec, ErrorsFault) and self.faults.rng.random() < spec.ratio:
                 await _send_injected_error(send, spec.status, fault.id)
@@ -108,6 +108,11 @@ class FaultInjectionMiddleware:
             await self.app(scope, receive, send)
         finally:
             current_request_path.reset(token)
+
+
+def _drawn(ratio: float, faults: FaultBoard) -> bool:
+    """Whether a fault with this share applies to one request (always at 1, no draw)."""
+    return ratio >= 1 or faults.rng.random() < ratio
 
 
 async def _send_injected_error(send: Send, status: int, fault_id: str) -> None:

@@ -1,6 +1,7 @@
 """Injected faults (the service's own "assaults"): each has a TTL and expires by itself.
 
-Kinds: `latency` (fixed or normally distributed delay before a matching request),
+Kinds: `latency` (fixed or normally distributed delay before a share `ratio` of matching
+requests, all by default),
 `errors` (a share of matching requests answered with a status), `readiness_off`
 (readiness answers 503), `redis_latency` (a delay before each Redis call made while
 serving a matching request).
@@ -56,6 +57,7 @@ class _DelaySpec(_FaultBase):
 
 class LatencyFault(_DelaySpec):
     kind: Literal["latency"]
+    ratio: float = Field(default=1.0, gt=0, le=1, description="Share of matching requests delayed.")
 
 
 class RedisLatencyFault(_DelaySpec):

@@ -29,6 +29,7 @@ FAULT_EXPERIMENTS = {
     "error-injection": 30,
     "dependency-outage": 20,
     "graceful-shutdown": 40,
+    "rolling-restart": 45,
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
+from tests.support import abrupt_target
 from tests.support.cli import slogate_home, stop_slogate
 from tests.support.live_stack import LiveStack, live_stack, processes_of_run
 from tests.support.waiting import wait_until
@@ -44,6 +45,14 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 @pytest.fixture(scope="module")
 def weakened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     with live_stack(tmp_path_factory.mktemp("weakened"), "chaos-weakened", WEAKENED_ENV) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def abrupt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The reference app wrapped to exit at once on SIGTERM (tests/support/abrupt_target.py)."""
+    home = tmp_path_factory.mktemp("abrupt")
+    with live_stack(home, "chaos-abrupt", service=abrupt_target.SERVICE) as stack:
         yield stack
 
 
@@ -91,3 +100,18 @@ def test_a_weakened_target_fails_the_experiment_that_checks_the_weakness(
     assert "FAIL (deviated)" in output
     assert journal["deviated"] is True
     assert journal["steady_states"]["before"]["steady_state_met"] is True  # type: ignore[index]
+
+
+@pytest.mark.xdist_group("chaos-abrupt")
+def test_a_target_that_exits_at_once_on_sigterm_fails_graceful_shutdown(
+    abrupt: LiveStack, tmp_path: Path
+) -> None:
+    """Built in the test (a wrapper, not the reference's own settings): its in-flight requests
+    are cut, and the edge's count of what it absorbed shows it."""
+    code, output, journal = _run(abrupt, "graceful-shutdown", tmp_path / "run")
+    assert code == 1, output
+    assert "FAIL (deviated)" in output
+    assert journal["deviated"] is True
+    after = journal["steady_states"]["after"]["probes"]  # type: ignore[index]
+    failed = {p["activity"]["name"] for p in after if not p["tolerance_met"]}
+    assert "edge-absorbed-no-cut-requests" in failed

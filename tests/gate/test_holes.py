@@ -114,3 +114,14 @@ def test_a_fault_in_the_ledger_explains_its_own_hole(name: str) -> None:
     hole = Hole("fault:pod-kill", "server", "replica-1", "down", T0 + 6, T0 + 10)
     (explained,) = explain([hole], [ledger_fault], 1.0)
     assert explained.expected_by == expected
+
+
+def test_the_latest_fault_to_start_explains_a_hole() -> None:
+    """A replica restarted while a latency fault was on it since earlier: the restart explains
+    its restart hole (the report must not blame the latency)."""
+    latency = fault("replica-1", 1, 12).model_copy(update={"kind": "latency"})
+    restart = fault("replica-1", 5, 9).model_copy(update={"kind": "replica_restart"})
+    hole = Hole("fault:rolling-restart", "server", "replica-1", "restart", T0 + 6, T0 + 6)
+    for ledger in ([latency, restart], [restart, latency]):
+        (explained,) = explain([hole], ledger, 1.0)
+        assert explained.expected_by == "replica_restart on replica-1"

@@ -8,6 +8,7 @@ import pytest
 
 from slogate.config import SlogateConfig, expand, load_config
 from slogate.errors import ConfigError
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,9 @@ BAD_CONFIGS = {
         "service:\n  command: [run, '{prot}']\n", "service.command", "unknown placeholder {prot}"
     ),
     "platform_unknown": ("platform: docker\n", "platform", "'local'"),
+    "edge_retries_unknown": (
+        "edge:\n  retries: always\n", "edge.retries", "'ingress' or 'none' (got 'always')"
+    ),
     "not_a_mapping": ("- a\n- b\n", "", "expected a mapping"),
     "bad_yaml": ("service: [\n", "line", "not valid YAML"),
 }  # fmt: skip
@@ -72,3 +76,12 @@ def test_missing_file_names_it(tmp_path: Path) -> None:
 
 def test_expand_fills_known_placeholders_only() -> None:
     assert expand("--port={port} {other}", {"port": "81"}) == "--port=81 {other}"
+
+
+def test_a_bad_edge_retry_policy_stops_validate_with_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "slogate.yaml"
+    path.write_text("edge:\n  retries: always\n")
+    result = run_cli("validate", "--config", str(path))
+    assert result.exit_code == 2
+    assert f"{path}: edge.retries: Input should be 'ingress' or 'none'" in result.stderr
+    assert "Traceback" not in result.stderr

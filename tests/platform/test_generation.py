@@ -7,15 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from slogate.config import SlogateConfig, parse_config
+from slogate.config import EdgeRetries, SlogateConfig, parse_config
 from slogate.platform.local import haproxy, prometheus, redis
 from slogate.platform.local.binaries import find_binary
 from slogate.platform.local.replicas import replica_launch
 
 
-def _edge(tmp_path: Path) -> str:
+def _edge(tmp_path: Path, retries: EdgeRetries = "ingress") -> str:
     settings = haproxy.EdgeSettings(
         port=18080,
         metrics_port=18081,
@@ -23,13 +24,15 @@ def _edge(tmp_path: Path) -> str:
         readiness_path="/health/readiness",
         check_interval_ms=250,
         socket_path=tmp_path / "haproxy.sock",
+        retries=retries,
     )
     return haproxy.haproxy_config(settings)
 
 
-def test_haproxy_config_is_valid_for_haproxy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("retries", ["ingress", "none"])
+def test_haproxy_config_is_valid_for_haproxy(tmp_path: Path, retries: EdgeRetries) -> None:
     config = tmp_path / "haproxy.cfg"
-    config.write_text(_edge(tmp_path))
+    config.write_text(_edge(tmp_path, retries))
     result = subprocess.run(
         [find_binary("haproxy").path, "-c", "-f", str(config)],
         capture_output=True, text=True, timeout=30, check=False,
@@ -57,6 +60,20 @@ def test_haproxy_config_has_the_edge_contract(tmp_path: Path) -> None:
         "http-request disable-l7-retry unless { method GET HEAD PUT DELETE OPTIONS }",
     ):
         assert line in text, line
+
+
+def test_an_edge_without_retries_is_a_plain_service(tmp_path: Path) -> None:
+    """`edge.retries: none`: no retry, no redispatch (a cut request reaches the client)."""
+    text = _edge(tmp_path, "none")
+    assert "    retries 0\n    retry-on none\n    no option redispatch\n" in text
+    assert "retries 3" not in text and "all-retryable-errors" not in text
+    assert "option redispatch 1" not in text
+
+
+def test_the_stack_takes_the_retry_policy_from_slogate_yaml() -> None:
+    config = parse_config({"edge": {"retries": "none"}}, "slogate.yaml")
+    assert config.edge.retries == "none"
+    assert parse_config({}, "slogate.yaml").edge.retries == "ingress"
 
 
 def test_runtime_socket_moves_to_tmp_when_the_path_is_too_long(tmp_path: Path) -> None:

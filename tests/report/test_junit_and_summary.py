@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from xml.etree import ElementTree as ET
 
 import pytest
 
+from slogate.report.html import to_html
 from slogate.report.junit import to_junit
 from slogate.report.model import RunStatus
 from slogate.report.summary import to_markdown
@@ -89,3 +91,25 @@ def test_summary_marks_partial_runs_and_client_only_errors():
     assert "> **Partial run**: interrupted (SIGINT) during fault." in partial
     pod_kill = to_markdown(SCENARIOS["passing_pod_kill"]())
     assert "- fault: 22 client errors the server never saw" in pod_kill
+
+
+@pytest.mark.parametrize("retries", ["ingress", "none"])
+def test_the_edge_retry_policy_heads_summary_and_page(retries):
+    report = SCENARIOS["passing_smoke"]()
+    report = report.model_copy(update={"config": {**report.config, "edge_retries": retries}})
+    said = {
+        "ingress": "edge retries: ingress (the edge retries failed idempotent requests on "
+        "another replica, like an ingress)",
+        "none": "edge retries: none (the edge retries nothing, like a plain Kubernetes Service)",
+    }[retries]
+    lines = to_markdown(report).splitlines()
+    assert lines[4] == f"E{said[1:]}."
+    page = to_html(report)
+    header = page[page.index('<p class="sub">') : page.index('<section id="verdict">')]
+    assert html.escape(said, quote=False) in header
+
+
+def test_a_report_without_a_retry_policy_says_nothing_of_it():
+    report = SCENARIOS["passing_smoke"]()
+    assert "edge retries" not in to_markdown(report).lower()
+    assert "edge retries" not in to_html(report)

@@ -26,6 +26,12 @@ def test_the_shipped_spec_holds_the_targets_claims():
     assert by_name["startup-under-3s"].threshold == 3
     assert by_name["event-loop-lag-under-50ms"].is_gating() is False
     assert by_name["availability"].is_gating() is True
+    absorbed = by_name["edge-absorbed-nothing"]
+    assert (absorbed.sli, absorbed.max_count, absorbed.measured_at) == (
+        "edge_absorbed",
+        0,
+        ["edge"],
+    )
     assert spec.period_s == 30 * 86400
 
 
@@ -63,19 +69,19 @@ BAD = [
     (
         "unknown SLI",
         lambda d: d["spec"]["objectives"].append(_objective(sli="happiness", target=0.9)),
-        "spec.objectives[7].sli",
+        "spec.objectives[8].sli",
         "one of availability",
     ),
     (
         "availability without a target",
         lambda d: d["spec"]["objectives"].append(_objective(sli="availability")),
-        "spec.objectives[7].target",
+        "spec.objectives[8].target",
         "good share",
     ),
     (
         "throughput without a rate",
         lambda d: d["spec"]["objectives"].append(_objective(sli="throughput")),
-        "spec.objectives[7].min_rps",
+        "spec.objectives[8].min_rps",
         "exactly one of",
     ),
     (
@@ -115,6 +121,36 @@ BAD = [
         "counter selector",
     ),
     ("bad duration", lambda d: d["spec"].update(period="a month"), "spec.period", "duration"),
+    (
+        "edge_absorbed measured at the server",
+        lambda d: d["spec"]["objectives"][7].update(measured_at=["server"]),
+        "spec.objectives[7].measured_at",
+        "[edge]: only the edge sees the requests it absorbed",
+    ),
+    (
+        "edge_absorbed without a maximum",
+        lambda d: d["spec"]["objectives"][7].pop("max_count"),
+        "spec.objectives[7].max_count",
+        "the most absorbed requests allowed",
+    ),
+    (
+        "edge_absorbed with a share target",
+        lambda d: d["spec"]["objectives"][7].update(target=0.999),
+        "spec.objectives[7].target",
+        "edge_absorbed is a count",
+    ),
+    (
+        "a negative maximum",
+        lambda d: d["spec"]["objectives"][7].update(max_count=-1),
+        "spec.objectives[7].max_count",
+        "greater than or equal to 0",
+    ),
+    (
+        "max_count on a share objective",
+        lambda d: d["spec"]["objectives"][0].update(max_count=3),
+        "spec.objectives[0].max_count",
+        "only for sli edge_absorbed",
+    ),
 ]
 
 

@@ -107,6 +107,7 @@ def test_the_token_may_come_as_x_admin_token(client: httpx.Client, service: Serv
         {"kind": "latency", "fixed_ms": 10, "ttl_s": 3601},
         {"kind": "latency", "ttl_s": 5},  # neither fixed_ms nor mean_ms
         {"kind": "errors", "ratio": 1.5, "ttl_s": 5},
+        {"kind": "latency", "fixed_ms": 10, "ratio": 0, "ttl_s": 5},  # a share in (0, 1]
         {"kind": "errors", "ratio": 0.5, "status": 200, "ttl_s": 5},
         {"kind": "meteor", "ttl_s": 5},
     ],
@@ -172,6 +173,19 @@ def test_partial_error_ratio(client: httpx.Client, service: ServiceProcess) -> N
     failed = statuses.count(500)
     assert set(statuses) == {200, 500}
     assert 60 <= failed <= 140  # binomial(200, 0.5): far outside 6 sigma otherwise
+
+
+def test_latency_fault_on_a_share_of_requests(
+    client: httpx.Client, service: ServiceProcess
+) -> None:
+    """ratio 0.25: about a quarter of matching requests wait 200 ms, the rest do not."""
+    add_fault(client, service, {"kind": "latency", "fixed_ms": 200, "ratio": 0.25, "ttl_s": 60})
+    slow = 0
+    for _ in range(160):
+        started = time.perf_counter()
+        assert client.get("/api/v1/organisations").status_code == 200
+        slow += time.perf_counter() - started >= 0.2
+    assert 16 <= slow <= 64  # binomial(160, 0.25): mean 40, sd 5.5; outside is > 4 sd
 
 
 def test_redis_latency_fault_delays_redis_calls(

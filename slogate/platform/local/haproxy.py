@@ -1,9 +1,11 @@
 """The edge: HAProxy in front of the replicas, like an ingress in front of a Service.
 
 - routes only to replicas whose readiness check passes (active checks, sub-second);
-- retries a failed request on another replica (`retries`, `retry-on all-retryable-errors`,
-  `option redispatch`); layer-7 retries only for idempotent methods, connection failures for
-  every method (the request never reached a replica);
+- with `edge.retries: ingress` (the default), retries a failed request on another replica
+  (`retries`, `retry-on all-retryable-errors`, `option redispatch`), like an ingress;
+  layer-7 retries only for idempotent methods, connection failures for every method (the
+  request never reached a replica); with `none`, retries nothing (`retries 0`), like a plain
+  Kubernetes Service: a cut request reaches the client as an error;
 - denies `/admin` from outside (403), matched on the decoded, lower-cased path, so
   `/%61dmin/faults` and `/ADMIN` are denied too; a path that is not in normal form once
   decoded (`//`, `/./`, `/../`, a backslash, a bad %-escape) is refused (400) instead of being
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from slogate.config import EdgeRetries
 from slogate.host.ports import HOST
 
 FRONTEND = "api"
@@ -38,6 +41,13 @@ class EdgeSettings:
     readiness_path: str
     check_interval_ms: int
     socket_path: Path
+    retries: EdgeRetries = "ingress"
+
+
+RETRY_POLICY: dict[EdgeRetries, str] = {
+    "ingress": "    retries 3\n    retry-on all-retryable-errors\n    option redispatch 1",
+    "none": "    retries 0\n    retry-on none\n    no option redispatch",
+}
 
 
 def runtime_socket_path(run_dir: Path) -> Path:
@@ -52,6 +62,7 @@ def runtime_socket_path(run_dir: Path) -> Path:
 def haproxy_config(edge: EdgeSettings) -> str:
     """The generated haproxy.cfg."""
     interval = f"{edge.check_interval_ms}ms"
+    retry_policy = RETRY_POLICY[edge.retries]
     servers = "\n".join(
         f"    server replica-{i} {HOST}:{port} check" for i, port in enumerate(edge.replica_ports)
     )
@@ -72,9 +83,7 @@ defaults
     timeout http-request 10s
     timeout http-keep-alive 10s
     timeout queue 5s
-    retries 3
-    retry-on all-retryable-errors
-    option redispatch 1
+{retry_policy}
     default-server inter {interval} fastinter {interval} downinter {interval} fall 1 rise 1
 
 frontend {FRONTEND}

@@ -182,6 +182,7 @@ class LocalStack:
             readiness_path=self.config.service.readiness_path,
             check_interval_ms=self.config.timings.health_check_interval_ms,
             socket_path=socket_path,
+            retries=self.config.edge.retries,
         )
         config_file = run_dir / "haproxy.cfg"
         config_file.write_text(haproxy.haproxy_config(settings))
