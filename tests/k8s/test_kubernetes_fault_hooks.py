@@ -109,7 +109,13 @@ def test_latency_goes_to_every_pod_through_the_pod_proxy_and_is_rolled_back(
         # the API server authenticates the chaos identity; the replica checks the admin token
         assert request.headers["authorization"] == f"Bearer {CHAOS_TOKEN}"
         assert request.headers["x-admin-token"] == cluster.token
-        assert request.body == {"kind": "latency", "routes": "/api/", "fixed_ms": 200, "ttl_s": 30}
+        assert request.body == {
+            "kind": "latency",
+            "routes": "/api/",
+            "ratio": 1.0,
+            "fixed_ms": 200,
+            "ttl_s": 30,
+        }
 
     applied = {f.target: f for f in FaultLedger(STACK).faults() if f.state is FaultEvent.APPLIED}
     assert set(applied) == set(PODS)
