@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from chaosk8s.pod.actions import terminate_pods
 from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
@@ -209,11 +210,19 @@ def test_rolling_restart_rolls_the_deployment_out_anew_and_closes_its_fault(
 ) -> None:
     """`kubectl rollout restart` as the chaos identity: the restartedAt annotation set through
     chaostoolkit-kubernetes, every pod replaced by a new ReplicaSet's (kwok readies them, so
-    the rollout really completes), the fault opened before the patch and closed as healed."""
+    the rollout really completes), the fault opened before the patch and closed as healed.
+
+    The shipped experiment first slows 2 % of requests through the target's fault hooks,
+    which a kwok pod cannot serve (see the pod-proxy test below): this runs its restart
+    action and rollback alone, through `slogate chaos` all the same."""
+    shipped = yaml.safe_load((REPO / "experiments" / "rolling-restart.yaml").read_text())
+    (restart,) = [a for a in shipped["method"] if a["name"] == "restart-replicas-one-by-one"]
+    experiment = stack.folder / "restart-only.yaml"
+    experiment.write_text(yaml.safe_dump({**shipped, "method": [restart]}))
     before = {pod["metadata"]["name"] for pod in stack.settled_target()}
     generation = stack.get("deployment", "target-service")["metadata"]["generation"]
     result = stack.cli(
-        "chaos", str(REPO / "experiments" / "rolling-restart.yaml"), "--stack", stack.name,
+        "chaos", str(experiment), "--stack", stack.name,
         "--no-load", "--skip-steady-state", "--run-dir", str(stack.folder / "run"),
     )  # fmt: skip
     assert result.exit_code == 0, result
