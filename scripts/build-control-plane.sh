@@ -17,7 +17,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${SLOGATE_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slogate/k8s}
-tools=(etcd kubernetes kwok)
+tools=(etcd kubernetes kwok prometheus)
 mode=build
 case "${1:-}" in
   "") ;;

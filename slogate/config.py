@@ -156,6 +156,12 @@ class KubernetesConfig(_Section):
     traffic: bool = True
     target_deployment: str = "target-service"
     target_selector: str = "app.kubernetes.io/name=target-service"
+    target_port: str = Field(
+        default="http",
+        pattern=r"^([a-z0-9-]{1,15}|[0-9]{1,5})$",
+        description="the target container's port (name or number) its fault hooks answer on, "
+        "reached through the API server's pod proxy",
+    )
     redis_deployment: str = "redis"
     chaos_service_account: str | None = Field(
         default="slogate-chaos",

@@ -172,16 +172,10 @@ def rolling_restart(
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> list[dict[str, Any]]:
-    """Restart every replica, one at a time, each replaced and ready before the next.
+    """Restart every replica, none taken away before its replacement is ready.
 
-    Returns, per replica, how long it took to be ready again.
+    Locally each replica is deleted and replaced in turn; on Kubernetes the Deployment is
+    restarted as `kubectl rollout restart` does and its rollout awaited. Returns what was
+    restarted and how long it took to be ready again.
     """
-    backend = backend_for(configuration)
-    restarted = []
-    for replica in backend.replicas():
-        old_pid = backend.part_status(replica.name).pid
-        fault_id = backend.delete_replica(replica.name, kind="replica_restart")
-        seconds = backend.wait_replaced_and_ready(replica.name, old_pid, ready_timeout_s)
-        backend.mark_healed(fault_id, "replica_restart", replica.name)
-        restarted.append({"replica": replica.name, "ready_after_s": round(seconds, 3)})
-    return restarted
+    return backend_for(configuration).rolling_restart(ready_timeout_s)

@@ -154,11 +154,10 @@ class ChaosBackend(Protocol):
 
     def replica_ready(self, replica: PartState) -> bool: ...
 
-    def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
-        """Seconds until `name` runs as a new process and is ready."""
-
-    def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
-        """Close a fault the platform healed itself (a replaced replica)."""
+    def rolling_restart(self, ready_timeout_s: float) -> list[dict[str, Any]]:
+        """Replace every replica, none taken away before its replacement is ready, each
+        replacement ready within `ready_timeout_s`; what was restarted, and how long it took.
+        Recorded as `replica_restart` faults the platform heals (nothing can undo a restart)."""
 
 
 class Platform(Protocol):

@@ -11,9 +11,17 @@ from chaoslib.exceptions import ActivityFailed
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
 
-__all__ = ["Applied", "FaultRecorder"]
+__all__ = ["MAX_TTL_S", "Applied", "FaultRecorder", "check_ttl"]
 
 Applied = tuple[str | None, float | None]  # the injector's fault id and expiry (unix s)
+MAX_TTL_S = 3600.0  # what the target's fault hooks and the supervisor accept
+
+
+def check_ttl(ttl_s: float) -> float:
+    """A fault's TTL, within what every injector accepts (ActivityFailed otherwise)."""
+    if not 0 < ttl_s <= MAX_TTL_S:
+        raise ActivityFailed(f"ttl_s must be in (0, {MAX_TTL_S:g}] seconds, got {ttl_s!r}")
+    return float(ttl_s)
 
 
 @dataclass

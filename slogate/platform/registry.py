@@ -17,6 +17,7 @@ _VIAS = {
     "target_fault": "local",
     "supervisor_fault": "local",
     "kubernetes_scale": "kubernetes",
+    "kubernetes_pod_proxy": "kubernetes",
 }
 
 

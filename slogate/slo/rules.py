@@ -32,6 +32,9 @@ from slogate.slo.spec import Objective, Place, SLOSpec, parse_duration
 RECORDING_WINDOWS = ("5m", "30m", "1h", "6h", "3d")
 OPERATIONAL_FILE = "target-operational.rules.yml"
 DEFAULT_MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
+# The target's container on Kubernetes (k8s/target/deployment.yaml), as the in-cluster
+# Prometheus (k8s/prometheus/), cAdvisor and kube-state-metrics label its series.
+TARGET_CONTAINER = "target-service"
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ def operational_rules(
 ) -> dict[str, Any]:
     """The target's operational alerts (both local-platform and Kubernetes series)."""
     server = 'source="server"'
+    container = f'container="{TARGET_CONTAINER}"'
     api = f"{server},{promql.API_ROUTES}"
     rules = [
         (
@@ -206,7 +210,7 @@ def operational_rules(
         (
             "TargetRestarts",
             "increase(slogate_restarts_total[15m]) > 0\n"
-            'or increase(kube_pod_container_status_restarts_total{container="target"}[15m]) > 0',
+            f"or increase(kube_pod_container_status_restarts_total{{{container}}}[15m]) > 0",
             "0s",
             "ticket",
             "a replica restarted in the last 15 minutes",
@@ -214,9 +218,9 @@ def operational_rules(
         (
             "TargetMemoryHigh",
             f"process_resident_memory_bytes{{{server}}} > 0.9 * {memory_limit_bytes}\n"
-            'or container_memory_working_set_bytes{container="target"}\n'
+            f"or container_memory_working_set_bytes{{{container}}}\n"
             "  / on (namespace, pod, container)\n"
-            '  kube_pod_container_resource_limits{container="target",resource="memory"} > 0.9',
+            f'  kube_pod_container_resource_limits{{{container},resource="memory"}} > 0.9',
             "5m",
             "ticket",
             "a replica uses more than 90 % of its memory limit",

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from target_service.core.context import ServiceContext
@@ -40,10 +40,13 @@ _bearer = HTTPBearer(auto_error=False)
 async def require_admin(
     context: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    x_admin_token: Annotated[str | None, Header()] = None,
 ) -> FaultBoard:
-    """The fault board, for a caller with the admin bearer token (constant-time comparison)."""
+    """The fault board, for a caller with the admin token (constant-time comparison): as a
+    bearer token, or in `X-Admin-Token` (the Kubernetes API server's pod proxy authenticates
+    its caller by the Authorization header and drops it before proxying)."""
     expected = context.settings.admin_token or ""
-    given = credentials.credentials if credentials else ""
+    given = credentials.credentials if credentials else (x_admin_token or "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -38,7 +38,7 @@ def apply_k8s(kubectl: Kubectl) -> Applied:
             "apply", "--server-side", "--kustomize", str(REPO / root)
         ).stdout
     result.seconds["apply"] = round(time.monotonic() - began, 2)
-    for deployment in ("redis", "target-service"):
+    for deployment in ("prometheus", "redis", "target-service"):
         kubectl.run(
             "--namespace",
             NAMESPACE,

@@ -82,6 +82,59 @@ def test_chaos_may_scale_redis_and_no_other_deployment(chaos: Kubectl, kubectl: 
         )
 
 
+def test_chaos_may_restart_the_target_and_change_nothing_else(
+    chaos: Kubectl, kubectl: Kubectl
+) -> None:
+    """`kubectl rollout restart` as the chaos account rolls the target out anew; RBAC refuses
+    it every other Deployment, and the admission policy every other change to the target's
+    (the image, the replicas, the pod template's other annotations, the Deployment's labels)."""
+    before = {pod["metadata"]["name"] for pod in settled(kubectl)}
+    generation = kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)["metadata"][
+        "generation"
+    ]
+    chaos.run("rollout", "restart", "deployment/target-service", "--namespace", NAMESPACE)
+    kubectl.run(
+        "rollout", "status", "deployment/target-service", "--namespace", NAMESPACE,
+        f"--timeout={REDIS_TIMEOUT_S}s", timeout=REDIS_TIMEOUT_S + 10,
+    )  # fmt: skip
+    after = {pod["metadata"]["name"] for pod in settled(kubectl)}
+    assert not after & before, "every pod replaced"
+    deployment = kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)
+    assert deployment["metadata"]["generation"] == generation + 1
+    assert (
+        "kubectl.kubernetes.io/restartedAt"
+        in deployment["spec"]["template"]["metadata"]["annotations"]
+    )
+
+    policy = "ValidatingAdmissionPolicy 'slogate-chaos-restarts-deployments-only'"
+    template_only = "may change only the pod template annotation kubectl.kubernetes.io/restartedAt"
+    beyond = "may not change Deployment target-service beyond restarting it"
+    for patch, message in [
+        ('{"spec":{"replicas":1}}', beyond),
+        ('{"metadata":{"labels":{"owner":"chaos"}}}', beyond),
+        ('{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":3}}}}', beyond),
+        ('{"spec":{"template":{"metadata":{"annotations":{"prometheus.io/scrape":"false"}}}}}',
+         template_only),
+    ]:  # fmt: skip
+        error = chaos.refused(
+            "patch", "deployment", "target-service", "--namespace", NAMESPACE, "--patch", patch
+        )
+        assert policy in error and message in error, (patch, error)
+    error = chaos.refused(
+        "set", "image", "deployment/target-service", "target-service=elsewhere/evil:1",
+        "--namespace", NAMESPACE,
+    )  # fmt: skip
+    assert policy in error and template_only in error, error
+    error = chaos.refused("rollout", "restart", "deployment/redis", "--namespace", NAMESPACE)
+    assert f'User "{CHAOS}" cannot patch resource "deployments"' in error, error
+    unchanged = kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)
+    assert unchanged["metadata"]["generation"] == generation + 1
+    assert unchanged["spec"]["replicas"] == 3
+    assert unchanged["spec"]["template"]["spec"]["containers"][0]["image"] == (
+        "slogate/target-service:dev"
+    )
+
+
 @pytest.mark.parametrize("namespace", ["default", "kube-system"])
 def test_chaos_may_not_list_pods_in_another_namespace(chaos: Kubectl, namespace: str) -> None:
     error = chaos.refused("get", "pods", "--namespace", namespace)
@@ -101,8 +154,14 @@ def test_chaos_may_not_list_pods_in_another_namespace(chaos: Kubectl, namespace:
         (("deletecollection", "pods", "--namespace", NAMESPACE), "no"),
         (("create", "pods", "--namespace", NAMESPACE), "no"),
         (("create", "pods", "--subresource=eviction", "--namespace", NAMESPACE), "no"),
-        # no changes to Deployments except Redis' scale
-        (("patch", "deployments/target-service", "--namespace", NAMESPACE), "no"),
+        # no changes to Deployments except Redis' scale and the target's restart (a patch the
+        # admission policy narrows to the restart annotation: see the test below)
+        (("patch", "deployments/target-service", "--namespace", NAMESPACE), "yes"),
+        (("update", "deployments/target-service", "--namespace", NAMESPACE), "no"),
+        (("delete", "deployments/target-service", "--namespace", NAMESPACE), "no"),
+        (("patch", "deployments/redis", "--namespace", NAMESPACE), "no"),
+        (("patch", "deployments/other", "--namespace", NAMESPACE), "no"),
+        (("patch", "deployments/target-service", "--namespace", "default"), "no"),
         (("patch", "deployments/redis", "--subresource=scale", "--namespace", NAMESPACE), "yes"),
         (("patch", "deployments/target-service", "--subresource=scale", "-n", NAMESPACE), "no"),
         # nothing cluster-wide

@@ -26,8 +26,10 @@ def condition(resource: dict[str, Any], kind: str) -> dict[str, Any] | None:
 def test_hpa_is_accepted_and_holds_three_replicas_without_a_metrics_server(
     deployed: Applied, kubectl: Kubectl
 ) -> None:
-    """The HPA controller reaches the Deployment's scale (AbleToScale) but has no CPU
-    figures (no metrics-server here), so it scales nothing: 3 replicas stay 3."""
+    """The API server accepts and stores the seed's HPA (CPU 70 %, memory 80 %, 3 to 10
+    replicas, scale-up immediate, scale-down after a 5-minute window); its controller reaches
+    the Deployment's scale (AbleToScale) but has no figures (no metrics-server here), so it
+    scales nothing: 3 replicas stay 3."""
 
     def seen_by_controller() -> dict[str, Any] | None:
         hpa = kubectl.get("hpa", "target-service", "--namespace", NAMESPACE)
@@ -35,8 +37,16 @@ def test_hpa_is_accepted_and_holds_three_replicas_without_a_metrics_server(
 
     hpa = wait_until(seen_by_controller, CONTROLLER_TIMEOUT_S, interval=0.5, what="HPA status")
     assert hpa["spec"]["minReplicas"] == 3
-    assert hpa["spec"]["maxReplicas"] == 6
-    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    assert hpa["spec"]["maxReplicas"] == 10
+    targets = {
+        m["resource"]["name"]: (m["resource"]["target"]["type"], m["resource"]["target"][
+            "averageUtilization"])
+        for m in hpa["spec"]["metrics"]
+    }  # fmt: skip
+    assert targets == {"cpu": ("Utilization", 70), "memory": ("Utilization", 80)}
+    behavior = hpa["spec"]["behavior"]
+    assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0  # immediate
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] == 300  # 5 minutes
     able = condition(hpa, "AbleToScale")
     active = condition(hpa, "ScalingActive")
     assert able is not None and able["status"] == "True", hpa["status"]

@@ -1,8 +1,9 @@
 """Chaos on `platform: kubernetes` against the real control plane: a pod kill through
-chaostoolkit-kubernetes' terminate_pods, the Redis outage (its Deployment scaled to 0 and back),
-each in the fault ledger, rolled back from the ledger alone and swept by the next run; and the
-identity chaos acts as refused what k8s/chaos/ forbids. Pods are simulated by kwok: the
-ReplicaSet's replacement is real, a pod's traffic is not."""
+chaostoolkit-kubernetes' terminate_pods, a rolling restart (its rollout_deployment), the Redis
+outage (its Deployment scaled to 0 and back), each in the fault ledger, rolled back from the
+ledger alone and swept by the next run; and the identity chaos acts as refused what
+k8s/chaos/ forbids. Pods are simulated by kwok: the ReplicaSet's replacement is real, a pod's
+traffic is not."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from chaosk8s.pod.actions import terminate_pods
 from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
@@ -23,7 +25,9 @@ from slogate.chaos.rollback import roll_back_faults
 from slogate.errors import UsageError
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.deadline import kubeconfig_in_environment
+from slogate.platform.kubernetes.pod_proxy import post_fault
 from slogate.platform.kubernetes.record import load_record
+from slogate.platform.kubernetes.restart import RESTARTED_AT
 from slogate.platform.kubernetes.scale import set_replicas
 from slogate.platform.registry import platform_for
 from slogate.platform.state import require_state
@@ -199,3 +203,108 @@ def test_the_chaos_identity_is_refused_what_k8s_chaos_forbids(stack: KubernetesS
     finally:
         api.close()
     assert int(stack.get("deployment", "target-service")["spec"]["replicas"]) == REPLICAS
+
+
+def test_rolling_restart_rolls_the_deployment_out_anew_and_closes_its_fault(
+    stack: KubernetesStack,
+) -> None:
+    """`kubectl rollout restart` as the chaos identity: the restartedAt annotation set through
+    chaostoolkit-kubernetes, every pod replaced by a new ReplicaSet's (kwok readies them, so
+    the rollout really completes), the fault opened before the patch and closed as healed.
+
+    The shipped experiment first slows 2 % of requests through the target's fault hooks,
+    which a kwok pod cannot serve (see the pod-proxy test below): this runs its restart
+    action and rollback alone, through `slogate chaos` all the same."""
+    shipped = yaml.safe_load((REPO / "experiments" / "rolling-restart.yaml").read_text())
+    (restart,) = [a for a in shipped["method"] if a["name"] == "restart-replicas-one-by-one"]
+    experiment = stack.folder / "restart-only.yaml"
+    experiment.write_text(yaml.safe_dump({**shipped, "method": [restart]}))
+    before = {pod["metadata"]["name"] for pod in stack.settled_target()}
+    generation = stack.get("deployment", "target-service")["metadata"]["generation"]
+    result = stack.cli(
+        "chaos", str(experiment), "--stack", stack.name,
+        "--no-load", "--skip-steady-state", "--run-dir", str(stack.folder / "run"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result
+    deployment = stack.get("deployment", "target-service")
+    assert deployment["metadata"]["generation"] == generation + 1
+    assert RESTARTED_AT in deployment["spec"]["template"]["metadata"]["annotations"]
+    after = {pod["metadata"]["name"] for pod in stack.settled_target()}
+    assert not after & before, "every pod replaced"
+    entries = [e for e in ledger(stack) if e["kind"] == "replica_restart"]
+    assert [e["event"] for e in entries] == ["intent", "applied", "rolled_back"]
+    assert {e["target"] for e in entries} == {"target-service"}
+    assert entries[0]["rollback"] == {
+        "via": "none", "url": None, "injector_id": None, "ttl_at_injector": True,
+        "detail": {"deployment": "target-service", "healed_by": "deployment"},
+    }  # fmt: skip
+    assert entries[2]["message"].startswith("rolled out in ")
+    journal = json.loads((stack.folder / "run" / "journal.json").read_text())
+    (output,) = journal["run"][0]["output"]
+    assert output["deployment"] == "target-service"
+    assert sorted(output["replaced"]) == sorted(before)
+    assert 0 < output["ready_after_s"] < 60
+
+
+def test_a_restart_that_does_not_roll_out_in_time_stays_open_until_rolled_back(
+    stack: KubernetesStack,
+) -> None:
+    """The activity fails when the rollout is not complete within its timeout; the fault stays
+    open (nothing undoes a restart) and the rollback closes it with nothing to remove."""
+    stack.settled_target()
+    configuration = {"slogate_stack": stack.name, "slogate_run_id": "slow"}
+    with slogate_home(stack.home), pytest.raises(ActivityFailed, match="rollout not complete"):
+        actions.rolling_restart(ready_timeout_s=0.001, configuration=configuration)
+    with slogate_home(stack.home):
+        (fault,) = FaultLedger(stack.name).open_faults("slow")
+        assert (fault.kind, fault.state) == ("replica_restart", FaultEvent.APPLIED)
+        report = roll_back_faults(
+            FaultLedger(stack.name), stack.name, run_id="slow", now=fault.applied_at
+        )
+    assert report.closed == [fault.fault_id] and report.errors == []
+    closing = [e for e in ledger(stack) if e["fault_id"] == fault.fault_id][-1]
+    assert (closing["event"], closing["message"]) == ("rolled_back", "nothing to remove")
+    stack.settled_target()  # the rollout itself went on and completes
+
+
+def test_fault_hooks_go_through_the_pod_proxy_as_the_chaos_identity(
+    stack: KubernetesStack, deployed: Applied
+) -> None:
+    """The real API server's half of the fault hooks (the replica's half is in
+    test_kubernetes_fault_hooks.py, behind a fake API server): the chaos identity's call
+    reaches the pod proxy of its own namespace's pod, which cannot answer (kwok runs no
+    container), so the activity fails and the ledger says so; RBAC refuses it another
+    namespace's pod proxy."""
+    victim = stack.settled_target()[0]["metadata"]["name"]
+    configuration = {"slogate_stack": stack.name, "slogate_run_id": "hooks"}
+    with slogate_home(stack.home), pytest.raises(ActivityFailed) as failed:
+        actions.inject_latency(fixed_ms=100, ttl_s=30, configuration=configuration)
+    assert "fault on pod " in str(failed.value)
+    assert "through the API server's pod proxy" in str(failed.value)
+    assert 'cannot create resource "pods/proxy"' not in str(failed.value)  # RBAC let it pass
+    entries = [e for e in ledger(stack) if e["run_id"] == "hooks"]
+    assert [e["event"] for e in entries] == ["intent", "failed"]
+    assert entries[0]["kind"] == "latency"
+    assert entries[0]["rollback"]["via"] == "kubernetes_pod_proxy"
+    assert entries[0]["rollback"]["detail"]["port"] == 8000
+    assert victim in {pod["metadata"]["name"] for pod in stack.pods()}
+
+    with slogate_home(stack.home):
+        record = load_record(stack.name)
+        token = (stack.home / "stacks" / stack.name / "admin-token").read_text()
+    assert record is not None
+    other = json.loads(
+        stack.kubectl.run(
+            "get", "pods", "--namespace", "slogate", "--selector", "app.kubernetes.io/name=redis",
+            "--output=json",
+        ).stdout
+    )["items"][0]["metadata"]["name"]  # fmt: skip
+    api = chaos_api(record)
+    try:
+        with pytest.raises(UsageError) as refused:
+            post_fault(api, "slogate", other, 6379, {"kind": "latency"}, token)
+    finally:
+        api.close()
+    assert 'cannot create resource "pods/proxy" in API group "" in the namespace "slogate"' in (
+        str(refused.value)
+    )

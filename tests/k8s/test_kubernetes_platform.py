@@ -5,6 +5,7 @@ with nothing left half-applied. Pods are simulated by kwok (no container, no tra
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import stat
@@ -34,6 +35,9 @@ NAMESPACED = {
     ("Service", "redis"), ("Service", "target-service"),
     ("Deployment", "redis"), ("Deployment", "target-service"),
     ("PodDisruptionBudget", "target-service"), ("HorizontalPodAutoscaler", "target-service"),
+    ("Secret", "slogate-admin-token"),  # not in k8s/: `up` adds it, from the stack's token
+    ("ServiceAccount", "prometheus"), ("Role", "prometheus"), ("RoleBinding", "prometheus"),
+    ("ConfigMap", "prometheus"), ("Service", "prometheus"), ("Deployment", "prometheus"),
 }  # fmt: skip
 
 
@@ -54,8 +58,9 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     result = stack.up()
     assert result.exit_code == 0, result
     # progress: each Deployment started, then ready, then the stack
-    for line in ("redis started", "target-service started", "redis ready", "target-service ready"):
-        assert line in result.stdout, result.stdout
+    for part in ("prometheus", "redis", "target-service"):
+        for line in (f"{part} started", f"{part} ready"):
+            assert line in result.stdout, result.stdout
     assert "stack ready" in result.stdout
     # the traffic steps were skipped by the capability (no seed, no URLs), and said so
     assert "traffic     none: pods are simulated" in result.stdout
@@ -67,6 +72,7 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     state = json.loads((stack.home / "stacks" / stack.name / "state.json").read_text())
     assert state["platform"] == "kubernetes"
     assert [(p["name"], p["kind"]) for p in state["parts"]] == [
+        ("prometheus", "deployment"),
         ("redis", "deployment"),
         ("target-service", "deployment"),
     ]
@@ -74,6 +80,9 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     assert made == {*NAMESPACED, ("Namespace", stack.namespace)}  # not the cluster-wide policy
     chaos = stack.home / "stacks" / stack.name / "chaos-kubeconfig"
     assert stat.S_IMODE(chaos.stat().st_mode) == 0o600
+    token = (stack.home / "stacks" / stack.name / "admin-token").read_text()
+    secret = stack.get("secret", "slogate-admin-token")
+    assert base64.b64decode(secret["data"]["token"]).decode() == token
 
     status = stack.cli("status", "--stack", stack.name)
     assert status.exit_code == 0, status
@@ -82,7 +91,7 @@ def test_up_rolls_out_without_traffic_and_down_removes_it(stack: KubernetesStack
     down = stack.down()
     assert down.exit_code == 0, down
     assert f"stack {stack.name!r} is down" in down.stdout
-    assert "deleted 13 object(s)" in down.stderr
+    assert f"deleted {len(NAMESPACED) + 1} object(s)" in down.stderr  # and the Namespace
     assert not stack.namespace_exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
     assert not chaos.exists()

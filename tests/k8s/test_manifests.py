@@ -298,6 +298,9 @@ def test_rollout_and_disruption_keep_capacity() -> None:
     }
     assert autoscaler["minReplicas"] == replicas
     assert autoscaler["maxReplicas"] > replicas
+    # every resource the HPA scales on has a request in the pod (utilisation is of requests)
+    requests = TARGET_CONTAINER["resources"]["requests"]
+    assert {m["resource"]["name"] for m in autoscaler["metrics"]} <= set(requests)
 
 
 def test_selectors_match_the_pods() -> None:

@@ -4,11 +4,16 @@ in the stack's ledger (intent before apply; see platform/base.py).
     delete a replica         chaosk8s terminate_pods (the pod's grace period); the ReplicaSet
                              replaces it: healed by the platform (`via: none`)
     kill a replica           terminate_pods with grace period 0 (a node failure, an OOM kill)
+    rolling restart          rollout_deployment: the target Deployment's restartedAt annotation,
+                             then its rollout awaited (restart.py; RBAC `patch` on that
+                             Deployment only)
     Redis outage (kill)      the Redis Deployment's scale subresource set to 0, and back by the
                              rollback (`via: kubernetes_scale`, the replicas it had recorded);
                              no injector ends it at its TTL, so a rollback always restores it
-    Redis hang (SIGSTOP),    not on Kubernetes yet (they need Chaos Mesh, or the pod proxy to
-    the target's hooks       the target's fault hooks): ActivityFailed saying so
+    latency, errors, ...     the target's /admin/faults on every Ready pod through the API
+                             server's pod proxy (pod_proxy.py; TTL at the replica, as locally;
+                             `via: kubernetes_pod_proxy`)
+    Redis hang (SIGSTOP)     not on Kubernetes yet (it needs Chaos Mesh): ActivityFailed
 
 chaostoolkit-kubernetes' `scale_deployment` patches the whole Deployment (RBAC `patch` on
 `deployments`); slogate scales through the `deployments/scale` subresource instead, the only
@@ -20,9 +25,10 @@ from __future__ import annotations
 
 import random
 import re
-import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from chaosk8s.deployment.actions import rollout_deployment
 from chaosk8s.pod.actions import terminate_pods
 from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
@@ -30,17 +36,21 @@ from kubernetes.client.exceptions import ApiException
 from slogate.chaos.ledger import FaultLedger, Rollback
 from slogate.errors import SlogateError
 from slogate.platform.base import PartStatus
-from slogate.platform.fault_recording import FaultRecorder
+from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
+from slogate.platform.kubernetes.pod_proxy import container_port, post_fault
 from slogate.platform.kubernetes.record import ClusterRecord
+from slogate.platform.kubernetes.restart import deployment_ref, restart_and_wait
 from slogate.platform.kubernetes.scale import scale_path, set_replicas
 from slogate.platform.selection import select_count
+from slogate.platform.stack_secrets import ADMIN_TOKEN, read_secret
 from slogate.platform.state import PartState, StackState
 
 CALL_TIMEOUT_S = 30.0
-POLL_S = 0.2
+T = TypeVar("T")
+
 POD_KILL_HOLD_S = 60.0  # how long a replica kill is "open" in the ledger at most
 
 
@@ -127,25 +137,34 @@ class KubernetesBackend:
         quantity = select_count(len(names), count, percentage)
         return random.sample(names, quantity) if rand else names[:quantity]
 
-    def _terminate(self, name: str, grace_period: int) -> list[str]:
-        """Delete pod `name` through chaostoolkit-kubernetes' terminate_pods."""
+    def _chaosk8s(self, what: str, call: Callable[[dict[str, str]], T]) -> T:
+        """`call(secrets)` into chaostoolkit-kubernetes as the chaos identity, bounded in time;
+        an API error becomes ActivityFailed naming `what`."""
         secrets = {"KUBERNETES_VERIFY_SSL": "true"}
         if self.context is not None:
             secrets["KUBERNETES_CONTEXT"] = self.context
 
-        def call() -> list[str]:
+        def bounded() -> T:
             with kubeconfig_in_environment(self.kubeconfig):
                 try:
-                    deleted: list[str] = terminate_pods(
-                        label_selector=self.settings.target_selector,
-                        name_pattern=f"^{re.escape(name)}$",
-                        qty=1,
-                        grace_period=grace_period,
-                        ns=self.namespace,
-                        secrets=secrets,
-                    )
+                    return call(secrets)
                 except ApiException as error:
-                    raise ActivityFailed(str(failure(error, f"deleting pod {name}"))) from None
+                    raise ActivityFailed(str(failure(error, what))) from None
+
+        return call_with_deadline(bounded, CALL_TIMEOUT_S, what)
+
+    def _terminate(self, name: str, grace_period: int) -> list[str]:
+        """Delete pod `name` through chaostoolkit-kubernetes' terminate_pods."""
+
+        def call(secrets: dict[str, str]) -> list[str]:
+            deleted: list[str] = terminate_pods(
+                label_selector=self.settings.target_selector,
+                name_pattern=f"^{re.escape(name)}$",
+                qty=1,
+                grace_period=grace_period,
+                ns=self.namespace,
+                secrets=secrets,
+            )
             if deleted != [name]:
                 raise ActivityFailed(
                     f"pod {name} is not a pod labelled {self.settings.target_selector} in "
@@ -153,7 +172,7 @@ class KubernetesBackend:
                 )
             return deleted
 
-        return call_with_deadline(call, CALL_TIMEOUT_S, f"terminate_pods {name}")
+        return self._chaosk8s(f"deleting pod {name}", call)
 
     def delete_replica(self, name: str, kind: str = "replica_delete") -> str:
         """Delete a pod with its grace period; its ReplicaSet replaces it."""
@@ -205,10 +224,37 @@ class KubernetesBackend:
         to 0 comes back empty (a PersistentVolumeClaim would keep it)."""
 
     def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
-        raise ActivityFailed(
-            f"the {spec.get('kind')} fault needs the target's fault hooks through the API "
-            "server's pod proxy, which slogate does not use on Kubernetes yet"
-        )
+        """The fault on every target pod's hooks through the pod proxy (pod_proxy.py); ledger
+        ids, one per pod, each with the TTL the pod itself enforces."""
+        ttl_s = check_ttl(ttl_s)
+        body = {**spec, "ttl_s": ttl_s}
+        try:
+            token = read_secret(self.state.stack, ADMIN_TOKEN)
+        except SlogateError as error:
+            raise ActivityFailed(str(error)) from None
+        ids = []
+        for pod in [p for p in self._target_pods() if is_ready(p)]:
+            name = str(pod["metadata"]["name"])
+            try:
+                port = container_port(pod, self.settings.target_port)
+            except ValueError as error:
+                raise ActivityFailed(str(error)) from None
+            rollback = Rollback(
+                via="kubernetes_pod_proxy",
+                detail={"namespace": self.namespace, "pod": name, "port": port},
+            )
+
+            def apply(name: str = name, port: int = port) -> Applied:
+                return post_fault(self.api, self.namespace, name, port, body, token)
+
+            kind = str(spec["kind"])
+            ids.append(self._recorder.inject(kind, name, ttl_s, rollback, apply, (SlogateError,)))
+        if not ids:
+            raise ActivityFailed(
+                f"no Ready pod labelled {self.settings.target_selector} in namespace "
+                f"{self.namespace} to set the {spec.get('kind')} fault on"
+            )
+        return ids
 
     def active_faults(self) -> int:
         """Deployments slogate scaled to 0 that are still at 0."""
@@ -244,19 +290,19 @@ class KubernetesBackend:
         pod = self._pod(replica.name)
         return pod is not None and is_ready(pod)
 
-    def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
-        """Seconds until pod `name` is gone and as many target pods as before are Ready (a
-        replaced pod has a new name on Kubernetes)."""
-        wanted = len(self._target_pods())
-        started = time.monotonic()
-        while time.monotonic() < started + timeout_s:
-            pods = self._target_pods()
-            ready = [p for p in pods if is_ready(p)]
-            gone = name not in {str(p["metadata"]["name"]) for p in pods}
-            if gone and len(ready) >= wanted:
-                return time.monotonic() - started
-            time.sleep(POLL_S)
-        raise ActivityFailed(f"{name} was not replaced by a Ready pod within {timeout_s:g} s")
+    def rolling_restart(self, ready_timeout_s: float) -> list[dict[str, Any]]:
+        """`kubectl rollout restart` of the target's Deployment (restart.py), waiting for the
+        rollout; the pods it replaced."""
+        name = self.settings.target_deployment
+        before = {p.name for p in self.replicas()}
 
-    def mark_healed(self, fault_id: str, kind: str, name: str) -> None:
-        self._recorder.healed(fault_id, kind, name, "replaced by its ReplicaSet")
+        def patch() -> None:
+            self._chaosk8s(
+                f"restarting Deployment {name}",
+                lambda secrets: rollout_deployment(name=name, ns=self.namespace, secrets=secrets),
+            )
+
+        ref = deployment_ref(self.namespace, name)
+        seconds = restart_and_wait(self.api, self._recorder, ref, patch, ready_timeout_s)
+        replaced = sorted(before - {p.name for p in self.replicas()})
+        return [{"deployment": name, "ready_after_s": round(seconds, 3), "replaced": replaced}]

@@ -142,8 +142,9 @@ class Api:
         query: dict[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         if body is not None:
             headers["Content-Type"] = content_type
         method, url, headers, body, _ = self.client.param_serialize(

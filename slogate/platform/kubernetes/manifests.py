@@ -18,6 +18,7 @@ from slogate.config import SlogateConfig
 from slogate.errors import ConfigError, UsageError
 
 KUSTOMIZE_TIMEOUT_S = 60.0
+ADMIN_TOKEN_SECRET = "slogate-admin-token"  # noqa: S105 (an object's name, not a secret)
 
 Manifest = dict[str, Any]
 
@@ -81,3 +82,22 @@ def _check(manifest: Any, root: Path, config: SlogateConfig) -> None:
             f"kubernetes.namespace in {config.source or 'slogate.yaml'} is {wanted!r}: make "
             "them the same",
         )
+
+
+def with_admin_token(manifests: list[Manifest], namespace: str, token: str) -> list[Manifest]:
+    """The root's objects plus the Secret that gives the target the stack's admin token (the
+    Deployment reads it into TARGET_ADMIN_TOKEN; k8s/target/deployment.yaml), right after the
+    Namespaces so it exists before the pods that read it."""
+    secret: Manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": ADMIN_TOKEN_SECRET,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/part-of": "slogate"},
+        },
+        "type": "Opaque",
+        "stringData": {"token": token},
+    }
+    namespaces = sum(1 for manifest in manifests if manifest["kind"] == "Namespace")
+    return [*manifests[:namespaces], secret, *manifests[namespaces:]]

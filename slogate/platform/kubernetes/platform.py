@@ -1,9 +1,10 @@
 """The Kubernetes platform behind the `Platform` protocol (see platform/base.py).
 
-`up` builds the kustomize root, checks the user's rights on every object, applies them
-server-side (recording each it created), waits for every Deployment to roll out, and writes
-a kubeconfig holding a token of the chaos ServiceAccount. A failure or Ctrl-C on the way
-deletes what it created. `down` deletes exactly what `up` created, newest first.
+`up` builds the kustomize root, adds the Secret `slogate-admin-token` holding the stack's
+admin token (the target's fault hooks check it), checks the user's rights on every object,
+applies them server-side (recording each it created), waits for every Deployment to roll
+out, and writes a kubeconfig holding a token of the chaos ServiceAccount. A failure or
+Ctrl-C on the way deletes what it created. `down` deletes exactly what `up` created, newest first.
 
 `traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. On a
 cluster whose pods run no container (kwok, the test control plane) it is false, and the steps
@@ -47,7 +48,7 @@ from slogate.platform.kubernetes.chaos_backend import KubernetesBackend
 from slogate.platform.kubernetes.chaos_identity import CHAOS_KUBECONFIG, write_chaos_kubeconfig
 from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, resolve_access
 from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
-from slogate.platform.kubernetes.manifests import Manifest, build_manifests
+from slogate.platform.kubernetes.manifests import Manifest, build_manifests, with_admin_token
 from slogate.platform.kubernetes.record import (
     ClusterRecord,
     ObjectRef,
@@ -57,6 +58,7 @@ from slogate.platform.kubernetes.record import (
 )
 from slogate.platform.kubernetes.rollout import wait_for_rollouts
 from slogate.platform.kubernetes.status import deployment_rows
+from slogate.platform.stack_secrets import ADMIN_TOKEN, ensure_secret
 from slogate.platform.state import (
     PartState,
     StackState,
@@ -99,7 +101,8 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
         )
     _no_traffic_yet(config)
     access = resolve_access(config)
-    manifests = build_manifests(config)
+    token = ensure_secret(stack, ADMIN_TOKEN)
+    manifests = with_admin_token(build_manifests(config), access.namespace, token)
     api = Api(api_client(access))
     try:
         api.check_reachable(access)

@@ -23,7 +23,7 @@ from slogate.chaos.ledger import FaultLedger, Rollback
 from slogate.errors import SlogateError
 from slogate.host.ports import HOST
 from slogate.platform.base import PartStatus
-from slogate.platform.fault_recording import Applied, FaultRecorder
+from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
 from slogate.platform.local.redis import stack_redis
 from slogate.platform.selection import select_count
 from slogate.platform.stack_secrets import admin_headers
@@ -31,13 +31,6 @@ from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 5.0
 READINESS_PATH = "/health/readiness"
-MAX_TTL_S = 3600.0
-
-
-def _check_ttl(ttl_s: float) -> float:
-    if not 0 < ttl_s <= MAX_TTL_S:
-        raise ActivityFailed(f"ttl_s must be in (0, {MAX_TTL_S:g}] seconds, got {ttl_s!r}")
-    return float(ttl_s)
 
 
 def _post_fault(url: str, body: dict[str, Any], headers: dict[str, str], refused: str) -> Applied:
@@ -103,7 +96,7 @@ class LocalBackend:
 
     def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
         """A supervisor-enforced process fault (kill, term, stop) on `part`, ended at its TTL."""
-        ttl_s = _check_ttl(ttl_s)
+        ttl_s = check_ttl(ttl_s)
         rollback = Rollback(
             via="supervisor_fault", url=self.supervisor_url, detail={"part": part, "action": action}
         )
@@ -178,7 +171,7 @@ class LocalBackend:
 
     def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
         """POST the fault to every replica's /admin/faults; ledger ids, one per replica."""
-        ttl_s = _check_ttl(ttl_s)
+        ttl_s = check_ttl(ttl_s)
         body = {**spec, "ttl_s": ttl_s}
         headers = self._admin_headers()
         ids = []
@@ -213,6 +206,18 @@ class LocalBackend:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+    def rolling_restart(self, ready_timeout_s: float) -> list[dict[str, Any]]:
+        """Delete every replica one at a time (drain, SIGTERM, replace), the next only once
+        the replacement is ready; per replica, how long it took."""
+        restarted: list[dict[str, Any]] = []
+        for replica in self.replicas():
+            old_pid = self.part_status(replica.name).pid
+            fault_id = self.delete_replica(replica.name, kind="replica_restart")
+            seconds = self.wait_replaced_and_ready(replica.name, old_pid, ready_timeout_s)
+            self.mark_healed(fault_id, "replica_restart", replica.name)
+            restarted.append({"replica": replica.name, "ready_after_s": round(seconds, 3)})
+        return restarted
 
     def wait_replaced_and_ready(self, name: str, old_pid: int | None, timeout_s: float) -> float:
         """Wait until `name` runs as a new process and is ready; seconds it took."""

@@ -24,6 +24,8 @@ class Binaries:
     kube_scheduler: Path
     kubectl: Path
     kwok: Path
+    prometheus: Path  # with Kubernetes service discovery (Debian's has none)
+    promtool: Path
 
 
 def find_binaries() -> Binaries:
@@ -46,6 +48,8 @@ def find_binaries() -> Binaries:
         "kube_scheduler": ("kubernetes", "kube-scheduler"),
         "kubectl": ("kubernetes", "kubectl"),
         "kwok": ("kwok", "kwok"),
+        "prometheus": ("prometheus", "prometheus"),
+        "promtool": ("prometheus", "promtool"),
     }
     paths = {}
     for field, (tool, binary) in wanted.items():
