@@ -90,6 +90,14 @@ def detects(planned: float, seconds: float, scrape_s: float, share: float, allow
     return worst_power(low, high, share, allowed) >= DETECTION_POWER
 
 
+def seconds_to_detect(
+    rate: float, scrape_s: float, share: float, allowed: float, start: int = 1
+) -> int | None:
+    """The fewest whole seconds (>= `start`) of `rate` req/s in which a phase FAILs a true
+    `share` with 90 % power (None: no length will do)."""
+    return smallest(lambda t: detects(rate * t, t, scrape_s, share, allowed), start)
+
+
 def smallest(holds: Callable[[int], bool], start: int) -> int | None:
     """The smallest integer >= `start` for which `holds` is true, by doubling then bisection
     (None beyond _MAX_FACTOR x start)."""

@@ -47,6 +47,9 @@ class PhaseWindow:
     window: Window
     objectives: tuple[str, ...]
     experiment: str | None = None
+    # a fault phase lengthened beyond its disruption to supply the requests its objectives
+    # need (settling.py): when the disruption was over; time to recover counts from there
+    faults_over: float | None = None
 
     @property
     def in_fault(self) -> bool:

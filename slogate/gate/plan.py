@@ -135,7 +135,15 @@ def planned_phases(plan: GatePlan, source: str) -> list[PlannedPhase]:
         )
     phases.append(PlannedPhase("baseline", gate.warmup_s, first, tuple(objectives.baseline)))
     previous_end = first
+    seen: set[str] = set()
     for index, (experiment, path) in enumerate(experiments):
+        if path.stem in seen:  # phases, ledger faults and reports are keyed by experiment
+            raise ConfigError(
+                source, f"{here}.experiments[{index}].experiment",
+                f"{path.stem!r} once per gate (it is already listed); to repeat a fault, "
+                "copy the experiment under another name",
+            )  # fmt: skip
+        seen.add(path.stem)
         if experiment.at_s < previous_end and index:
             raise ConfigError(
                 source, f"{here}.experiments[{index}].at_s",

@@ -16,7 +16,13 @@ import math
 from dataclasses import dataclass
 
 from slogate.errors import ConfigError
-from slogate.gate.detection import detection_of, detects, smallest
+from slogate.gate.detection import (
+    detection_of,
+    detects,
+    phase_label,
+    seconds_to_detect,
+    smallest,
+)
 from slogate.gate.plan import GatePlan, PlannedPhase
 from slogate.slo.evaluate import MIN_SCRAPE_INTERVALS
 from slogate.slo.spec import Objective
@@ -39,7 +45,7 @@ def find_shortfalls(plan: GatePlan) -> list[Shortfall]:
     shortfalls = []
     scrape = plan.config.timings.scrape_interval_s
     for phase in plan.phases:
-        label = phase.name if phase.experiment is None else f"fault ({phase.experiment})"
+        label = phase_label(phase)
         for name in phase.objectives:
             objective = plan.objective(name)
             if phase.seconds < MIN_SCRAPE_INTERVALS * scrape:
@@ -96,9 +102,9 @@ def _detection_shortfall(
     need_rate = smallest(
         lambda r: detects(r * seconds, seconds, scrape, share, allowed), math.ceil(rate) + 1
     )
-    need_seconds = smallest(
-        lambda t: detects(rate * t, t, scrape, share, allowed), math.ceil(seconds) + 1
-    ) if rate else None  # fmt: skip
+    need_seconds = (
+        seconds_to_detect(rate, scrape, share, allowed, math.ceil(seconds) + 1) if rate else None
+    )
     fix = " or ".join(
         [f"raise the rate to >= {need_rate} req/s"] * (need_rate is not None)
         + [f"make the phase >= {need_seconds} s long"] * (need_seconds is not None)

@@ -10,10 +10,11 @@ already has), plus one scrape interval. When the edge never gets there before th
 the phase lasts until the load ends.
 
 A fault phase shorter than its objectives need is then extended to the larger of 4 scrape
-intervals and the time the planned rate takes to supply the requests a PASS needs
-(`required_requests`, plus one scrape interval for scrape alignment); the recovery phase
-starts that much later. Every change is a note in
-the report: a short phase is never silently inconclusive.
+intervals, the time the planned rate takes to supply the requests a PASS needs
+(`required_requests`, plus one scrape interval for scrape alignment) and, for a gate with
+`detect: Nx`, the time in which the phase detects that burn with the promised power (the
+pre-flight's figure, gate/detection.py); the recovery phase starts that much later. Every
+change is a note in the report: a short phase is never silently inconclusive.
 
     edge_all_up_at   asks Prometheus (raw samples of the edge's server states)
     all_up_from, needed_seconds, extend_fault_phases   pure
@@ -26,11 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from slogate.chaos.ledger import Fault
+from slogate.gate.detection import is_share, seconds_to_detect
 from slogate.gate.phases import PhaseWindow
 from slogate.gate.plan import GatePlan
 from slogate.slo import promql
 from slogate.slo.evaluate import MIN_SCRAPE_INTERVALS, Window
 from slogate.slo.prometheus import PrometheusClient, RangeSeries
+from slogate.slo.spec import Objective
 from slogate.slo.stats import required_requests
 
 # ledger kinds that take a replica out (its replacement must be ready and UP at the edge)
@@ -100,7 +103,26 @@ def needed_seconds(plan: GatePlan, phase: PhaseWindow, offset_s: float, scrape_s
         if seconds > need.seconds:
             why = f"the {required:,} requests a PASS of {name} needs at {rate:g} req/s"
             need = Need(seconds, why)
+        detect = _seconds_to_detect(plan, objective, rate, scrape_s)
+        if detect is not None and detect > need.seconds:
+            why = (
+                f"the requests in which {name} detects the gate's `detect: "
+                f"{plan.gate.detect:g}x` with 90 % power at {rate:g} req/s"
+            )
+            need = Need(float(detect), why)
     return need
+
+
+def _seconds_to_detect(
+    plan: GatePlan, objective: Objective, rate: float, scrape_s: float
+) -> int | None:
+    """How long a phase must last for the gate's `detect:` promise to hold (None: no such
+    promise for this objective)."""
+    burn = plan.gate.detect
+    if burn is None or not is_share(objective) or burn * objective.allowed_bad_share >= 1:
+        return None
+    allowed = objective.allowed_bad_share
+    return seconds_to_detect(rate, scrape_s, burn * allowed, allowed)
 
 
 def extend_fault_phases(
@@ -128,8 +150,10 @@ def extend_fault_phases(
                 else (load_end, "the load ended")
             )
             settled = settled_at.get(phase.label, -math.inf)  # absent: no replica to wait for
-            end, said = _fault_end(phase, start, end, settled, needs, limit, scrape_s)
+            over, end, said = _fault_end(phase, start, end, settled, needs, limit, scrape_s)
             notes += said
+            if over < end:
+                phase = replace(phase, faults_over=over)
         if (start, end) != (phase.window.start, phase.window.end):
             phase = replace(phase, window=Window(start=start, end=end))
         result.append(phase)
@@ -145,8 +169,9 @@ def _fault_end(
     needs: Mapping[str, Need],
     limit: tuple[float, str],
     scrape_s: float,
-) -> tuple[float, list[str]]:
-    """One fault phase's end and the notes saying why it moved."""
+) -> tuple[float, float, list[str]]:
+    """When one fault phase's disruption was over, where the phase ends (later when its
+    objectives need more requests), and the notes saying why it moved."""
     notes = []
     label, (latest, what) = phase.label, limit
     if settled is None:
@@ -162,7 +187,7 @@ def _fault_end(
             f"edge again plus one scrape ({end - phase.window.end:.1f} s longer than the "
             "ledger's faults)"
         )
-    need = needs.get(label)
+    over, need = end, needs.get(label)
     if need is not None and end - start < need.seconds:
         extended = min(start + need.seconds, latest)
         notes.append(
@@ -171,7 +196,7 @@ def _fault_end(
             "phase starts that much later"
         )
         end = extended
-    return end, notes
+    return over, end, notes
 
 
 def settle_fault_phases(

@@ -202,7 +202,7 @@ def time_to_recover(
 
     recoveries = []
     for phase in (w for w in windows if w.in_fault):
-        ended = phase.window.end
+        ended = phase.window.end if phase.faults_over is None else phase.faults_over
         recovery = Recovery(
             fault_id=phase.label, kind=phase.experiment or "fault", objective=setting.objective,
             place=place.value, fault_ended=ended, sustained_s=setting.sustained_s,

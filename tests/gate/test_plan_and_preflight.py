@@ -65,6 +65,24 @@ def test_a_fault_past_the_load_is_a_config_error(tmp_path: Path) -> None:
         plan_gate(config, "late")
 
 
+def test_an_experiment_listed_twice_in_one_gate_is_a_config_error(tmp_path: Path) -> None:
+    """Phases, ledger faults and reports are keyed by experiment: a second run of the same
+    one would merge with the first."""
+    twice = {
+        "load": {"profile": "smoke", "rate": 60, "duration_s": 80},
+        "experiments": [
+            {"experiment": "pod-kill", "at_s": 10, "fault_s": 10},
+            {"experiment": "pod-kill", "at_s": 30, "fault_s": 10},
+        ],
+        "objectives": {"fault": ["error-rate-under-1pct"]},
+    }
+    config = load_config(_config(tmp_path, {"twice": twice}))
+    with pytest.raises(
+        ConfigError, match=r"gates\.twice\.experiments\[1\]\.experiment.*'pod-kill' once per gate"
+    ):
+        plan_gate(config, "twice")
+
+
 def test_unknown_objective_is_named(tmp_path: Path) -> None:
     gate = {**TEST_GATES["quick-smoke"], "objectives": {"baseline": ["availabilty"]}}
     config = load_config(_config(tmp_path, {"typo": gate}))

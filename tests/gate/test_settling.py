@@ -149,8 +149,31 @@ def test_what_the_shipped_rolling_restart_needs() -> None:
     fault = PhaseWindow("fault:rolling-restart", "fault", Window(start=0, end=1),
                         tuple(plan.gate.objectives.fault), "rolling-restart")  # fmt: skip
     need = needed_seconds(plan, fault, offset_s=37, scrape_s=1.0)
-    # 2,995 requests at 250 req/s (11.98 s) plus one scrape for alignment
+    # `detect: 3x` at 99.9 %: 0.3 % errors FAILed with 90 % power over every count the phase
+    # may judge (gate/detection.py) takes 24 s of 250 req/s, the phase the pre-flight promised
+    assert need == Need(
+        24.0,
+        "the requests in which availability detects the gate's `detect: 3x` with 90 % power at "
+        "250 req/s",
+    )
+    # without a detect promise: 2,995 requests at 250 req/s (11.98 s) plus one scrape
+    plan.gate = plan.gate.model_copy(update={"detect": None})
+    need = needed_seconds(plan, fault, offset_s=37, scrape_s=1.0)
     assert need == Need(13.0, "the 2,995 requests a PASS of availability needs at 250 req/s")
+
+
+def test_a_padded_phase_keeps_when_its_faults_were_over() -> None:
+    """Time to recover counts from the end of the disruption, not from the padding."""
+    need = Need(13.0, "the 2,995 requests a PASS of availability needs at 250 req/s")
+    windows, _ = extend_fault_phases(
+        _phases(fault_end=21.3), {"fault:rolling-restart": 21.5},
+        {"fault:rolling-restart": need}, LOAD_END, scrape_s=1.0,
+    )  # fmt: skip
+    assert windows[1].window.end == 33.0 and windows[1].faults_over == 22.5
+    unpadded, _ = extend_fault_phases(
+        _phases(), {"fault:rolling-restart": 33.0}, {}, LOAD_END, scrape_s=1.0
+    )
+    assert unpadded[1].faults_over is None  # the phase ends where its faults did
 
 
 def test_a_loose_objective_needs_four_scrape_intervals(tmp_path: Path) -> None:
