@@ -31,9 +31,10 @@ def share_spec(spec: SLOSpec) -> SLOSpec:
 
 
 def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome, tuple[str, ...]]:
-    """The step's outcome and, when it broke, what broke."""
-    if summary.saturated:
-        return Outcome.SATURATED, ()
+    """The step's outcome and, when it broke, what broke.
+
+    A FAIL (or exploded errors) is a breach at or below the offered rate even when the
+    generator saturated; saturated only when nothing failed."""
     if summary.error_ratio is not None and summary.error_ratio > ERRORS_EXPLODED:
         return Outcome.BROKE, (f"errors exploded ({summary.error_ratio:.0%})",)
     failed = tuple(
@@ -41,6 +42,8 @@ def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome
     )
     if failed:
         return Outcome.BROKE, failed
+    if summary.saturated:
+        return Outcome.SATURATED, ()
     if any(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results):
         return Outcome.INCONCLUSIVE, ()
     return Outcome.HELD, ()

@@ -41,9 +41,18 @@ def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
         (_summary(), [*passed, _result("lag", Verdict.FAIL, gating=False)], Outcome.HELD, ()),
         (_summary(), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE, ("p99 (client)",)),
         (_summary(), [*passed, _result("p99", Verdict.INCONCLUSIVE)], Outcome.INCONCLUSIVE, ()),
-        (_summary(saturated=True), [_result("p99", Verdict.FAIL)], Outcome.SATURATED, ()),
         (_summary(error_ratio=0.6), passed, Outcome.BROKE, ("errors exploded (60%)",)),
-    ]
+        # a breach at a saturated step is still demonstrated at or below the offered rate
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE,
+         ("p99 (client)",)),
+        (_summary(saturated=True, error_ratio=0.6), passed, Outcome.BROKE,
+         ("errors exploded (60%)",)),
+        (_summary(saturated=True), passed, Outcome.SATURATED, ()),
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.INCONCLUSIVE)],
+         Outcome.SATURATED, ()),
+        (_summary(saturated=True), [*passed, _result("lag", Verdict.FAIL, gating=False)],
+         Outcome.SATURATED, ()),
+    ]  # fmt: skip
     for summary, results, outcome, broken in table:
         assert judge(summary, results) == (outcome, broken)
 
