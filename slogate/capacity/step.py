@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slogate.capacity.search import Outcome
+from slogate.errors import UsageError
 from slogate.gate.detection import is_share
 from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary
@@ -47,6 +48,20 @@ def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome
     if any(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results):
         return Outcome.INCONCLUSIVE, ()
     return Outcome.HELD, ()
+
+
+def constant_profile(profile: Profile) -> Profile:
+    """`profile`, when a step can offer it at one constant rate; a UsageError when it has
+    several stages (its rate override would scale them: the step would judge a ramp)."""
+    stages = profile.resolved_stages()
+    if len(stages) > 1:
+        rates = [stage.rate for stage in stages]
+        raise UsageError(
+            f"--profile {profile.name}: the profile has {len(stages)} stages ({min(rates):g} to "
+            f"{max(rates):g} req/s); a capacity step offers one constant rate: give a profile "
+            "with `rate` and `duration_s` (e.g. --profile baseline)"
+        )
+    return profile
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ import click
 
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import SearchPlan, Step, conclude, next_step
-from slogate.capacity.step import StackTarget, StepRecord, run_step, share_spec
+from slogate.capacity.step import (
+    StackTarget,
+    StepRecord,
+    constant_profile,
+    run_step,
+    share_spec,
+)
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.platform.state import require_state
@@ -74,6 +80,7 @@ def capacity(
         start_rps=from_rps, to_rps=to_rps, duration_s=step_s, precision=precision,
         min_requests=needed,
     )  # fmt: skip
+    load_profile = constant_profile(find_profile(profile, loadtests))
     state = require_state(stack)
     if not state.edge_url or not state.prometheus_url:
         raise UsageError(f"stack {stack!r} has no edge or Prometheus; is it up (slogate up)?")
@@ -82,7 +89,7 @@ def capacity(
         prometheus_url=state.prometheus_url,
         scrape_interval_s=state.scrape_interval_s,
         client_metrics_port=state.client_metrics_port,
-        profile=find_profile(profile, loadtests),
+        profile=load_profile,
         loadtests=loadtests,
         workers=workers,
     )

@@ -8,7 +8,7 @@ import pytest
 
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import Conclusion, Outcome
-from slogate.capacity.step import StepRecord, judge, share_spec
+from slogate.capacity.step import StepRecord, constant_profile, judge, share_spec
 from slogate.cli.capacity import required_rate
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
@@ -101,6 +101,22 @@ def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
     assert missing.exit_code == 2 and "none.yaml" in missing.stderr
     for result in (reversed_range, no_stack, missing):
         assert "Traceback" not in result.stderr
+
+
+def test_a_staged_profile_is_refused_with_exit_2(tmp_path) -> None:
+    """A step offers one constant rate; scaling `stress`'s stages would judge a ramp."""
+    slo = str(REPO / "slo" / "target-service.yaml")
+    loadtests = str(REPO / "loadtests")
+    staged = run_cli(
+        "capacity", "--slo", slo, "--profile", "stress", "--loadtests", loadtests,
+        "--stack", "nowhere", env={"SLOGATE_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert staged.exit_code == 2, staged.stderr
+    assert "--profile stress: the profile has 6 stages" in staged.stderr
+    assert "give a profile with `rate` and `duration_s` (e.g. --profile baseline)" in staged.stderr
+    assert "Traceback" not in staged.stderr
+    baseline = find_profile("baseline", REPO / "loadtests")
+    assert constant_profile(baseline) is baseline
 
 
 def test_junit_and_summary_carry_the_capacity_figure(tmp_path) -> None:
