@@ -187,7 +187,8 @@ def conclude(plan: SearchPlan, steps: Sequence[Step], required_rps: float) -> Co
         # a breach at or below the required rate is demonstrated whatever came after it
         demonstrated = bounds.broken <= required_rps or cut_short is None
         code = ExitCode.BREACHED if demonstrated else ExitCode.INCONCLUSIVE
-        return Conclusion(capacity, at_least, stopped, broke_first, ExitCode.OK if reaches else code)
+        code = ExitCode.OK if reaches else code
+        return Conclusion(capacity, at_least, stopped, broke_first, code)
     if cut_short is not None:
         code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE
         return Conclusion(capacity, at_least, cut_short, broke_first, code)

@@ -27,8 +27,7 @@ ERRORS_EXPLODED = 0.5  # more than half the answers failed: the service is down,
 
 def share_spec(spec: SLOSpec) -> SLOSpec:
     """`spec` with only its gating share objectives (what a step judges)."""
-    chosen = [o for o in spec.spec.objectives if is_share(o) and o.is_gating()]
-    return spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": chosen})})
+    return spec.only(lambda o: is_share(o) and o.is_gating())
 
 
 def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome, tuple[str, ...]]:

@@ -6,8 +6,9 @@ like a gate (slogate/capacity/step.py). Writes `capacity.json` after every step,
 `junit.xml` and `summary.md` (slogate/capacity/report.py), and prints the rate-vs-p95/p99/errors
 curve with the capacity and the first broken rate marked.
 Exit 0 when the capacity reaches the required rate (also "at least R" when the generator
-saturated above it), 1 when a share objective broke below it, 3 when the generator
-saturated, the steps stayed inconclusive or --to stopped the search below it.
+saturated above it), 1 when a share objective broke at or below it (whatever the steps
+after the break showed), 3 when the generator saturated, the steps stayed inconclusive or --to
+stopped the search below it. A staged profile is refused (exit 2): a step offers one rate.
 """
 
 from __future__ import annotations
