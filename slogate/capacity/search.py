@@ -19,9 +19,11 @@ saturated twice makes that rate the bound the search stays below.
 
 The conclusion compares the capacity found with the required rate (throughput's `min_rps` or
 `--require`): exit 0 when it reaches it (also "at least R" when the generator saturated
-above R), 1 when a share objective broke below it, 3 when the generator saturated, the steps
-stayed inconclusive or `to_rps` stopped the search below it. A generator that saturated above
-a broken rate says nothing new and is ignored.
+above R), 1 when a share objective broke at or below it (even when a later bisect step then
+saturated or stayed inconclusive: the breach is demonstrated), 3 when the generator
+saturated, the steps stayed inconclusive or `to_rps` stopped the search below it. The capacity
+is "at least" when the search did not close in on a broken rate to `precision`. A generator
+that saturated above a broken rate says nothing new and is ignored.
 """
 
 from __future__ import annotations
@@ -155,6 +157,15 @@ class Conclusion:
     exit_code: ExitCode
 
 
+def _cut_short(bounds: Bracket) -> str | None:
+    """Why the bisect stopped before it reached its precision, if it did."""
+    if bounds.saturated is not None:
+        return f"the load generator saturated at {bounds.saturated:g} req/s"
+    if bounds.inconclusive is not None:
+        return f"too few samples to decide at {bounds.inconclusive:g} req/s, twice"
+    return None
+
+
 def conclude(plan: SearchPlan, steps: Sequence[Step], required_rps: float) -> Conclusion:
     """What the steps say about the capacity, against the rate it must reach."""
     bounds = bracket(steps)
@@ -162,24 +173,25 @@ def conclude(plan: SearchPlan, steps: Sequence[Step], required_rps: float) -> Co
     first_broken = [s for s in steps if s.outcome is Outcome.BROKE and s.rate == bounds.broken]
     broke_first = first_broken[0].broken if first_broken else ()
     reaches = capacity is not None and capacity >= required_rps
-    if bounds.saturated is not None:
-        stopped = f"the load generator saturated at {bounds.saturated:g} req/s"
+    cut_short = _cut_short(bounds)
+    at_least = bounds.broken is None or cut_short is not None  # no broken rate within precision
+    if bounds.broken is not None:
+        if capacity is None:
+            stopped = f"the first step, {bounds.broken:g} req/s, broke: {', '.join(broke_first)}"
+        else:
+            stopped = (
+                f"held at {capacity:g} req/s, broke at {bounds.broken:g} req/s "
+                f"({', '.join(broke_first)})"
+            )
+            stopped += f"; {cut_short}" if cut_short else f", within {plan.precision:.0%}"
+        # a breach at or below the required rate is demonstrated whatever came after it
+        demonstrated = bounds.broken <= required_rps or cut_short is None
+        code = ExitCode.BREACHED if demonstrated else ExitCode.INCONCLUSIVE
+        code = ExitCode.OK if reaches else code
+        return Conclusion(capacity, at_least, stopped, broke_first, code)
+    if cut_short is not None:
         code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE
-        return Conclusion(capacity, True, stopped, broke_first, code)
-    if bounds.inconclusive is not None:
-        stopped = f"too few samples to decide at {bounds.inconclusive:g} req/s, twice"
-        code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE
-        return Conclusion(capacity, bounds.broken is None, stopped, broke_first, code)
-    if bounds.broken is None:
-        stopped = f"every step held, up to --to {plan.to_rps:g} req/s"
-        code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE  # not tried up to required
-        return Conclusion(capacity, True, stopped, broke_first, code)
-    if capacity is None:
-        stopped = f"the first step, {bounds.broken:g} req/s, broke: {', '.join(broke_first)}"
-    else:
-        stopped = (
-            f"held at {capacity:g} req/s, broke at {bounds.broken:g} req/s "
-            f"({', '.join(broke_first)}), within {plan.precision:.0%}"
-        )
-    code = ExitCode.OK if reaches else ExitCode.BREACHED
-    return Conclusion(capacity, False, stopped, broke_first, code)
+        return Conclusion(capacity, at_least, cut_short, broke_first, code)
+    stopped = f"every step held, up to --to {plan.to_rps:g} req/s"
+    code = ExitCode.OK if reaches else ExitCode.INCONCLUSIVE  # not tried up to the required rate
+    return Conclusion(capacity, True, stopped, broke_first, code)

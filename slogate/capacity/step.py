@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slogate.capacity.search import Outcome
+from slogate.errors import UsageError
 from slogate.gate.detection import is_share
 from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary
@@ -26,14 +27,14 @@ ERRORS_EXPLODED = 0.5  # more than half the answers failed: the service is down,
 
 def share_spec(spec: SLOSpec) -> SLOSpec:
     """`spec` with only its gating share objectives (what a step judges)."""
-    chosen = [o for o in spec.spec.objectives if is_share(o) and o.is_gating()]
-    return spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": chosen})})
+    return spec.only(lambda o: is_share(o) and o.is_gating())
 
 
 def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome, tuple[str, ...]]:
-    """The step's outcome and, when it broke, what broke."""
-    if summary.saturated:
-        return Outcome.SATURATED, ()
+    """The step's outcome and, when it broke, what broke.
+
+    A FAIL (or exploded errors) is a breach at or below the offered rate even when the
+    generator saturated; saturated only when nothing failed."""
     if summary.error_ratio is not None and summary.error_ratio > ERRORS_EXPLODED:
         return Outcome.BROKE, (f"errors exploded ({summary.error_ratio:.0%})",)
     failed = tuple(
@@ -41,9 +42,25 @@ def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome
     )
     if failed:
         return Outcome.BROKE, failed
+    if summary.saturated:
+        return Outcome.SATURATED, ()
     if any(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results):
         return Outcome.INCONCLUSIVE, ()
     return Outcome.HELD, ()
+
+
+def constant_profile(profile: Profile) -> Profile:
+    """`profile`, when a step can offer it at one constant rate; a UsageError when it has
+    several stages (its rate override would scale them: the step would judge a ramp)."""
+    stages = profile.resolved_stages()
+    if len(stages) > 1:
+        rates = [stage.rate for stage in stages]
+        raise UsageError(
+            f"--profile {profile.name}: the profile has {len(stages)} stages ({min(rates):g} to "
+            f"{max(rates):g} req/s); a capacity step offers one constant rate: give a profile "
+            "with `rate` and `duration_s` (e.g. --profile baseline)"
+        )
+    return profile
 
 
 @dataclass(frozen=True)

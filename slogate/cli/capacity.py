@@ -6,8 +6,9 @@ like a gate (slogate/capacity/step.py). Writes `capacity.json` after every step,
 `junit.xml` and `summary.md` (slogate/capacity/report.py), and prints the rate-vs-p95/p99/errors
 curve with the capacity and the first broken rate marked.
 Exit 0 when the capacity reaches the required rate (also "at least R" when the generator
-saturated above it), 1 when a share objective broke below it, 3 when the generator
-saturated, the steps stayed inconclusive or --to stopped the search below it.
+saturated above it), 1 when a share objective broke at or below it (whatever the steps
+after the break showed), 3 when the generator saturated, the steps stayed inconclusive or --to
+stopped the search below it. A staged profile is refused (exit 2): a step offers one rate.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ import click
 
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import SearchPlan, Step, conclude, next_step
-from slogate.capacity.step import StackTarget, StepRecord, run_step, share_spec
+from slogate.capacity.step import (
+    StackTarget,
+    StepRecord,
+    constant_profile,
+    run_step,
+    share_spec,
+)
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.platform.state import require_state
@@ -74,6 +81,7 @@ def capacity(
         start_rps=from_rps, to_rps=to_rps, duration_s=step_s, precision=precision,
         min_requests=needed,
     )  # fmt: skip
+    load_profile = constant_profile(find_profile(profile, loadtests))
     state = require_state(stack)
     if not state.edge_url or not state.prometheus_url:
         raise UsageError(f"stack {stack!r} has no edge or Prometheus; is it up (slogate up)?")
@@ -82,7 +90,7 @@ def capacity(
         prometheus_url=state.prometheus_url,
         scrape_interval_s=state.scrape_interval_s,
         client_metrics_port=state.client_metrics_port,
-        profile=find_profile(profile, loadtests),
+        profile=load_profile,
         loadtests=loadtests,
         workers=workers,
     )

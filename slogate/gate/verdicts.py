@@ -36,11 +36,6 @@ LIKELY_CAUSES = (
 )
 
 
-def _sub_spec(spec: SLOSpec, names: tuple[str, ...]) -> SLOSpec:
-    chosen = [o for o in spec.spec.objectives if o.name in names]
-    return spec.model_copy(update={"spec": spec.spec.model_copy(update={"objectives": chosen})})
-
-
 REPORTED = "reported, not judged in this phase"
 
 
@@ -69,7 +64,8 @@ def evaluate_phases(
         reported = reported_objectives(plan.spec, phase.objectives)
         if not phase.objectives and (not reported or phase.window.seconds <= 0):
             continue
-        chosen = _sub_spec(plan.spec, phase.objectives + reported)
+        names = phase.objectives + reported
+        chosen = plan.spec.only(lambda o: o.name in names)  # noqa: B023 (called here, at once)
         results = [
             r.model_copy(update={"gating": False, "reason": f"{REPORTED}: {r.reason}"})
             if r.objective in reported

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -189,6 +190,12 @@ class SLOSpec(Strict):
     @property
     def scrape_interval_s(self) -> float:
         return parse_duration(self.spec.scrape_interval)
+
+    def only(self, keep: Callable[[Objective], bool]) -> SLOSpec:
+        """This spec with only the objectives `keep` chooses, in their order (what a phase or
+        a capacity step judges); not validated again, so it may have none."""
+        chosen = [o for o in self.spec.objectives if keep(o)]
+        return self.model_copy(update={"spec": self.spec.model_copy(update={"objectives": chosen})})
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import Conclusion, Outcome
-from slogate.capacity.step import StepRecord, judge, share_spec
+from slogate.capacity.step import StepRecord, constant_profile, judge, share_spec
 from slogate.cli.capacity import required_rate
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
@@ -41,9 +41,18 @@ def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
         (_summary(), [*passed, _result("lag", Verdict.FAIL, gating=False)], Outcome.HELD, ()),
         (_summary(), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE, ("p99 (client)",)),
         (_summary(), [*passed, _result("p99", Verdict.INCONCLUSIVE)], Outcome.INCONCLUSIVE, ()),
-        (_summary(saturated=True), [_result("p99", Verdict.FAIL)], Outcome.SATURATED, ()),
         (_summary(error_ratio=0.6), passed, Outcome.BROKE, ("errors exploded (60%)",)),
-    ]
+        # a breach at a saturated step is still demonstrated at or below the offered rate
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE,
+         ("p99 (client)",)),
+        (_summary(saturated=True, error_ratio=0.6), passed, Outcome.BROKE,
+         ("errors exploded (60%)",)),
+        (_summary(saturated=True), passed, Outcome.SATURATED, ()),
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.INCONCLUSIVE)],
+         Outcome.SATURATED, ()),
+        (_summary(saturated=True), [*passed, _result("lag", Verdict.FAIL, gating=False)],
+         Outcome.SATURATED, ()),
+    ]  # fmt: skip
     for summary, results, outcome, broken in table:
         assert judge(summary, results) == (outcome, broken)
 
@@ -92,6 +101,22 @@ def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
     assert missing.exit_code == 2 and "none.yaml" in missing.stderr
     for result in (reversed_range, no_stack, missing):
         assert "Traceback" not in result.stderr
+
+
+def test_a_staged_profile_is_refused_with_exit_2(tmp_path) -> None:
+    """A step offers one constant rate; scaling `stress`'s stages would judge a ramp."""
+    slo = str(REPO / "slo" / "target-service.yaml")
+    loadtests = str(REPO / "loadtests")
+    staged = run_cli(
+        "capacity", "--slo", slo, "--profile", "stress", "--loadtests", loadtests,
+        "--stack", "nowhere", env={"SLOGATE_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert staged.exit_code == 2, staged.stderr
+    assert "--profile stress: the profile has 6 stages" in staged.stderr
+    assert "give a profile with `rate` and `duration_s` (e.g. --profile baseline)" in staged.stderr
+    assert "Traceback" not in staged.stderr
+    baseline = find_profile("baseline", REPO / "loadtests")
+    assert constant_profile(baseline) is baseline
 
 
 def test_junit_and_summary_carry_the_capacity_figure(tmp_path) -> None:

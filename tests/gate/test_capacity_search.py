@@ -110,6 +110,32 @@ SCENARIOS = {
         at_least=True, exit_code=ExitCode.INCONCLUSIVE,
         stopped="too few samples to decide at 150 req/s, twice",
     ),
+    "broke below the required rate, then a bisect step inconclusive twice: exit 1": Scenario(
+        holds_to=200, inconclusive_at={187.5: 2}, rates=(100, 150, 225, 187.5, 187.5),
+        capacity=150, at_least=True, exit_code=ExitCode.BREACHED,
+        stopped="held at 150 req/s, broke at 225 req/s (p95-under-500ms); too few samples to "
+                "decide at 187.5 req/s, twice",
+    ),
+    "broke below the required rate, then a bisect step saturated twice: exit 1": Scenario(
+        holds_to=200, saturated_once_at=(187.5, 187.5),
+        rates=(100, 150, 225, 187.5, 187.5, 168.75, 178.125, 182.8125), capacity=182.8125,
+        at_least=True, exit_code=ExitCode.BREACHED,
+        stopped="broke at 225 req/s (p95-under-500ms); the load generator saturated at 187.5",
+    ),
+    "broke above the required rate, then inconclusive twice: the capacity reaches it, exit 0": (
+        Scenario(
+            holds_to=200, required=120, inconclusive_at={187.5: 2},
+            rates=(100, 150, 225, 187.5, 187.5), capacity=150, at_least=True,
+            stopped="broke at 225 req/s (p95-under-500ms); too few samples",
+        )
+    ),
+    "broke above the required rate, then inconclusive twice above the held one: exit 3": (
+        Scenario(
+            holds_to=200, required=180, inconclusive_at={187.5: 2},
+            rates=(100, 150, 225, 187.5, 187.5), capacity=150, at_least=True,
+            exit_code=ExitCode.INCONCLUSIVE, stopped="too few samples to decide at 187.5",
+        )
+    ),
 }  # fmt: skip
 
 

@@ -202,3 +202,14 @@ def test_malformed_yaml_gives_line_and_column(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read the file"):
         load_spec(tmp_path / "nope.yaml")
+
+
+def test_only_keeps_the_chosen_objectives_in_order_and_leaves_the_spec_alone():
+    spec = load_spec(SHIPPED)
+    names = [o.name for o in spec.spec.objectives]
+    wanted = {"p99-under-1s", "availability"}
+    chosen = spec.only(lambda o: o.name in wanted)
+    assert [o.name for o in chosen.spec.objectives] == [n for n in names if n in wanted]
+    assert [o.name for o in spec.spec.objectives] == names
+    assert chosen.metadata == spec.metadata and chosen.spec.service == spec.spec.service
+    assert spec.only(lambda o: False).spec.objectives == []
