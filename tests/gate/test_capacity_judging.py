@@ -27,10 +27,15 @@ def _summary(**changes: object) -> LoadSummary:
     return summarise(ran, profile, 1).model_copy(update=changes)
 
 
-def _result(objective: str, verdict: Verdict, gating: bool = True) -> ObjectiveResult:
+def _result(
+    objective: str,
+    verdict: Verdict,
+    gating: bool = True,
+    place: str = "client",
+    sli: str = "latency",
+) -> ObjectiveResult:
     return ObjectiveResult(
-        objective=objective, sli="latency", place="client", gating=gating, verdict=verdict,
-        reason="",
+        objective=objective, sli=sli, place=place, gating=gating, verdict=verdict, reason="",
     )  # fmt: skip
 
 
@@ -42,9 +47,15 @@ def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
         (_summary(), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE, ("p99 (client)",)),
         (_summary(), [*passed, _result("p99", Verdict.INCONCLUSIVE)], Outcome.INCONCLUSIVE, ()),
         (_summary(error_ratio=0.6), passed, Outcome.BROKE, ("errors exploded (60%)",)),
-        # a breach at a saturated step is still demonstrated at or below the offered rate
-        (_summary(saturated=True), [*passed, _result("p99", Verdict.FAIL)], Outcome.BROKE,
-         ("p99 (client)",)),
+        # a breach at a saturated step is still demonstrated at or below the offered rate ...
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.FAIL, place="server")],
+         Outcome.BROKE, ("p99 (server)",)),
+        (_summary(saturated=True),
+         [*passed, _result("availability", Verdict.FAIL, sli="availability")],
+         Outcome.BROKE, ("availability (client)",)),
+        # ... but the client's latency then holds the generator's own lag: not the service's
+        (_summary(saturated=True), [*passed, _result("p99", Verdict.FAIL)], Outcome.SATURATED,
+         ()),
         (_summary(saturated=True, error_ratio=0.6), passed, Outcome.BROKE,
          ("errors exploded (60%)",)),
         (_summary(saturated=True), passed, Outcome.SATURATED, ()),
