@@ -73,5 +73,10 @@ def load_record(stack: str) -> ClusterRecord | None:
         ) from error
 
 
+def has_record(stack: str) -> bool:
+    """Whether the stack's folder holds a record (readable or not: `down` reports which)."""
+    return (stack_dir(stack) / RECORD_FILE).is_file()
+
+
 def remove_record(stack: str) -> None:
     (stack_dir(stack) / RECORD_FILE).unlink(missing_ok=True)
