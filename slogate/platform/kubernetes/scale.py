@@ -1,6 +1,6 @@
 """A Deployment's replica count through its `scale` subresource (the right RBAC can grant by
-name: k8s/chaos/role.yaml allows it on Redis only). A PATCH that times out or loses its
-connection (or gets a 5xx) may have been applied: OutcomeUnknown (see platform/fault_recording.py)."""
+name: k8s/chaos/role.yaml allows it on Redis only). A PATCH that times out, loses its
+connection or gets a 5xx may have been applied: OutcomeUnknown (platform/fault_recording.py)."""
 
 from __future__ import annotations
 
