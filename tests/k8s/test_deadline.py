@@ -33,7 +33,7 @@ def test_a_call_past_its_deadline_is_open_and_holds_off_the_next_until_it_ends(
         landed.set()
         return "late"
 
-    with pytest.raises(OutcomeUnknown, match="no answer .* within 0.3 s \\(it may still act\\)"):
+    with pytest.raises(OutcomeUnknown, match=r"no answer .* within 0.3 s \(it may still act\)"):
         call_with_deadline(hung, DEADLINE_S, "scaling Deployment redis")
     sent: list[str] = []
     with pytest.raises(ActivityFailed) as refused:
@@ -53,6 +53,6 @@ def test_a_call_that_raises_is_an_activity_failure_and_frees_the_lock() -> None:
     def broken() -> str:
         raise ValueError("boom")
 
-    with pytest.raises(ActivityFailed, match="^deleting pod p: boom$"):
+    with pytest.raises(ActivityFailed, match=r"^deleting pod p: boom$"):
         call_with_deadline(broken, EVENT_TIMEOUT_S, "deleting pod p")
     assert call_with_deadline(lambda: 7, EVENT_TIMEOUT_S, "again") == 7

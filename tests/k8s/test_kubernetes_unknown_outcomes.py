@@ -68,7 +68,9 @@ def test_a_scale_to_zero_whose_answer_was_lost_stays_open_and_is_restored(
 ) -> None:
     assert stack.up().exit_code == 0
     scale = f"/apis/apps/v1/namespaces/{stack.namespace}/deployments/redis/scale"
-    lost = answer_lost_after(monkeypatch, lambda method, path, _: (method, path) == ("PATCH", scale))
+    lost = answer_lost_after(
+        monkeypatch, lambda method, path, _: (method, path) == ("PATCH", scale)
+    )
     configuration = {"slogate_stack": stack.name, "slogate_run_id": "timed-out"}
     with slogate_home(stack.home), pytest.raises(ActivityFailed, match="may have been applied"):
         actions.kill_dependency(name="redis", ttl_s=600, configuration=configuration)
@@ -91,8 +93,9 @@ def test_a_namespace_created_by_a_patch_whose_answer_was_lost_is_deleted(
     namespace = f"/api/v1/namespaces/{stack.namespace}"
     lost = answer_lost_after(
         monkeypatch,
-        lambda method, path, query: (method, path) == ("PATCH", namespace)
-        and "dryRun" not in query,
+        lambda method, path, query: (
+            (method, path) == ("PATCH", namespace) and "dryRun" not in query
+        ),
     )
     result = stack.up()
     monkeypatch.undo()
