@@ -6,6 +6,7 @@
     │   ├── MissingDependencyError  a system binary is missing (names the package)
     │   └── PortInUseError          a pinned port is taken (nothing was started)
     ├── InfrastructureError         the stack did not come up, a chaos action failed (exit 4)
+    │   └── OutcomeUnknown          a call timed out or lost its connection: it may have landed
     ├── InconclusiveError           no data, Prometheus unreachable, too few samples (exit 3)
     └── Interrupted                 Ctrl-C or SIGTERM (exit 130)
 
@@ -104,6 +105,10 @@ class InfrastructureError(SlogateError):
     """The stack did not come up or a chaos action failed."""
 
     exit_code = ExitCode.INFRASTRUCTURE
+
+
+class OutcomeUnknown(InfrastructureError):
+    """A call that timed out or lost its connection: the server may have applied it."""
 
 
 class InconclusiveError(SlogateError):

@@ -1,5 +1,10 @@
 """Every platform's chaos backend records its faults the same way (see platform/base.py):
-`intent` before applying, then `applied` with the injector's id and expiry, or `failed`."""
+`intent` before applying, then `applied` with the injector's id and expiry, or `failed`.
+
+An apply whose outcome is unknown (OutcomeUnknown: a timeout, a lost connection, after which
+the server may have applied it) is `failed` only when the injector ends the fault at its TTL;
+a fault no injector ends (`ttl_at_injector: false`, a Deployment scaled to 0) is recorded
+`applied` instead, so the rollback, `down` and the next run's sweep restore it."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from chaoslib.exceptions import ActivityFailed
 
 from slogate.chaos.ledger import FaultEvent, FaultLedger, Rollback, new_fault_id
+from slogate.errors import OutcomeUnknown
 
 __all__ = ["MAX_TTL_S", "Applied", "FaultRecorder", "check_ttl"]
 
@@ -41,13 +47,21 @@ class FaultRecorder:
         apply: Callable[[], Applied],
         errors: tuple[type[Exception], ...] = (),
     ) -> str:
-        """Intent, apply, then applied (or failed: ActivityFailed, `errors` re-raised as one)."""
+        """Intent, apply, then applied (or failed: ActivityFailed, `errors` re-raised as one;
+        OutcomeUnknown: see the module's docstring)."""
         fault_id = new_fault_id()
         common: dict[str, Any] = {"run_id": self.run_id, "fault_id": fault_id, "kind": kind}
         common.update(target=target, ttl_s=ttl_s, experiment=self.experiment)
         self.ledger.record(FaultEvent.INTENT, rollback=rollback, **common)
         try:
             injector_id, expires_at = apply()
+        except OutcomeUnknown as error:
+            if rollback.ttl_at_injector:
+                self.ledger.record(FaultEvent.FAILED, message=str(error), **common)
+                raise ActivityFailed(f"could not apply {kind} to {target}: {error}") from None
+            message = f"may have been applied ({error}); left open for the rollback"
+            self.ledger.record(FaultEvent.APPLIED, rollback=rollback, message=message, **common)
+            raise ActivityFailed(f"{kind} of {target} {message}") from None
         except (ActivityFailed, *errors) as error:
             self.ledger.record(FaultEvent.FAILED, message=str(error), **common)
             if isinstance(error, ActivityFailed):

@@ -37,14 +37,23 @@ def platform_for(name: str) -> Platform:
     )
 
 
+def _recorded_platform(stack: str) -> str | None:
+    """The platform whose own record is in the stack's folder: an `up` that died before it
+    wrote the state file leaves one (Kubernetes: kubernetes.json, the objects to delete)."""
+    from slogate.platform.kubernetes.record import has_record
+
+    return "kubernetes" if has_record(stack) else None
+
+
 def platform_of_stack(stack: str, named: str | None = None) -> Platform:
-    """The platform of a stack: the one its state file names, else `named` (a --platform
-    flag), else the default. A UsageError when `named` contradicts the state file."""
+    """The platform of a stack: the one its state file names, else the one whose record is in
+    its folder, else `named` (a --platform flag), else the default. A UsageError when `named`
+    contradicts the state file or the record."""
     try:
         state = load_state(stack)
     except ConfigError:
         state = None
-    running = state.platform if state is not None else None
+    running = state.platform if state is not None else _recorded_platform(stack)
     if named is not None and running is not None and named != running:
         raise UsageError(
             f"stack {stack!r} runs on platform {running!r}, not {named!r}: drop --platform, "

@@ -2,8 +2,9 @@
 
 Each object's API path comes from discovery (its group-version's resource list). Before an
 object is applied, slogate looks it up: one that did not exist is recorded as created (see
-record.py) right after the apply, so a failure part-way through, or `down` later, deletes
-exactly what this stack created and nothing else.
+record.py) before the apply is sent, so a failure part-way through (an interrupt or a timeout
+mid-PATCH, after which the server may have created it), or `down` later, deletes exactly what
+this stack created and nothing else (deleting one that never got created finds it gone).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def apply_manifests(
         ref = resources_ref(resources, manifest, namespace)
         try:
             existed = api.get_or_none(ref.path) is not None
+        except (ApiException, *TRANSPORT_ERRORS) as error:
+            raise failure(error, f"looking up {ref}") from None
+        if not existed:
+            on_created(ref)
+        try:
             api.call(
                 "PATCH",
                 ref.path,
@@ -103,8 +109,6 @@ def apply_manifests(
             )
         except (ApiException, *TRANSPORT_ERRORS) as error:
             raise failure(error, f"applying {ref}") from None
-        if not existed:
-            on_created(ref)
         on_applied(ref)
         applied.append(ref)
     return applied

@@ -1,6 +1,6 @@
 """What `up` did to the cluster: `.slogate/stacks/NAME/kubernetes.json`.
 
-Written before the first object is applied and again after each one `up` created, so `down`
+Written before the first object is applied and again before each one `up` creates, so `down`
 (or a failed `up` cleaning after itself, or a `down` after a SIGKILLed `up`) deletes exactly
 the objects this stack created: an object that existed before `up` (a namespace someone else
 made, a cluster-wide policy another stack applied) is left alone.
@@ -71,6 +71,11 @@ def load_record(stack: str) -> ClusterRecord | None:
         raise ConfigError(
             str(path), "", f"unreadable ({error}); delete the stack's objects with kubectl"
         ) from error
+
+
+def has_record(stack: str) -> bool:
+    """Whether the stack's folder holds a record (readable or not: `down` reports which)."""
+    return (stack_dir(stack) / RECORD_FILE).is_file()
 
 
 def remove_record(stack: str) -> None:
