@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from slogate.cli._stack_options import config_option
+from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.gate_progress import LiveGateProgress
 from slogate.config import load_config
 from slogate.errors import ExitCode
@@ -62,6 +62,7 @@ def print_summary(run: GateRun) -> None:
 @click.command("run")
 @click.argument("gate")
 @config_option
+@platform_option
 @click.option("--stack", default=None, help="stack name (default: a new one for this run)")
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="where run folders go")  # fmt: skip
@@ -75,6 +76,7 @@ def print_summary(run: GateRun) -> None:
 def run(
     gate: str,
     config_path: str | None,
+    platform: str | None,
     stack: str | None,
     reports_dir: Path,
     run_anyway: bool,
@@ -87,6 +89,8 @@ def run(
     4 infrastructure failure, 130 interrupted (partial report written).
     """
     config = load_config(config_path)
+    if platform is not None:
+        config = config.model_copy(update={"platform": platform})
     options = GateOptions(stack, reports_dir, run_anyway, abort_on_breach)
     with LiveGateProgress() as progress:
         result = run_gate(config, gate, options, progress)
