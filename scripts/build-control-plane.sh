@@ -60,7 +60,16 @@ for name in "${tools[@]}"; do
   missing+=("$name")
 done
 
+# crds_dir: the cache folder of the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env).
+crds_dir() {
+  local VERSION
+  VERSION=$(sed -n 's/^VERSION=//p' "$root/tools/prometheus-operator/crds.env")
+  echo "$cache_root/prometheus-operator-crds-$VERSION"
+}
+
 if [ "$mode" = print ]; then
+  # the CRDs are listed when present; only the tests of k8s/prometheus-operator/ need them
+  [ -f "$(crds_dir)/complete" ] && echo "prometheus-operator-crds $(crds_dir)/crds"
   if [ ${#missing[@]} -gt 0 ]; then
     echo "the Kubernetes control plane is not built yet (missing: ${missing[*]} in $cache_root);" \
       "build it with scripts/build-control-plane.sh (make test runs it; a cold build takes" \
@@ -104,6 +113,28 @@ for name in "${missing[@]}"; do
   trap - EXIT
 done
 
+# The Prometheus Operator's CRDs: one module download (no build), cached like the binaries.
+crds=$(crds_dir)
+if [ ! -f "$crds/complete" ]; then
+  MODULE= VERSION= CRD_FOLDER=
+  . "$root/tools/prometheus-operator/crds.env"
+  echo "build-control-plane: fetching the Prometheus Operator's CRDs from $MODULE@$VERSION"
+  module_dir=$(cd "$cache_root" && GOFLAGS=-mod=mod go mod download -json "$MODULE@$VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$module_dir/$CRD_FOLDER" ] || {
+    echo "build-control-plane: $MODULE@$VERSION has no $CRD_FOLDER" >&2; exit 1; }
+  tmp=$(mktemp -d "$cache_root/.crds.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  mkdir "$tmp/crds"
+  cp "$module_dir/$CRD_FOLDER"/*.yaml "$tmp/crds/"
+  chmod -R u+w,a+rX "$tmp"
+  touch "$tmp/complete"
+  rm -rf "$crds"
+  mv "$tmp" "$crds"
+  trap - EXIT
+fi
+
 for name in "${tools[@]}"; do
   echo "$name $(tool_dir "$name")/bin"
 done
+echo "prometheus-operator-crds $crds/crds"
