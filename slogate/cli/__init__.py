@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "run": "run",
     "capacity": "capacity",
+    "dashboard": "dashboard",
 }
 
 
