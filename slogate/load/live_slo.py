@@ -110,7 +110,11 @@ class LiveSLO:
             client = PrometheusClient(self.prometheus_url, auth)
         try:
             while not self._stop.is_set():
-                self.refresh(client)
+                try:
+                    self.refresh(client)
+                except Exception as error:  # the tab says so; the next refresh tries again
+                    failed = {"objective": "(session)", "why": f"refresh failed: {error!r}"}
+                    write_live_rows(self.folder, [failed], time.time())
                 self._stop.wait(self.refresh_s)
         finally:
             if client is not None:

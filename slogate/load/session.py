@@ -55,7 +55,7 @@ class Session(BaseModel):
     def counted(self, now: float, settle_s: float) -> WindowUnion | None:
         """The intervals, each extended by `settle_s` (until the next starts, at most `now`)
         so that the last requests' counts have reached Prometheus: the window of the counts."""
-        starts = [i.start for i in self.intervals[1:]] + [now]
+        starts = [i.start for i in self.intervals[1:]] + [now] if self.intervals else []
         return union_of(
             Window(start=i.start, end=min(i.end + settle_s, following, now))
             if i.end is not None
