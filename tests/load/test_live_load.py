@@ -165,8 +165,18 @@ def test_web_ui_answers_and_stops_on_sigterm(seeded_target, tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 130
         wait_until(lambda: not any(c.is_running() for c in children), timeout=15, what="stop")
+        # the session still wrote its report: partial, judged over the run that ran (no
+        # Prometheus with --host: every verdict INCONCLUSIVE, and says why)
+        assert process.stderr is not None
+        assert f"the session's report is in {tmp_path}" in process.stderr.read()
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert (report["status"], report["exit_code"]) == ("partial", 130)
+        assert len(report["config"]["intervals"]) == 1
+        reasons = {r["reason"] for r in report["phases"][0]["results"]}
+        assert reasons == {"no Prometheus: the session ran against --host, no stack"}
     finally:
         stop_slogate(process)
+        process.communicate(timeout=10)  # closes the pipes
 
 
 def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
