@@ -6,11 +6,12 @@ In-process (run_cli fails a test whose command imports gevent, i.e. started Locu
 from __future__ import annotations
 
 import socket
+import stat
 from pathlib import Path
 
 import pytest
 
-from slogate.load.web_access import is_loopback
+from slogate.load.web_access import check_credentials, generated_credentials, is_loopback
 from tests.support.cli import REPO, Result, run_cli
 
 UNREACHABLE = "http://127.0.0.1:9"
@@ -90,3 +91,14 @@ def test_a_taken_web_port_is_refused(tmp_path):
 )  # fmt: skip
 def test_what_counts_as_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_a_generated_login_is_readable_by_its_owner_only(tmp_path):
+    path, user = generated_credentials(tmp_path / "run")
+    assert user == "slogate"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert check_credentials(path) == path  # what --web-credentials would accept
+    name, _, password = path.read_text().strip().partition(":")
+    assert name == "slogate" and len(password) >= 24
+    again, _ = generated_credentials(tmp_path / "run")
+    assert again.read_text() != f"{name}:{password}\n"  # a fresh one per session
