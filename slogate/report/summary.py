@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from slogate.report.evidence import markdown_row
 from slogate.report.headline import counts_line, edge_line, failing_first, outcome
+from slogate.report.latency import latency_markdown
 from slogate.report.model import RunReport
 from slogate.slo.evaluate import ObjectiveResult
 from slogate.slo.stats import Verdict
@@ -99,6 +100,6 @@ def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
         lines.append("")
         for phase, count in unseen:
             lines.append(f"- {phase}: {count:,} client errors the server never saw")
-    lines += _detection(report) + _reconciliation(report)
+    lines += latency_markdown(report) + _detection(report) + _reconciliation(report)
     lines += ["", f"Full report: `{html_name}` in the run folder `reports/{report.run_id}/`."]
     return "\n".join(lines) + "\n"
