@@ -4,7 +4,10 @@ A plain thread in the `slogate load --ui` process (not in Locust's: that one run
 dispatcher on gevent's single loop, where a blocking query or the statistics behind a verdict
 would delay scheduled starts) judges the session so far and its last minute
 (`SessionJudge`), with a timeout on every Prometheus query, and writes the rows to
-`slo-live.json`; the tab inside Locust only reads that file.
+`slo-live.json`; the tab inside Locust only reads that file. Measured: a refresh of
+slo/target-service.yaml (11 objective-places, session and last minute: 52 queries) costs this
+process about 0.23 s of CPU; its wall time is Prometheus' (1-6 s on a 2-core machine at a load
+average of 12-17).
 """
 
 from __future__ import annotations
@@ -84,7 +87,8 @@ def tab_rows(
 
 @dataclass
 class LiveSLO:
-    """Refreshes `slo-live.json` in `folder` every REFRESH_S seconds until stopped."""
+    """Refreshes `slo-live.json` in `folder` every REFRESH_S seconds (or twice as long as the
+    last refresh took) until stopped."""
 
     judge: SessionJudge
     prometheus_url: str | None
@@ -110,12 +114,14 @@ class LiveSLO:
             client = PrometheusClient(self.prometheus_url, auth)
         try:
             while not self._stop.is_set():
+                began = time.monotonic()
                 try:
                     self.refresh(client)
                 except Exception as error:  # the tab says so; the next refresh tries again
                     failed = {"objective": "(session)", "why": f"refresh failed: {error!r}"}
                     write_live_rows(self.folder, [failed], time.time())
-                self._stop.wait(self.refresh_s)
+                # a slow Prometheus (a busy machine) is asked at most half the time
+                self._stop.wait(max(self.refresh_s, 2 * (time.monotonic() - began)))
         finally:
             if client is not None:
                 client.close()
