@@ -70,7 +70,8 @@ def _run_settled(run_dir: Path, count: int) -> bool:
     if len(intervals) < count or intervals[-1]["end"] is None:
         return False
     live = json.loads((run_dir / "slo-live.json").read_text())
-    return float(live["updated_at"]) > float(intervals[-1]["end"]) + SETTLE_S + 0.5
+    # a margin for a busy Prometheus to ingest the scrapes up to the counted window's end
+    return float(live["updated_at"]) > float(intervals[-1]["end"]) + SETTLE_S + 2.0
 
 
 def _tab_rows(tmp_path: Path, url: str) -> list[list[str]]:
