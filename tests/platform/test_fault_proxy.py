@@ -192,6 +192,13 @@ def test_the_ledger_alone_rolls_back_toxics_also_one_never_recorded_as_applied(
         assert latency["stream"] == "downstream"
         reset = next(t for t in found["replica-1"] if t["type"] == "reset_peer")
         assert (reset["toxicity"], reset["stream"]) == (0.5, "upstream")
+        status = slogate.cli("status", "--stack", STACK)
+        assert status.exit_code == 0, status.stdout
+        toxiproxy_row = next(line for line in status.stdout.splitlines() if "toxiproxy" in line)
+        assert "ready=yes" in toxiproxy_row, status.stdout
+        assert status.stdout.count("latency toxic (slogate-") == 3
+        doctor = slogate.cli("doctor")
+        assert f"toxiproxy-server {toxiproxy.VERSION}" in doctor.stdout, doctor.stdout
         # a writer that died between applying a toxic and recording it: only its intent is there
         ledger = FaultLedger(STACK)
         name = toxiproxy.expiring_name(time.time() + 60)
