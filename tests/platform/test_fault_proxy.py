@@ -234,10 +234,15 @@ def test_a_partitioned_replica_is_routed_around_and_back_at_its_ttl(
 ) -> None:
     with hookless_stack(slogate, tmp_path) as state:
         before = _edge_counter(state, "haproxy_backend_redispatch_warnings_total")
-        assert partition_replicas(count=1, ttl_s=3, configuration=configuration()) == ["replica-0"]
+        ttl_s = 6
+        assert partition_replicas(count=1, ttl_s=ttl_s, configuration=configuration()) == [
+            "replica-0"
+        ]
+        (fault,) = httpx.get(f"{state.supervisor_url}/status", timeout=5).json()["faults"]
         proxies = toxiproxy.proxies(fault_proxy_url(state))
         assert [name for name, p in proxies.items() if not p["enabled"]] == ["replica-0"]
-        answers = [httpx.get(f"{state.edge_url}/api/hello", timeout=5) for _ in range(30)]
+        answers = [httpx.get(f"{state.edge_url}/api/hello", timeout=5) for _ in range(15)]
+        assert time.time() < fault["expires_at"], "the requests outlasted the partition"
         assert {a.status_code for a in answers} == {200}
         assert {a.json()["replica"] for a in answers} == {"1", "2"}
         assert _edge_counter(state, "haproxy_backend_redispatch_warnings_total") > before
