@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.load.support import REPO_ROOT, SLOGATE, slogate_env
-from tests.support.cli import stop_slogate
+from tests.support.cli import close_pipes, stop_slogate
 from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load-live")]
@@ -58,7 +58,7 @@ def test_a_login_guards_the_ui_off_loopback_and_run_time_ends_the_session(seeded
         assert "exit code 3 (INCONCLUSIVE)" in output
     finally:
         stop_slogate(process)
-        process.communicate(timeout=10)
+        close_pipes(process)
     report = json.loads((run_dir / "report.json").read_text())
     assert (report["status"], report["exit_code"]) == ("complete", 3)
     assert report["config"]["intervals"] == []

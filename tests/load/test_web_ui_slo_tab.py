@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.cli import REPO, SLOGATE, stop_slogate
+from tests.support.cli import REPO, SLOGATE, close_pipes, stop_slogate
 from tests.support.live_stack import live_stack
 from tests.support.waiting import free_port, wait_until
 
@@ -167,7 +167,7 @@ def test_the_slo_tab_matches_check_and_finishing_writes_the_report(tmp_path):
             assert process.wait(timeout=60) == 1, process.stderr.read() if process.stderr else ""
         finally:
             stop_slogate(process)
-            process.communicate(timeout=10)  # closes the pipes
+            close_pipes(process)
     report = json.loads((run_dir / "report.json").read_text())
     assert report["exit_code"] == 1
     assert report["status"] == "complete"
