@@ -2,10 +2,14 @@
 # Builds the Kubernetes control plane for the control-plane tests from Go modules, once, into a
 # cache outside the clone, and reuses it.
 #
-# Usage: scripts/build-control-plane.sh           build what is missing (a cold build takes
-#                                                 25-40 min on 2 cores), then list the bin dirs
-#        scripts/build-control-plane.sh --print   list the bin dirs, build nothing; exit 1
-#                                                 naming what is missing
+# Usage: scripts/build-control-plane.sh [NAME...]           build what is missing (a cold build
+#                                                           takes 25-40 min on 2 cores), then
+#                                                           list the bin dirs
+#        scripts/build-control-plane.sh --print [NAME...]   list the bin dirs, build nothing;
+#                                                           exit 1 naming what is missing
+# NAME limits it to some tools (default: all). `make setup` builds `toxiproxy` alone (under a
+# minute; the local platform's `faults: toxiproxy` runs it), `make test` all of them and fetches
+# the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env; one module download).
 #
 # Each tools/NAME/ is its own Go module (go.mod pins the versions, its `tool` block names the
 # commands, build.env names the pinned module, the link flags and binary names other than the
@@ -17,13 +21,20 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${SLOGATE_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slogate/k8s}
-tools=(etcd kubernetes kwok prometheus)
+tools=(etcd kubernetes kwok prometheus toxiproxy)
 mode=build
-case "${1:-}" in
-  "") ;;
-  --print) mode=print ;;
-  *) echo "usage: $0 [--print]" >&2; exit 2 ;;
-esac
+if [ "${1:-}" = --print ]; then
+  mode=print
+  shift
+fi
+with_crds=1  # the Prometheus Operator's CRDs come with the full set, not with NAME...
+if [ $# -gt 0 ]; then
+  with_crds=0
+  for name in "$@"; do
+    [ -f "$root/tools/$name/go.mod" ] || { echo "usage: $0 [--print] [NAME...] (NAME: ${tools[*]})" >&2; exit 2; }
+  done
+  tools=("$@")
+fi
 
 command -v go >/dev/null 2>&1 || {
   echo "build-control-plane: 'go' is not on PATH; install Go 1.26 (the tools/*/go.mod files need it)" >&2
@@ -71,9 +82,9 @@ if [ "$mode" = print ]; then
   # the CRDs are listed when present; only the tests of k8s/prometheus-operator/ need them
   [ -f "$(crds_dir)/complete" ] && echo "prometheus-operator-crds $(crds_dir)/crds"
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "the Kubernetes control plane is not built yet (missing: ${missing[*]} in $cache_root);" \
-      "build it with scripts/build-control-plane.sh (make test runs it; a cold build takes" \
-      "25-40 min on 2 cores)" >&2
+    echo "not built yet (missing: ${missing[*]} in $cache_root);" \
+      "build it with scripts/build-control-plane.sh ${missing[*]} (make test runs it; a cold" \
+      "build of all of them takes 25-40 min on 2 cores)" >&2
     exit 1
   fi
   exit 0
@@ -115,7 +126,7 @@ done
 
 # The Prometheus Operator's CRDs: one module download (no build), cached like the binaries.
 crds=$(crds_dir)
-if [ ! -f "$crds/complete" ]; then
+if [ "$with_crds" = 1 ] && [ ! -f "$crds/complete" ]; then
   MODULE= VERSION= CRD_FOLDER=
   . "$root/tools/prometheus-operator/crds.env"
   echo "build-control-plane: fetching the Prometheus Operator's CRDs from $MODULE@$VERSION"
@@ -137,4 +148,5 @@ fi
 for name in "${tools[@]}"; do
   echo "$name $(tool_dir "$name")/bin"
 done
-echo "prometheus-operator-crds $crds/crds"
+[ -f "$crds/complete" ] && echo "prometheus-operator-crds $crds/crds"
+exit 0
