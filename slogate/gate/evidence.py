@@ -196,12 +196,12 @@ def measure(
             phases = evaluate_phases(plan, client, windows, scrape_s, ran)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
-                scrape_s,
+                scrape_s, plan.spec.spec.metrics,
             )  # fmt: skip
             recoveries = (
                 [] if partial else time_to_recover(plan, client, windows, load.ended_at, scrape_s)
             )
-            series = chart_series(client, load.started_at, load.ended_at)
+            series = chart_series(client, load.started_at, load.ended_at, plan.spec.spec.metrics)
             holes = [
                 hole
                 for w in windows
