@@ -5,12 +5,18 @@ loadtests/README.md's example locustfile as written there. No engine code, no nu
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from tests.support.cli import REPO
+from tests.support.waiting import free_port, wait_until
 
 SERVICE_COMMAND = [
     "{python}", "-m", "uvicorn", "tests.support.micrometer_service:app",
@@ -80,3 +86,34 @@ def write_project(folder: Path, env: dict[str, str] | None = None, **slo: Any) -
     path = folder / "slogate.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+@contextmanager
+def running_items_service(log: Path) -> Iterator[str]:
+    """One uvicorn process of the service on a free port (its URL); stopped afterwards."""
+    port = free_port()
+    command = [
+        arg.format(python=sys.executable, host="127.0.0.1", port=port) for arg in SERVICE_COMMAND
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited: {log.read_text(errors='replace')}")
+        try:
+            return httpx.get(url + "/actuator/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(ready, 30, interval=0.05, what="the items service ready")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
