@@ -27,7 +27,7 @@ import httpx
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
-from slogate.gate.holes import Hole, holes_in
+from slogate.gate.holes import Hole, holes_in, load_generator_stopped
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
@@ -202,11 +202,14 @@ def measure(
                 [] if partial else time_to_recover(plan, client, windows, load.ended_at, scrape_s)
             )
             series = chart_series(client, load.started_at, load.ended_at, plan.spec.spec.metrics)
-            holes = [
-                hole
-                for w in windows
-                for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
-            ]
+            holes = load_generator_stopped(
+                [
+                    hole
+                    for w in windows
+                    for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+                ],
+                load.answered_until,
+            )
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE
         if partial:
