@@ -15,6 +15,7 @@ import yaml
 from slogate.errors import ConfigError
 from slogate.slo import promql
 from slogate.slo.rules import operational_rules, promtool_problems, slo_rules, write_rule_files
+from slogate.slo.service_metrics import ServiceMetrics
 from slogate.slo.spec import Place, load_spec, validate_spec
 from tests.support.cli import REPO, run_cli
 
@@ -172,3 +173,18 @@ def test_check_refuses_a_bad_metrics_block_with_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.stdout + result.stderr
     assert str(path) in result.stderr and "spec.metrics.routes" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_docs_show_the_defaults_and_the_example_files() -> None:
+    """docs/own-service.md's metrics blocks: the defaults, then NestJS's and Spring's files."""
+    text = (REPO / "docs" / "own-service.md").read_text()
+    blocks = [
+        yaml.safe_load(block)
+        for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+        if "metrics:" in block
+    ]
+    found = [block.get("spec", block)["metrics"] for block in blocks]
+    defaults = ServiceMetrics().model_dump(mode="json")
+    assert found[0] == defaults
+    for shown, path in zip(found[1:], (NESTJS, SPRING), strict=True):
+        assert shown == yaml.safe_load(path.read_text())["spec"]["metrics"], path
