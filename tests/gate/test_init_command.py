@@ -82,7 +82,7 @@ def test_init_refuses_bad_flags_with_exit_2_writing_nothing(name: str, tmp_path:
 @pytest.mark.xdist_group("own-service-gate")
 def test_the_gate_init_wrote_passes_the_service(tmp_path: Path) -> None:
     folder = tmp_path / "project"
-    code, out, err = _init(folder, "--rate", "30", "--availability", "0.99")
+    code, out, err = _init(folder, "--rate", "60", "--availability", "0.99")
     assert code == 0, out + err
     project = Project(folder, tmp_path / "home", tmp_path / "reports")
     done = project.run("smoke", timeout=240)
