@@ -92,6 +92,10 @@ def api_routes(place: Place, metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
     return label_matches(label, metrics.routes)
 
 
+# target_service's routes on the `route` label (the client's, and the default server's)
+API_ROUTES = label_matches(CLIENT_ROUTE_LABEL, DEFAULT_METRICS.routes)
+
+
 def server_errors(metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
     """The matcher of the server's error statuses (`status_class="5xx"` by default)."""
     return label_matches(metrics.status_label, metrics.errors)
