@@ -2,7 +2,7 @@
 Micrometer's metric names, its own health and metrics paths) passes a gate with content only,
 slogate.yaml, an SLO file whose `metrics:` block names its series, and loadtests/README.md's
 example locustfile; the same service weakened (every 20th API request a 503) FAILs the same
-gate; and a SLO file naming a counter the service does not have makes the report say why the
+gate; and an SLO file naming a counter the service does not have makes the report say why the
 client and server counts could not be compared. Real stacks: three uvicorn replicas, Redis,
 HAProxy, Prometheus, Locust."""
 
