@@ -182,7 +182,7 @@ class Evaluator:
             elif kind in ("latency", "event_loop_lag", "custom"):
                 self._latency(spec, objective, place, result)
             elif kind == "throughput":
-                self._throughput(objective, place, result)
+                self._throughput(spec, objective, place, result)
             elif kind == "edge_absorbed":
                 self._absorbed(objective, place, result)
             else:
@@ -199,8 +199,8 @@ class Evaluator:
         custom = spec.spec.slis.get(objective.sli)
         matcher = self.place_matchers.get(place, "")
         if custom is None:
-            total_sel = promql.requests_selector(place, matcher)
-            bad_sel: str | None = promql.errors_selector(place, matcher)
+            total_sel = promql.requests_selector(place, matcher, spec.spec.metrics)
+            bad_sel: str | None = promql.errors_selector(place, matcher, spec.spec.metrics)
             good_sel = None
         else:
             assert custom.total is not None
@@ -237,7 +237,9 @@ class Evaluator:
         elif objective.sli == "event_loop_lag":
             series = promql.lag_buckets_selector(matcher)
         else:
-            series = promql.latency_buckets_selector(place, matcher, objective.client_timing)
+            series = promql.latency_buckets_selector(
+                place, matcher, objective.client_timing, spec.spec.metrics
+            )
         count = self.count(series, group_by="le")
         if self._present(count, series, result) is None:
             return
@@ -307,13 +309,15 @@ class Evaluator:
         result.reason = summary
 
     # --- throughput -----------------------------------------------------------------------
-    def _throughput(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+    def _throughput(
+        self, spec: SLOSpec, objective: Objective, place: Place, result: ObjectiveResult
+    ) -> None:
         """Requests per second over the part of the window the load ran in, never idle time."""
         judged, where = self._load_span(result)
         if judged is None:
             return
         matcher = self.place_matchers.get(place, "")
-        series = promql.requests_selector(place, matcher)
+        series = promql.requests_selector(place, matcher, spec.spec.metrics)
         total = self._present(self.count(series, window=judged), series, result)
         if total is None:
             return
