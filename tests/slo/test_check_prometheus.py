@@ -196,6 +196,8 @@ LONG_WINDOWS = [
     ("window starting in the gap", (-2000, 0), 1),
     ("window ending just after a reset", (-7200, -6195), 1),
     ("no reset inside", (-5900, -4100), 0),
+    # the end value is older than the lookback: only the window-long query reads it
+    ("window ending in the gap, no reset", (-2800, -1500), 0),
 ]
 
 
