@@ -93,26 +93,23 @@ class PrometheusClient:
         self._pool: ThreadPoolExecutor | None = None
 
     def _http(self) -> httpx.Client:
-        with self._lock:
-            return self._http_locked()
-
-    def _http_locked(self) -> httpx.Client:
-        if self._client is None:
-            auth = self.auth
-            headers = dict(auth.headers)
-            if auth.bearer_token:
-                headers["Authorization"] = f"Bearer {auth.bearer_token}"
-            basic = (auth.username, auth.password or "") if auth.username else None
-            verify: bool | str = auth.ca_file or not auth.insecure_skip_verify
-            self._client = httpx.Client(
-                base_url=self.base_url,
-                headers=headers,
-                auth=basic,
-                verify=verify,
-                timeout=httpx.Timeout(auth.timeout_s),
-                transport=self.transport,
-            )
-        return self._client
+        with self._lock:  # the batch threads share one client (httpx's pool is thread-safe)
+            if self._client is None:
+                auth = self.auth
+                headers = dict(auth.headers)
+                if auth.bearer_token:
+                    headers["Authorization"] = f"Bearer {auth.bearer_token}"
+                basic = (auth.username, auth.password or "") if auth.username else None
+                verify: bool | str = auth.ca_file or not auth.insecure_skip_verify
+                self._client = httpx.Client(
+                    base_url=self.base_url,
+                    headers=headers,
+                    auth=basic,
+                    verify=verify,
+                    timeout=httpx.Timeout(auth.timeout_s),
+                    transport=self.transport,
+                )
+            return self._client
 
     def close(self) -> None:
         if self._pool is not None:
