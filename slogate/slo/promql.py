@@ -6,9 +6,13 @@ selector S and a window [start, end] of D seconds, three instant queries give ev
 value at both ends and whether it reset in between:
 
     last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
-    last_over_time(S[D])         @ end     value at the window's end (also for a series that
-                                           went stale inside the window)
+    last_over_time(S[LOOKBACK])  @ end     value at the window's end; only when a series that
+                                           `resets` lists has none (it went stale inside the
+                                           window): last_over_time(S[D]) @ end, which reads
+                                           every sample of the window
     resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
+
+The three are independent and sent at once (PrometheusClient.vectors).
 
 A series without resets has the exact delta end - start; those that reset are fetched raw in
 one query (S narrowed by the labels they share, `[D + LOOKBACK]`) and summed pairwise (see
