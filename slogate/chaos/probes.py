@@ -127,12 +127,9 @@ def reads_served(
     if where is Place.EDGE:
         raise ActivityFailed("reads_served: the edge has no per-method counts; use server/client")
     matcher = promql.DEFAULT_PLACE_MATCHERS[where]
-    reads = 'method="GET"'
-    total_selector = promql.selector("http_requests_total", matcher, promql.API_ROUTES, reads)
-    status = 'status_class=~"5xx|transport"' if where is Place.CLIENT else 'status_class="5xx"'
-    bad_selector = promql.selector(
-        "http_requests_total", matcher, promql.API_ROUTES, 'method="GET"', status
-    )
+    reads = ['method="GET"']
+    total_selector = promql.with_matchers(promql.requests_selector(where, matcher), reads)
+    bad_selector = promql.with_matchers(promql.errors_selector(where, matcher), reads)
     url, _ = _prometheus(configuration)
     now = time.time()
     try:

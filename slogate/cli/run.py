@@ -47,20 +47,23 @@ def verdict_table(report: RunReport, decorate: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _n(count: int | None) -> str:
+    return "–" if count is None else str(count)
+
+
 def print_summary(run: GateRun) -> None:
     report = run.report
     if report is None:
         return
     click.echo(f"gate {report.gate}  run {report.run_id}  stack {run.stack}")
     click.echo(verdict_table(report, decorated()))
-    for comparison in report.client_server:
-        remark = comparison.remark()
+    for c in report.client_server:
+        remark = c.remark()
         click.echo(
-            f"  {comparison.phase}: client {comparison.client_total} req / "
-            f"{comparison.client_errors} err, "
-            f"server {comparison.server_total} / {comparison.server_errors}, "
-            f"edge {comparison.edge_total} / {comparison.edge_errors}; "
-            f"tolerance {comparison.tolerance:.1%} ({comparison.tolerance_basis()})"
+            f"  {c.phase}: client {_n(c.client_total)} req / {_n(c.client_errors)} err, "
+            f"server {_n(c.server_total)} / {_n(c.server_errors)}, "
+            f"edge {_n(c.edge_total)} / {_n(c.edge_errors)}; "
+            f"tolerance {c.tolerance:.1%} ({c.tolerance_basis()})"
             + (f"; {remark}" if remark else "")
         )
     for note in report.notes:

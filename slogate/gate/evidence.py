@@ -28,7 +28,7 @@ from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journ
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
 from slogate.gate.client_latency import client_latency
-from slogate.gate.holes import Hole, holes_in
+from slogate.gate.holes import Hole, holes_in, load_generator_stopped
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
@@ -200,17 +200,20 @@ def measure(
             phases = evaluate_phases(plan, client, windows, scrape_s, ran)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
-                scrape_s,
+                scrape_s, plan.spec.spec.metrics,
             )  # fmt: skip
             recoveries = (
                 [] if partial else time_to_recover(plan, client, windows, load.ended_at, scrape_s)
             )
-            series = chart_series(client, load.started_at, load.ended_at)
-            holes = [
-                hole
-                for w in windows
-                for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
-            ]
+            series = chart_series(client, load.started_at, load.ended_at, plan.spec.spec.metrics)
+            holes = load_generator_stopped(
+                [
+                    hole
+                    for w in windows
+                    for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+                ],
+                load.answered_until,
+            )
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE
         if partial:

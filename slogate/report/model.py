@@ -133,6 +133,9 @@ class CountComparison(BaseModel):
     tolerance: float = Field(description="relative difference of totals allowed outside faults")
     outside_traffic_tolerance: float | None = None
     scrape_tolerance: float | None = None
+    not_compared: str | None = Field(
+        default=None, description="why client and server totals could not be compared"
+    )
 
     @property
     def total_difference(self) -> float | None:
@@ -178,6 +181,8 @@ class CountComparison(BaseModel):
     def remark(self) -> str:
         """What the counts say beyond agreeing: retried errors, errors the server never saw."""
         remarks = []
+        if self.not_compared is not None:
+            remarks.append(f"client and server counts not compared: {self.not_compared}")
         retried = self.errors_edge_retried
         if retried:
             remarks.append(

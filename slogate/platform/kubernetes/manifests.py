@@ -35,7 +35,8 @@ def kustomize_root(config: SlogateConfig) -> Path:
     return root
 
 
-def _kubectl(config: SlogateConfig) -> str:
+def find_kubectl(config: SlogateConfig) -> str:
+    """The configured kubectl (relative to slogate.yaml, or on PATH); UsageError if none."""
     configured = config.kubernetes.kubectl
     found = shutil.which(str((config.base_dir / configured).expanduser())) or shutil.which(
         configured
@@ -60,7 +61,7 @@ def build_manifests(config: SlogateConfig) -> list[Manifest]:
 
 def kustomize_build(config: SlogateConfig, root: Path) -> list[Manifest]:
     """`kubectl kustomize ROOT`: its objects, in kustomize's order."""
-    command = [_kubectl(config), "kustomize", str(root)]
+    command = [find_kubectl(config), "kustomize", str(root)]
     try:
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=KUSTOMIZE_TIMEOUT_S, check=False
