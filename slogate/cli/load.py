@@ -95,7 +95,7 @@ def load_command(
     if ui:
         run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))
         return ExitCode.OK
-    with LoadProgress() as progress:
+    with LoadProgress(stages=chosen.resolved_stages()) as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)
     return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK
