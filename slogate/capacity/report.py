@@ -39,13 +39,14 @@ def curve(records: list[StepRecord], found: Conclusion) -> str:
     lines = ["   offered  achieved   p95 ms   p99 ms  errors  step"]
     broken_rates = [r.rate for r in records if r.outcome == "broke"]
     first_broken = min(broken_rates, default=None)
+    deciding = {r.rate: r for r in records}  # a rate run twice: its last step decided it
     for record in sorted(records, key=lambda r: r.rate):
         errors = f"{record.error_ratio:6.2%}" if record.error_ratio is not None else "     -"
         achieved = f"{record.achieved_rps:9.1f}" if record.achieved_rps is not None else "        -"
         mark = ""
-        if found.capacity is not None and record.rate == found.capacity:
+        if found.capacity is not None and deciding.get(found.capacity) is record:
             mark = "  <- capacity" + (" (at least)" if found.at_least else "")
-        elif record.rate == first_broken:
+        elif record.rate == first_broken and record.outcome == "broke":
             mark = "  <- broke: " + ", ".join(record.broken)
         lines.append(
             f"{record.rate:10.1f}{achieved}{_ms(record.p95_ms)} {_ms(record.p99_ms)}  "

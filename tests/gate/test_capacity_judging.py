@@ -98,6 +98,16 @@ def test_the_curve_marks_the_capacity_and_the_first_broken_rate() -> None:
     assert lines[3].endswith("held  <- capacity")
     assert lines[4].endswith("broke  <- broke: p99-under-1s (client)")
     assert "<-" not in lines[5]
+    # a rate run twice: the mark goes to the step that decided it, not the saturated one
+    again = [
+        _record(100, Outcome.SATURATED), _record(100, Outcome.HELD),
+        _record(150, Outcome.SATURATED), _record(150, Outcome.BROKE, ("p95 (client)",)),
+    ]  # fmt: skip
+    found = Conclusion(100, False, "", ("p95 (client)",), ExitCode.BREACHED)
+    marked = [line for line in curve(again, found).splitlines() if "<-" in line]
+    assert [line.split("  ")[-2:] for line in marked] == [
+        ["held", "<- capacity"], ["broke", "<- broke: p95 (client)"],
+    ]  # fmt: skip
 
 
 def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:

@@ -146,7 +146,7 @@ def test_a_generator_bound_search_exits_3_saying_so(tmp_path: Path) -> None:
     config["gates"]["probe"]["load"]["profile"] = "edge-only"
     (project.folder / "slogate.yaml").write_text(yaml.safe_dump(config))
     process = _start(
-        project, "--from", "3000", "--to", "3000", "--require", "3000", "--step-s", "4"
+        project, "--from", "3000", "--to", "3000", "--require", "3000", "--step-s", "2"
     )
     output = _finish(process)
     assert process.returncode == 3, output
