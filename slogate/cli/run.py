@@ -7,31 +7,42 @@ from pathlib import Path
 import click
 
 from slogate.cli._stack_options import config_option
+from slogate.cli.decoration import COLOUR, decorated, verdict_word
 from slogate.cli.gate_progress import LiveGateProgress
 from slogate.config import load_config
 from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
-from slogate.report.headline import counts_line, outcome
+from slogate.report.headline import counts_line, failing_first, outcome
 from slogate.report.model import RunReport
 from slogate.report.store import REPORT_HTML
+from slogate.slo.stats import Verdict
 
 
-def verdict_table(report: RunReport) -> str:
-    """Phase, objective, place, verdict and why: one line each, then recoveries and notes."""
+def verdict_table(report: RunReport, decorate: bool = False) -> str:
+    """Phase, objective, place, verdict and why: one line each, failing objectives first,
+    then recoveries; `decorate`: with ✓/✗ and colour (a terminal)."""
     rows = [("phase", "objective", "place", "verdict", "evidence")]
-    for phase, result in report.phase_results():
+    verdicts: list[Verdict | None] = [None]
+    for phase, result in failing_first(
+        report.phase_results(), lambda p: (p[1].verdict, p[1].gating)
+    ):
         name = result.objective + ("" if result.gating else " (not gating)")
-        rows.append((phase, name, result.place, result.verdict.value, result.reason))
+        word = verdict_word(result.verdict, decorate)
+        rows.append((phase, name, result.place, word, result.reason))
+        verdicts.append(result.verdict)
     for recovery in report.recoveries:
-        verdict = recovery.verdict.value if recovery.verdict else "-"
+        word = verdict_word(recovery.verdict, decorate) if recovery.verdict else "-"
         rows.append(
-            (recovery.fault_id, "time-to-recover", recovery.place or "", verdict, recovery.reason)
+            (recovery.fault_id, "time-to-recover", recovery.place or "", word, recovery.reason)
         )
+        verdicts.append(recovery.verdict)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
-        for row in rows
-    ]
+    lines = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:4])]
+        if decorate and verdict is not None:
+            cells[3] = click.style(cells[3], fg=COLOUR[verdict])
+        lines.append("  ".join(cells) + "  " + row[4])
     return "\n".join(lines)
 
 
@@ -40,7 +51,7 @@ def print_summary(run: GateRun) -> None:
     if report is None:
         return
     click.echo(f"gate {report.gate}  run {report.run_id}  stack {run.stack}")
-    click.echo(verdict_table(report))
+    click.echo(verdict_table(report, decorated()))
     for comparison in report.client_server:
         remark = comparison.remark()
         click.echo(

@@ -27,6 +27,7 @@ import httpx
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
+from slogate.gate.client_latency import client_latency
 from slogate.gate.holes import Hole, holes_in
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
@@ -40,6 +41,7 @@ from slogate.report.model import (
     JournalBrief,
     PhaseResults,
     Recovery,
+    RouteLatency,
     TimeSeries,
 )
 from slogate.slo.evaluate import Window
@@ -82,6 +84,7 @@ class LoadEvidence:
     generator_problems: tuple[str, ...] = ()  # the load generator's own (saturated, ...)
     aborted: str | None = None  # the reason, when the run was aborted on breach
     rollback_errors: tuple[str, ...] = ()
+    latency: tuple[RouteLatency, ...] = ()  # the client's exact and per-route figures
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ def load_evidence(outcome: TrafficOutcome, log: Path) -> LoadEvidence:
         generator_problems=tuple(summary.problems) if summary is not None else (),
         aborted=outcome.aborted,
         rollback_errors=tuple(outcome.rollback.errors) if outcome.rollback is not None else (),
+        latency=tuple(client_latency(summary, outcome.load_dir)),
     )
 
 
