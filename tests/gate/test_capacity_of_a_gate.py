@@ -175,5 +175,7 @@ def test_ctrl_c_tears_the_stack_down_keeps_the_steps_and_exits_130(tmp_path: Pat
     folder = status.parents[1]
     assert (folder / "step-01-20rps" / "summary.json").exists()  # the partial step kept
     _assert_torn_down(project, folder)
-    config = yaml.safe_load((project.folder / "slogate.yaml").read_text())
-    assert config["gates"]["probe"]["replicas"] == 1
+    # the gate's stack: its `replicas: 1` over the service's 3, seeded like a gate's
+    logs = sorted(p.name for p in (folder / "stack-logs").glob("replica-*.log"))
+    assert logs == ["replica-0.log"]
+    assert (folder / "seed.log").exists()
