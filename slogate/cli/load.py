@@ -142,7 +142,7 @@ def load_command(
     )
     if web is not None:
         return ui_command(plan, web, stack if host is None else None, slo_file)
-    with LoadProgress() as progress:
+    with LoadProgress(stages=chosen.resolved_stages()) as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)
     return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK
