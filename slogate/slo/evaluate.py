@@ -19,6 +19,7 @@ from slogate.errors import ExitCode, InconclusiveError, combine_exit_codes
 from slogate.slo import promql
 from slogate.slo.counting import Count, count_counters
 from slogate.slo.prometheus import PrometheusClient, PrometheusUnavailable
+from slogate.slo.service_metrics import status_values_problem
 from slogate.slo.spec import CustomSLI, Objective, Place, SLOSpec
 from slogate.slo.stats import (
     Verdict,
@@ -222,8 +223,17 @@ class Evaluator:
         else:
             assert custom.total is not None
             total_sel, bad_sel, good_sel = custom.total, custom.bad, custom.good
-        total = self._present(self.count(total_sel), total_sel, result)
+        # the server's statuses are the service's own: its status label must hold them
+        status_label = spec.spec.metrics.status_label
+        by_status = custom is None and place is Place.SERVER
+        total_count = self.count(total_sel, group_by=status_label if by_status else None)
+        total = self._present(total_count, total_sel, result)
         if total is None:
+            return
+        if by_status and (
+            problem := status_values_problem(spec.spec.metrics, set(total_count.by_group))
+        ):
+            result.reason = f"errors not countable: {problem}"
             return
         if bad_sel is not None:
             bad_count = self.count(bad_sel)
@@ -270,6 +280,14 @@ class Evaluator:
         total = round(buckets[math.inf])
         assert objective.threshold is not None
         good, exact = good_at_or_under(objective.threshold, buckets)
+        if not exact and not objective.interpolate:
+            result.reason = (
+                f"no le={objective.threshold:g} bucket in the service's histogram "
+                f"({_declared_buckets(objective, place, custom is not None)} says there is; "
+                f"it has {sorted(b for b in buckets if b != math.inf)}): declare the real "
+                "buckets, or set interpolate: true to estimate it"
+            )
+            return
         bad = total - math.floor(good + 1e-9)  # interpolation never rounds in the SLO's favour
         result.evidence.threshold = objective.threshold
         result.evidence.interpolated = not exact
@@ -433,6 +451,17 @@ class Evaluator:
             result.reason = f"no data: no series matches {series} in the window"
             return None
         return round(count.total)
+
+
+def _declared_buckets(objective: Objective, place: Place, custom: bool) -> str:
+    """Where a latency objective's buckets were declared (checked against at validation)."""
+    if custom:
+        return f"spec.slis.{objective.sli}.buckets"
+    if objective.sli == "event_loop_lag":
+        return "the target's event-loop lag buckets"
+    if place is Place.SERVER:
+        return "spec.metrics.buckets"
+    return "the load generator's buckets"
 
 
 def _is_histogram(spec: SLOSpec, objective: Objective) -> bool:

@@ -44,6 +44,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from slogate.slo.re2_syntax import re2_unsupported
 from slogate.slo.selector_syntax import METRIC_NAME, SELECTOR
 
 # The target's histogram buckets (http_request_duration_seconds), in seconds; also the load
@@ -83,6 +84,12 @@ def _regex(value: str) -> str:
         re.compile(value)
     except re.error as error:
         raise ValueError(f'a regular expression ({error}); e.g. "/api/.*" or "5.."') from None
+    unsupported = re2_unsupported(value)
+    if unsupported:
+        raise ValueError(
+            f"a regular expression Prometheus (RE2) accepts: {unsupported} is Python-only; "
+            'list what counts instead, e.g. "/api/(items|orders).*"'
+        )
     return value
 
 
@@ -147,3 +154,39 @@ class ServiceMetrics(BaseModel):
 
 
 DEFAULT_METRICS = ServiceMetrics()
+
+# Status values of a recognisable shape, and the error values of that shape: a regex in
+# `errors` that matches none of them cannot match the service's errors either.
+_STATUS_SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"[1-5][0-9][0-9]"), tuple(str(code) for code in range(500, 600))),
+    (re.compile(r"[1-5]xx"), ("5xx",)),
+    (re.compile(r"[1-5]XX"), ("5XX",)),
+)
+
+
+def status_values_problem(metrics: ServiceMetrics, observed: set[str]) -> str | None:
+    """Why the error selector cannot see the server's errors, from the status label's values
+    on the request counter (`""` for a series without the label); None when it can.
+
+    A series without the label is never counted as an error; values shaped like status codes
+    ("503") or classes ("5xx") must have an error value of that shape `errors` matches
+    (PromQL anchors it, as fullmatch does).
+    """
+    label, errors = metrics.status_label, metrics.errors
+    if "" in observed:
+        shown = sorted(observed - {""})[:5]
+        return (
+            f"some request series have no {label} label, so their errors are never counted: "
+            f"spec.metrics.status_label names the label holding the status (values with it: "
+            f"{shown})"
+        )
+    pattern = re.compile(errors)
+    for shape, error_values in _STATUS_SHAPES:
+        if observed and all(shape.fullmatch(value) for value in observed):
+            if not any(pattern.fullmatch(value) for value in error_values):
+                return (
+                    f'spec.metrics.errors "{errors}" matches none of the error values of '
+                    f"spec.metrics.status_label {label} (observed {sorted(observed)[:5]}; an "
+                    f'error would be "{error_values[0]}"): e.g. errors: "5.."'
+                )
+    return None

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from slogate.errors import ConfigError
 from slogate.slo.selector_syntax import SELECTOR
-from slogate.slo.service_metrics import TARGET_LATENCY_BUCKETS, ServiceMetrics
+from slogate.slo.service_metrics import DEFAULT_METRICS, TARGET_LATENCY_BUCKETS, ServiceMetrics
 from slogate.yaml_files import read_yaml
 
 # The target's event-loop lag histogram buckets (event_loop_lag_seconds).
@@ -307,6 +307,16 @@ def validate_spec(data: Any, path: str) -> SLOSpec:
             known = ", ".join(ServiceMetrics.model_fields)
             message = f"not a key of spec.metrics (remove it; the keys are {known})"
         raise ConfigError(path, field or "(document)", message) from None
+    metrics = spec.spec.metrics
+    if metrics.status_label != DEFAULT_METRICS.status_label and "errors" not in (
+        metrics.model_fields_set
+    ):
+        raise ConfigError(
+            path,
+            "spec.metrics.errors",
+            f'the values of {metrics.status_label} that are errors (the default "5xx" is '
+            f'{DEFAULT_METRICS.status_label}\'s; for status codes like 503: errors: "5..")',
+        )
     names = [objective.name for objective in spec.spec.objectives]
     for index, objective in enumerate(spec.spec.objectives):
         if objective.name in names[:index]:
