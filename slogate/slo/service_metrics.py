@@ -182,11 +182,11 @@ def status_values_problem(metrics: ServiceMetrics, observed: set[str]) -> str | 
         )
     pattern = re.compile(errors)
     for shape, error_values in _STATUS_SHAPES:
-        if observed and all(shape.fullmatch(value) for value in observed):
-            if not any(pattern.fullmatch(value) for value in error_values):
-                return (
-                    f'spec.metrics.errors "{errors}" matches none of the error values of '
-                    f"spec.metrics.status_label {label} (observed {sorted(observed)[:5]}; an "
-                    f'error would be "{error_values[0]}"): e.g. errors: "5.."'
-                )
+        shaped = bool(observed) and all(shape.fullmatch(value) for value in observed)
+        if shaped and not any(pattern.fullmatch(value) for value in error_values):
+            return (
+                f'spec.metrics.errors "{errors}" matches none of the error values of '
+                f"spec.metrics.status_label {label} (observed {sorted(observed)[:5]}; an "
+                f'error would be "{error_values[0]}"): e.g. errors: "5.."'
+            )
     return None

@@ -14,8 +14,9 @@ import yaml
 
 from slogate.errors import ConfigError
 from slogate.slo import promql
+from slogate.slo.re2_syntax import re2_unsupported
 from slogate.slo.rules import operational_rules, promtool_problems, slo_rules, write_rule_files
-from slogate.slo.service_metrics import ServiceMetrics
+from slogate.slo.service_metrics import ServiceMetrics, status_values_problem
 from slogate.slo.spec import Place, load_spec, validate_spec
 from tests.support.cli import REPO, run_cli
 
@@ -116,6 +117,11 @@ def _set(**fields: Any) -> Mutation:
     return lambda d: d["spec"]["metrics"].update(fields)
 
 
+def _drop_errors(document: dict[str, Any]) -> None:
+    """status_label: status kept, errors left to its default ("5xx", status_class's)."""
+    del document["spec"]["metrics"]["errors"]
+
+
 def _threshold(value: float) -> Mutation:
     return lambda d: d["spec"]["objectives"][1].update(threshold=value)
 
@@ -127,6 +133,15 @@ BAD: dict[str, tuple[Mutation, str, str]] = {
     ),
     "bad routes regex": (_set(routes="/api/(["), "spec.metrics.routes", "a regular expression"),
     "bad errors regex": (_set(errors="5**"), "spec.metrics.errors", "a regular expression"),
+    "a lookahead RE2 refuses": (
+        _set(routes="/api/(?!internal).*"), "spec.metrics.routes", "a negative lookahead (?!...)"
+    ),
+    "a backreference RE2 refuses": (
+        _set(errors=r"(5)\1."), "spec.metrics.errors", "a backreference (\\1) is Python-only"
+    ),
+    "a status label without its errors": (
+        _drop_errors, "spec.metrics.errors", 'the values of status that are errors (the default'
+    ),
     "a function, not a selector": (
         _set(requests="rate(x_count[5m])"), "spec.metrics.requests", "no functions"
     ),
@@ -164,9 +179,11 @@ def test_a_threshold_between_buckets_may_be_interpolated() -> None:
     assert validate_spec(document, "orders.yaml").spec.objectives[1].interpolate
 
 
-def test_check_refuses_a_bad_metrics_block_with_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("routes", ["/api/([", "/api/(?!internal).*"])
+def test_check_refuses_a_bad_metrics_block_with_exit_2(tmp_path: Path, routes: str) -> None:
+    """Also a regex Python accepts but Prometheus (RE2) would refuse after the whole run."""
     document = _spring()
-    document["spec"]["metrics"]["routes"] = "/api/(["
+    document["spec"]["metrics"]["routes"] = routes
     path = tmp_path / "orders.yaml"
     path.write_text(yaml.safe_dump(document))
     result = run_cli("check", str(path), "--prometheus", "http://127.0.0.1:9")
@@ -188,3 +205,47 @@ def test_the_docs_show_the_defaults_and_the_example_files() -> None:
     assert found[0] == defaults
     for shown, path in zip(found[1:], (NESTJS, SPRING), strict=True):
         assert shown == yaml.safe_load(path.read_text())["spec"]["metrics"], path
+
+
+# (pattern, what RE2 refuses in it, or None)
+RE2 = {
+    "/api/(?!internal).*": "a negative lookahead (?!...)",
+    "/api/(?=v1).*": "a lookahead (?=...)",
+    "(?<=/api)/x": "a lookbehind (?<=...)",
+    "(?<!x)/api": "a negative lookbehind (?<!...)",
+    "(?>5)..": "an atomic group (?>...)",
+    "(5)\\1.": "a backreference (\\1)",
+    "/api/.*+": "a possessive quantifier (*+)",
+    "5.{2}+": "a possessive quantifier ({2}+)",
+    "/api/.*": None,
+    "5..": None,
+    "/api/(?P<name>items|orders)(/.*)?": None,
+    "[?+]x\\*+a+?": None,  # in a class, escaped, lazy: RE2 takes them
+    "(?i)5XX": None,
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(RE2))
+def test_python_only_regex_constructs_are_found(pattern: str) -> None:
+    assert re2_unsupported(pattern) == RE2[pattern]
+
+
+# (observed status values on the request counter, errors regex, problem starts with / None)
+STATUS_VALUES = {
+    "codes, errors as codes": ({"200", "503"}, "5..", None),
+    "codes, healthy (no error series yet)": ({"200"}, "5..", None),
+    "codes, errors written as a class": ({"200"}, "5xx", 'spec.metrics.errors "5xx"'),
+    "classes, errors as a class": ({"2xx", "5xx"}, "5xx", None),
+    "classes, errors written as codes": ({"2xx"}, "5[0-9][0-9]", "spec.metrics.errors"),
+    "words: cannot tell": ({"SUCCESS"}, "5xx", None),
+    "a series without the label": ({"", "200"}, "5..", "some request series have no status"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATUS_VALUES))
+def test_status_values_the_errors_regex_cannot_match(name: str) -> None:
+    observed, errors, problem = STATUS_VALUES[name]
+    metrics = ServiceMetrics(status_label="status", errors=errors)
+    found = status_values_problem(metrics, observed)
+    assert (found is None) == (problem is None), found
+    assert found is None or problem is None or found.startswith(problem), found
