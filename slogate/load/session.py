@@ -52,6 +52,14 @@ class Session(BaseModel):
             Window(start=i.start, end=i.end if i.end is not None else now) for i in self.intervals
         )
 
+    def settled_at(self, settle_s: float) -> float | None:
+        """When the last interval's counts have all reached Prometheus (its end plus
+        `settle_s`); None before any load or while it runs."""
+        if not self.intervals or self.running:
+            return None
+        last_end = self.intervals[-1].end
+        return None if last_end is None else last_end + settle_s
+
     def counted(self, now: float, settle_s: float) -> WindowUnion | None:
         """The intervals, each extended by `settle_s` (until the next starts, at most `now`)
         so that the last requests' counts have reached Prometheus: the window of the counts."""

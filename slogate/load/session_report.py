@@ -37,7 +37,13 @@ class SessionFacts:
 def session_report(
     judge: SessionJudge, facts: SessionFacts, session: Session, folder: Path
 ) -> RunReport:
-    """The report; its run id is the folder's name when that is one (`reports/<run-id>/`)."""
+    """The report; its run id is the folder's name when that is one (`reports/<run-id>/`).
+
+    Judged once the last interval's counts have settled (`judge.settle_s` after its end),
+    so that its counted window is whole; an interrupted session is judged at once."""
+    settled_at = session.settled_at(judge.settle_s)
+    if facts.prometheus_url is not None and not facts.interrupted and settled_at is not None:
+        wait_until(settled_at)
     now = time.time()
     ran, counted = session.load_ran(now), session.counted(now, judge.settle_s)
     notes = []
@@ -47,7 +53,8 @@ def session_report(
     else:
         with PrometheusClient(facts.prometheus_url) as client:
             results = judge.judge(client, ran, counted)
-            series = chart_series(client, ran.start, ran.end) if ran else []
+            metrics = judge.spec.spec.metrics
+            series = chart_series(client, ran.start, ran.end, metrics) if ran else []
     if ran is None or counted is None:
         notes.append("no load ran in this session")
     else:
@@ -88,6 +95,12 @@ def session_report(
         environment=collect_environment({}),
         notes=notes,
     )
+
+
+def wait_until(deadline: float) -> None:
+    """Return at the unix time `deadline` (at once when it has passed)."""
+    while (left := deadline - time.time()) > 0:
+        time.sleep(left)
 
 
 def write_session_report(

@@ -19,6 +19,7 @@ from typing import Any
 
 from slogate.slo import promql
 from slogate.slo.rules import error_ratio_expr
+from slogate.slo.service_metrics import DEFAULT_METRICS, ServiceMetrics
 from slogate.slo.spec import Place, SLOSpec
 
 __all__ = ["Panel", "dashboard", "panels"]
@@ -46,17 +47,19 @@ def _quantile(q: float, buckets: str, by: str = "") -> str:
     return f"histogram_quantile({q:g}, sum by (le{by}) (rate({buckets}[{RATE}])))"
 
 
-def service_panels() -> list[Panel]:
-    """The target's own metrics (see the module's docstring)."""
-    requests = promql.requests_selector(Place.SERVER, SERVER)
-    errors = promql.errors_selector(Place.SERVER, SERVER)
-    latency = promql.latency_buckets_selector(Place.SERVER, SERVER, "service")
+def service_panels(metrics: ServiceMetrics = DEFAULT_METRICS) -> list[Panel]:
+    """The target's own metrics (see the module's docstring); request rate, latency and
+    error rate on the names the SLO file's `spec.metrics` gives."""
+    requests = promql.requests_selector(Place.SERVER, SERVER, metrics)
+    errors = promql.errors_selector(Place.SERVER, SERVER, metrics)
+    latency = promql.latency_buckets_selector(Place.SERVER, SERVER, "service", metrics)
+    route = metrics.route_label
     redis = _server("redis_operation_duration_seconds_bucket")
     lag = promql.lag_buckets_selector(SERVER)
     counts = ("organisations", "clinics", "assignments")
     return [
         Panel("Request rate by route", "reqps",
-              [("{{route}}", f"sum by (route) (rate({requests}[{RATE}]))")]),
+              [(f"{{{{{route}}}}}", f"sum by ({route}) (rate({requests}[{RATE}]))")]),
         Panel("Latency p95 / p99", "s",
               [("p95", _quantile(0.95, latency)), ("p99", _quantile(0.99, latency))]),
         Panel("Error rate (5xx)", "percentunit",
@@ -114,7 +117,7 @@ def slo_panels(spec: SLOSpec) -> list[Panel]:
 
 
 def panels(spec: SLOSpec) -> list[Panel]:
-    return [*service_panels(), *slo_panels(spec)]
+    return [*service_panels(spec.spec.metrics), *slo_panels(spec)]
 
 
 def _panel_json(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
@@ -144,7 +147,8 @@ def dashboard(spec: SLOSpec) -> dict[str, Any]:
     name = spec.metadata.name
     layout: list[dict[str, Any]] = []
     y = 0
-    for title, group in (("Service", service_panels()), ("SLOs", slo_panels(spec))):
+    groups = (("Service", service_panels(spec.spec.metrics)), ("SLOs", slo_panels(spec)))
+    for title, group in groups:
         layout.append(_row(title, len(layout) + 1, y))
         y += 1
         for index, panel in enumerate(group):

@@ -10,11 +10,15 @@ PASS the reference alone and FAIL the session once the weakened interval is in i
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pytest
 
 from slogate.load.live_slo import tab_rows
 from slogate.load.session import LoadInterval, Session
-from slogate.load.session_verdicts import SessionJudge, _throughput_not_judged
+from slogate.load.session_report import SessionFacts, session_report
+from slogate.load.session_verdicts import HAND_OVER_S, SessionJudge, _throughput_not_judged
 from slogate.slo.evaluate import Window, evaluate_spec, exit_code_of
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import SLOSpec
@@ -155,3 +159,24 @@ def test_the_tab_shows_verdicts_burn_and_budget(prometheus):
     assert server["burn"] == "1.48x"
     assert server["budget"] == "-48%"
     assert by_key["throughput-500rps (not gating)", "server"]["session"] == "n/a"
+
+
+def test_the_session_report_waits_for_the_last_intervals_counts(prometheus, tmp_path):
+    """Judged right after Locust stops, the last interval's counted window would end `now`,
+    before its last answers reached Prometheus: the report waits until the interval's end plus
+    the settling time, so the window is whole."""
+    client, _ = prometheus
+    judge = SessionJudge(SPEC, scrape_interval_s=0.1)  # settles in HAND_OVER_S + 0.2 s
+    stopped = time.time()
+    session = Session(intervals=[LoadInterval(start=stopped - 5, end=stopped)])
+    facts = SessionFacts(
+        profile="smoke", slo_file=tmp_path / "slo.yaml", host="http://127.0.0.1:9",
+        stack=None, prometheus_url=client.base_url, started_at=stopped - 6,
+    )  # fmt: skip
+    report = session_report(judge, facts, session, tmp_path / "report")
+    (phase,) = report.phases
+    assert judge.settle_s == pytest.approx(HAND_OVER_S + 0.2)
+    assert phase.window.end == pytest.approx(stopped + judge.settle_s, abs=1e-3)
+    assert report.ended_at >= stopped + judge.settle_s
+    interrupted = session_report(judge, replace(facts, interrupted=True), session, tmp_path / "i")
+    assert interrupted.ended_at < stopped + judge.settle_s + 1  # judged at once, no wait again

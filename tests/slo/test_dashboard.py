@@ -107,3 +107,22 @@ def test_every_panels_query_answers_on_a_live_stack(tmp_path: Path) -> None:
         assert len(caught) == 2
         assert caught[0].startswith("misspelt / x: no data")
         assert caught[1].startswith("syntax / y: error") and "parse error" in caught[1]
+
+
+def test_the_red_panels_follow_the_slo_files_metric_names() -> None:
+    """A Spring Boot service's dashboard (docs/examples/slo-spring-boot.yaml, the names of
+    tests/support/micrometer_service.py): request rate by uri, p95/p99 and error rate read
+    Micrometer's series, never target_service's."""
+    spring = load_spec(REPO / "docs" / "examples" / "slo-spring-boot.yaml")
+    red = {p.title: p.queries for p in panels(spring)[:3]}
+    server = 'source="server",uri=~"/api/.*"'
+    assert red["Request rate by route"] == [
+        ("{{uri}}", f"sum by (uri) (rate(http_server_requests_seconds_count{{{server}}}"
+                    "[$__rate_interval]))"),
+    ]  # fmt: skip
+    ((_, p95), _) = red["Latency p95 / p99"]
+    assert f"rate(http_server_requests_seconds_bucket{{{server}}}[$__rate_interval])" in p95
+    ((_, error_rate),) = red["Error rate (5xx)"]
+    assert f'http_server_requests_seconds_count{{{server},status=~"5.."}}' in error_rate
+    queries = json.dumps(list(red.values()))
+    assert "http_requests_total" not in queries and "route" not in queries
