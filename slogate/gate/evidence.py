@@ -28,7 +28,7 @@ from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journ
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
 from slogate.gate.client_latency import client_latency
-from slogate.gate.holes import Hole, holes_in, load_generator_stopped
+from slogate.gate.holes import Hole, client_scraped_until, holes_in, load_generator_stopped
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
@@ -213,6 +213,9 @@ def measure(
                     for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
                 ],
                 load.answered_until,
+                None
+                if load.answered_until is None
+                else client_scraped_until(client, load.answered_until, load.ended_at + scrape_s),
             )
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from slogate.chaos.ledger import Fault
+from slogate.load.session_verdicts import HAND_OVER_S
 from slogate.slo.evaluate import Window
 from slogate.slo.prometheus import PrometheusClient, RangeSeries
 
@@ -193,11 +194,19 @@ def explain(holes: Sequence[Hole], faults: Sequence[Fault], scrape_s: float) -> 
 LOAD_STOPPED = "the load generator stopped after its last answer"
 
 
-def load_generator_stopped(holes: Sequence[Hole], answered_until: float | None) -> list[Hole]:
+def load_generator_stopped(
+    holes: Sequence[Hole], answered_until: float | None, client_scraped_until: float | None
+) -> list[Hole]:
     """Holes with `expected_by` set where the load generator's metrics went away after its
     last answer: it serves them until two more scrapes have read the final values, then
-    exits, and a scrape in between finds it gone (before the gate sees the process end)."""
-    if answered_until is None:
+    exits, and a scrape in between finds it gone (before the gate sees the process end).
+
+    Only when a scrape of it (`client_scraped_until`, its last `up == 1` sample) came at or
+    after the last answer plus one hand-over (HAND_OVER_S): else its final counts may never
+    have reached Prometheus, and the hole stays unexpected."""
+    if answered_until is None or client_scraped_until is None:
+        return list(holes)
+    if client_scraped_until < answered_until + HAND_OVER_S:
         return list(holes)
     return [
         replace(hole, expected_by=LOAD_STOPPED)
@@ -205,6 +214,16 @@ def load_generator_stopped(holes: Sequence[Hole], answered_until: float | None) 
         else hole
         for hole in holes
     ]
+
+
+def client_scraped_until(client: PrometheusClient, since: float, until: float) -> float | None:
+    """The load generator's last successful scrape (`up == 1`) in [since, until]; None when
+    there is none."""
+    if until <= since:
+        return None
+    span = max(1, round((until - since) * 1000))
+    series = client.matrix(f'up{{source="client"}}[{span}ms]', until)
+    return max((t for s in series for t, v in s.samples if v == 1 and t >= since), default=None)
 
 
 def _covers(fault: Fault, hole: Hole, scrape_s: float) -> bool:

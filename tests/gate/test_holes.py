@@ -134,12 +134,25 @@ def test_the_latest_fault_to_start_explains_a_hole() -> None:
         assert explained.expected_by == "replica_restart on replica-1"
 
 
-def test_the_load_generator_gone_after_its_last_answer_is_expected() -> None:
+# (scenario, the last answer, the client's last scrape, the after-hole's expected_by)
+LOAD_STOPPED_CASES: dict[str, tuple[float | None, float | None, str | None]] = {
+    "scraped a hand-over after the last answer": (108.0, 109.0, LOAD_STOPPED),
+    "scraped later still": (108.0, 109.5, LOAD_STOPPED),
+    "scraped too soon: the final counts may be lost": (108.0, 108.9, None),
+    "never scraped after the last answer": (108.0, None, None),
+    "no last answer known": (None, 109.0, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOAD_STOPPED_CASES))
+def test_the_load_generator_gone_after_its_last_answer_is_expected(name: str) -> None:
     """It stops serving its metrics once the final values were scraped, then exits: a scrape
-    in between finds it down before the gate sees the process end (the last phase's end)."""
+    in between finds it down before the gate sees the process end (the last phase's end).
+    Only when a scrape came a hand-over (1 s) after its last answer: else the final counts may
+    never have reached Prometheus, and the hole stays."""
+    answered_until, scraped_until, expected = LOAD_STOPPED_CASES[name]
     after = Hole("baseline", "client", "client", "down", 110.0, 113.0)
     during = Hole("baseline", "client", "client", "down", 90.0, 93.0)
     replica = Hole("baseline", "server", "replica-0", "down", 110.0, 113.0)
-    judged = load_generator_stopped([after, during, replica], answered_until=108.0)
-    assert [h.expected_by for h in judged] == [LOAD_STOPPED, None, None]
-    assert load_generator_stopped([after], answered_until=None) == [after]
+    judged = load_generator_stopped([after, during, replica], answered_until, scraped_until)
+    assert [h.expected_by for h in judged] == [expected, None, None]
