@@ -2,8 +2,9 @@
 
 Two rows. The service: the panels of the target's own metrics at the server (the replicas'
 series, `source="server"`, as both platforms' Prometheus label them): request rate by route,
-p95/p99 latency, error rate, requests in flight, memory, CPU, Redis operations and their
-latency, the circuit breaker, event-loop lag, the business counts and garbage collection.
+p95/p99 latency, error rate (these three on the SLO file's `spec.metrics` names), requests
+in flight, memory, CPU, Redis operations and their latency, the circuit breaker, event-loop
+lag, the business counts and garbage collection.
 The SLOs: for every ratio objective of the file (availability, latency, event-loop lag, a
 custom ratio) at every place it is measured, the burn rate over 5 m and 1 h (the bad share
 over what the objective allows: 1 spends the budget exactly over the period) and the budget
