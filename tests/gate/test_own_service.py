@@ -2,7 +2,8 @@
 Micrometer's metric names, its own health and metrics paths) passes a gate with content only,
 slogate.yaml, an SLO file whose `metrics:` block names its series, and loadtests/README.md's
 example locustfile; the same service weakened (every 20th API request a 503) FAILs the same
-gate; and an SLO file naming a counter the service does not have makes the report say why the
+gate, and never PASSes its server availability with an errors regex that cannot match its
+statuses; and an SLO file naming a counter the service does not have makes the report say why the
 client and server counts could not be compared. Real stacks: three uvicorn replicas, Redis,
 HAProxy, Prometheus, Locust."""
 
@@ -87,3 +88,22 @@ def test_the_report_says_why_client_and_server_were_not_compared(tmp_path: Path)
     assert said in (folder / "summary.md").read_text()
     assert said in html.unescape((folder / "report.html").read_text())
     assert "server None / None" not in done.stdout and said in done.stdout
+
+
+def test_an_errors_regex_that_cannot_match_the_services_statuses_never_passes(
+    tmp_path: Path,
+) -> None:
+    """`errors: "5xx"` (status_class's) on Micrometer's `status` ("200", "503"): the error
+    selector would match no series, and the server would count 0 errors (PASS) while every
+    20th request fails. The server's availability is INCONCLUSIVE naming the fields instead
+    (the client and the edge see few of the 503s: the edge retries them on another replica)."""
+    wrong = {**METRICS, "errors": "5xx"}
+    project = _project(tmp_path, env={"ITEMS_ERROR_EVERY": "20"}, metrics=wrong)
+    done = project.run("own-smoke", timeout=240)
+    assert done.returncode in (1, 3), done.stdout
+    verdict, reason = _verdicts(project.report())[("availability", "server")]
+    assert verdict == "INCONCLUSIVE", reason
+    assert reason.startswith(
+        'errors not countable: spec.metrics.errors "5xx" matches none of the error values of '
+        "spec.metrics.status_label status (observed ['200', '201', '503']"
+    ), reason
