@@ -38,8 +38,9 @@ WINDOW = Window(start=1_800_000_000.0, end=1_800_000_027.0)
 
 
 class CountingPrometheus:
-    """Answers the evaluator's counting queries for one window: every counter is 0 at the
-    window's start and `total` (requests) or `bad` (5xx) at its end, never reset."""
+    """Answers the evaluator's counting queries for one window: the target's two series,
+    `status_class` 2xx and 5xx, are 0 at the window's start and `total - bad` and `bad` at its
+    end, never reset (the error selector reads the 5xx one only)."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -48,11 +49,15 @@ class CountingPrometheus:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         form = parse_qs(request.content.decode())
         query, at = form["query"][0], float(form["time"][0])
+        values = {"2xx": self.total - self.bad, "5xx": self.bad}
+        if 'status_class="5xx"' in query:
+            del values["2xx"]
         if query.startswith("resets(") or at == WINDOW.start:
-            value = 0
-        else:
-            value = self.bad if 'status_class="5xx"' in query else self.total
-        result = [{"metric": {"source": "server"}, "value": [at, str(value)]}]
+            values = dict.fromkeys(values, 0)
+        result = [
+            {"metric": {"source": "server", "status_class": status}, "value": [at, str(value)]}
+            for status, value in values.items()
+        ]
         body = {"status": "success", "data": {"resultType": "vector", "result": result}}
         return httpx.Response(200, content=json.dumps(body))
 
