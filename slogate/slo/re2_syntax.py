@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from slogate.slo.selector_syntax import regex_matcher_values
+
 _REPETITION = re.compile(r"\{\d+(?:,\d*)?\}")
 _GROUPS = (
     ("(?<=", "a lookbehind (?<=...)"),
@@ -52,4 +54,16 @@ def re2_unsupported(pattern: str) -> str | None:
         if quantifier and pattern.startswith("+", end):
             return f"a possessive quantifier ({pattern[i : end + 1]})"
         i = end
+    return None
+
+
+def selector_re2_problem(selector: str) -> str | None:
+    """Why Prometheus would refuse a regex matcher of `selector`; None when it would not."""
+    for pattern in regex_matcher_values(selector):
+        unsupported = re2_unsupported(pattern)
+        if unsupported:
+            return (
+                f'a regular expression Prometheus (RE2) accepts in the matcher "{pattern}": '
+                f"{unsupported} is Python-only"
+            )
     return None

@@ -12,3 +12,14 @@ _STRING = r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'|`[^`]*`"
 _MATCHER = rf"\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
 _MATCHERS = rf"\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}}"
 SELECTOR = re.compile(rf"\s*(?:{METRIC_NAME}\s*(?:{_MATCHERS})?|{_MATCHERS})\s*")
+
+_REGEX_MATCHER = re.compile(rf"(?:=~|!~)\s*({_STRING})")
+
+
+def regex_matcher_values(selector: str) -> list[str]:
+    """The regexes of a selector's `=~` and `!~` matchers, unquoted."""
+    values = []
+    for quoted in _REGEX_MATCHER.findall(selector):
+        inner = quoted[1:-1]
+        values.append(inner if quoted[0] == "`" else re.sub(r"\\(.)", r"\1", inner))
+    return values

@@ -44,7 +44,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from slogate.slo.re2_syntax import re2_unsupported
+from slogate.slo.re2_syntax import re2_unsupported, selector_re2_problem
 from slogate.slo.selector_syntax import METRIC_NAME, SELECTOR
 
 # The target's histogram buckets (http_request_duration_seconds), in seconds; also the load
@@ -69,6 +69,9 @@ def _named_selector(value: str, what: str) -> str:
             f"a {what} name like http_requests_total, or a selector of it like "
             "'http_requests_total{app=\"shop\"}' (no functions or operators)"
         )
+    problem = selector_re2_problem(text)
+    if problem:
+        raise ValueError(problem)
     inside = text.partition("{")[2]
     owned = sorted(set(_MATCHED_LABEL.findall(inside)) & SCRAPE_LABELS)
     if owned:

@@ -45,6 +45,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from slogate.errors import ConfigError
+from slogate.slo.re2_syntax import selector_re2_problem
 from slogate.slo.selector_syntax import SELECTOR
 from slogate.slo.service_metrics import DEFAULT_METRICS, TARGET_LATENCY_BUCKETS, ServiceMetrics
 from slogate.yaml_files import read_yaml
@@ -112,6 +113,9 @@ class CustomSLI(Strict):
                 "a counter selector like 'metric_total{label=\"value\"}' (no functions: "
                 "slogate counts raw reset-aware deltas itself)"
             )
+        problem = None if value is None else selector_re2_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 

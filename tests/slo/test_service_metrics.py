@@ -139,6 +139,16 @@ BAD: dict[str, tuple[Mutation, str, str]] = {
     "a backreference RE2 refuses": (
         _set(errors=r"(5)\1."), "spec.metrics.errors", "a backreference (\\1) is Python-only"
     ),
+    "a lookahead in a selector's matcher": (
+        _set(requests='x_count{uri=~"/api/(?!internal).*"}'),
+        "spec.metrics.requests",
+        '(RE2) accepts in the matcher "/api/(?!internal).*": a negative lookahead',
+    ),
+    "a lookahead in a custom SLI's selector": (
+        lambda d: d["spec"].update(slis={"paid": {"total": "x", "bad": 'x{a!~"(?=p)"}'}}),
+        "spec.slis.paid.bad",
+        'accepts in the matcher "(?=p)": a lookahead (?=...) is Python-only',
+    ),
     "a status label without its errors": (
         _drop_errors, "spec.metrics.errors", 'the values of status that are errors (the default'
     ),
