@@ -1,7 +1,8 @@
 """`slogate run GATE` as a thin sequence of phases:
 
     plan + pre-flight   (exit 2 before anything starts); the smallest breach each objective
-                        detects is said before anything starts
+                        detects is said before anything starts; the progress gets the plan
+                        and the stages' expected lengths (gate/eta.py) for its ETA
     sweep               roll back the stack's open faults left by earlier runs
     platform up         a session of the gate's platform: this process owns the stack
     traffic             warm-up, load with chaos at its offsets, recovery (traffic.py)
@@ -32,6 +33,7 @@ from slogate.gate.assemble import RunIdentity, assemble_report
 from slogate.gate.decide import decide
 from slogate.gate.detection import detection_figures
 from slogate.gate.environment import collect_environment
+from slogate.gate.eta import PRE_FLIGHT, measured_estimates
 from slogate.gate.evidence import Failure, RunEvidence, gather_evidence, measure
 from slogate.gate.history import keep_stack_history
 from slogate.gate.phases import fault_label
@@ -105,6 +107,8 @@ def run_gate(
     config: SlogateConfig, name: str, options: GateOptions, progress: GateProgress
 ) -> GateRun:
     plan, stack_config = prepare(config, name, options)
+    progress.plan(plan.duration_s, measured_estimates(options.reports_dir, name))
+    progress.enter(PRE_FLIGHT)
     for figure in detection_figures(plan):
         progress.say(f"pre-flight: {figure.line()}")
     require_writable_folder(options.reports_dir, "--reports-dir")

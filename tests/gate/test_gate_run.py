@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from typing import Any
@@ -57,6 +58,17 @@ def test_smoke_passes_on_the_reference_target(project: Project) -> None:
     assert exact["intended"]["p95_ms"] >= exact["service"]["p95_ms"] > 0
     routes = [row["route"] for row in latency if row["source"] == "locust"]
     assert "all routes" in routes and any(r.startswith("GET /api/v1/") for r in routes)
+    # progress (plain lines: no terminal): every stage with the run's time and the whole run's
+    # ETA; the ETA at the start covers the 14 s load and the estimated other stages
+    stages = re.findall(r"^== (\S+)  \(run ([\d.]+) s, ETA (\d+) s\)$", done.stdout, re.M)
+    assert [name for name, _, _ in stages] == [
+        "pre-flight", "set-up", "warm-up", "baseline", "evaluation", "report", "tear-down",
+    ], done.stdout  # fmt: skip
+    times, etas = [float(t) for _, t, _ in stages], [int(eta) for *_, eta in stages]
+    assert times == sorted(times) and etas[0] >= 14 + 8
+    assert etas[2] <= 14 + 8 + 1 and etas[-1] <= 8  # from the load on: the load and the rest
+    assert re.search(r"^\[baseline\] .* \(run [\d.]+ s, ETA \d+ s\)$", done.stdout, re.M)
+    assert re.search(r"^== done  \(run [\d.]+ s\)$", done.stdout, re.M)
 
 
 def test_pod_kill_passes_and_measures_recovery(project: Project) -> None:
