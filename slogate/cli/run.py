@@ -78,6 +78,8 @@ def print_summary(run: GateRun) -> None:
 @config_option
 @platform_option
 @click.option("--stack", default=None, help="stack name (default: a new one for this run)")
+@click.option("--slo", "slo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="SLO file to judge by (default: the gate's `slo:`)")  # fmt: skip
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="where run folders go")  # fmt: skip
 @click.option("--run-anyway", is_flag=True,
@@ -92,6 +94,7 @@ def run(
     config_path: str | None,
     platform: str | None,
     stack: str | None,
+    slo_path: Path | None,
     reports_dir: Path,
     run_anyway: bool,
     abort_on_breach: bool,
@@ -105,6 +108,9 @@ def run(
     config = load_config(config_path)
     if platform is not None:
         config = config.model_copy(update={"platform": platform})
+    if slo_path is not None and gate in config.gates:
+        judged = config.gates[gate].model_copy(update={"slo": str(slo_path.resolve())})
+        config = config.model_copy(update={"gates": {**config.gates, gate: judged}})
     options = GateOptions(stack, reports_dir, run_anyway, abort_on_breach)
     with LiveGateProgress() as progress:
         result = run_gate(config, gate, options, progress)
