@@ -8,7 +8,10 @@ import pytest
 
 from slogate.gate.eta import DEFAULT_ESTIMATES, RunClock, measured_estimates, stage_of
 
-ESTIMATES = {"pre-flight": 1.0, "set-up": 10.0, "evaluation": 3.0, "report": 1.0, "tear-down": 4.0}
+ESTIMATES = {
+    "pre-flight": 1.0, "set-up": 10.0, "load-start": 0.0, "evaluation": 3.0, "report": 1.0,
+    "tear-down": 4.0,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -42,6 +45,15 @@ def test_finished_stages_count_what_they_took_and_a_longer_load_moves_the_end():
     assert clock.total_s(25.0, 0.0) == pytest.approx(25 + 90 + 8)
 
 
+def test_the_load_counts_from_locusts_first_status():
+    clock = RunClock(60.0, {**ESTIMATES, "load-start": 5.0})
+    assert clock.remaining_s(0.0) == pytest.approx(1 + 10 + 5 + 60 + 8)
+    clock.enter("load", 20.0)
+    assert clock.remaining_s(22.0) == pytest.approx(3 + 60 + 8)  # Locust is starting
+    assert clock.remaining_s(29.0) == pytest.approx(60 + 8)  # slower than estimated: all to come
+    assert clock.remaining_s(29.0, 1.0) == pytest.approx(59 + 8)  # its clock counts
+
+
 @pytest.mark.parametrize(
     ("phase", "stage"),
     [("warm-up", "load"), ("baseline", "load"), ("fault:pod-kill", "load"),
@@ -53,18 +65,21 @@ def test_load_phases_are_one_stage(phase, stage):
 
 def _report(folder, gate, spans):
     folder.mkdir(parents=True)
-    timeline = [{"name": n, "start": 100.0, "end": None if d is None else 100.0 + d}
-                for n, d in spans.items()]  # fmt: skip
+    timeline = [{"name": n, "start": 100.0 if n != "warm-up" else 103.5,
+                 "end": None if d is None else 100.0 + d} for n, d in spans.items()]  # fmt: skip
     (folder / "report.json").write_text(json.dumps({"gate": gate, "timeline": timeline}))
 
 
 def test_estimates_come_from_the_gates_last_run(tmp_path):
     _report(tmp_path / "20261128T141503Z-smoke", "smoke", {"set-up": 20.0, "tear-down": 6.0})
-    _report(tmp_path / "20261128T151503Z-smoke", "smoke", {"set-up": 7.5, "evaluation": None})
+    _report(
+        tmp_path / "20261128T151503Z-smoke", "smoke",
+        {"set-up": 7.5, "evaluation": None, "load": 30.0, "warm-up": 3.0},
+    )  # fmt: skip
     _report(tmp_path / "20261128T161503Z-smoke-2x", "smoke-2x", {"set-up": 99.0})
     (tmp_path / "20261128T171503Z-smoke").mkdir()  # a run going on: no report yet
     estimates = measured_estimates(tmp_path, "smoke")
-    assert estimates == {**DEFAULT_ESTIMATES, "set-up": 7.5}
+    assert estimates == {**DEFAULT_ESTIMATES, "set-up": 7.5, "load-start": 3.5}
     assert measured_estimates(tmp_path, "other") == DEFAULT_ESTIMATES
     assert measured_estimates(tmp_path / "absent", "smoke") == DEFAULT_ESTIMATES
 

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
+from slogate.gate.eta import DEFAULT_ESTIMATES
 from slogate.platform.state import StackState
 from tests.gate.conftest import Project, stop
 from tests.support.cli import slogate_home
@@ -59,14 +60,18 @@ def test_smoke_passes_on_the_reference_target(project: Project) -> None:
     routes = [row["route"] for row in latency if row["source"] == "locust"]
     assert "all routes" in routes and any(r.startswith("GET /api/v1/") for r in routes)
     # progress (plain lines: no terminal): every stage with the run's time and the whole run's
-    # ETA; the ETA at the start covers the 14 s load and the estimated other stages
+    # ETA; the ETA at the start covers the 14 s load and the other stages' default estimates
+    # (no earlier run of the gate in this reports folder)
     stages = re.findall(r"^== (\S+)  \(run ([\d.]+) s, ETA (\d+) s\)$", done.stdout, re.M)
     assert [name for name, _, _ in stages] == [
         "pre-flight", "set-up", "warm-up", "baseline", "evaluation", "report", "tear-down",
     ], done.stdout  # fmt: skip
     times, etas = [float(t) for _, t, _ in stages], [int(eta) for *_, eta in stages]
-    assert times == sorted(times) and etas[0] >= 14 + 8
-    assert etas[2] <= 14 + 8 + 1 and etas[-1] <= 8  # from the load on: the load and the rest
+    after_load = sum(DEFAULT_ESTIMATES[s] for s in ("evaluation", "report", "tear-down"))
+    assert times == sorted(times) and etas[0] == round(sum(DEFAULT_ESTIMATES.values()) + 14)
+    # from the load on: Locust's start, the load and the rest; then less and less
+    assert etas[2] <= DEFAULT_ESTIMATES["load-start"] + 14 + after_load
+    assert etas[-3:] == sorted(etas[-3:], reverse=True) and etas[-1] <= after_load
     assert re.search(r"^\[baseline\] .* \(run [\d.]+ s, ETA \d+ s\)$", done.stdout, re.M)
     assert re.search(r"^== done  \(run [\d.]+ s\)$", done.stdout, re.M)
 

@@ -124,8 +124,8 @@ def test_the_gate_rate_comes_from_starts_between_statuses_and_ends_with_the_sche
 def test_every_stage_line_gives_the_run_time_and_the_whole_runs_eta(capsys):
     progress = _plain_progress()
     with progress:
-        progress.plan(20, {"pre-flight": 1, "set-up": 10, "evaluation": 3, "report": 1,
-                           "tear-down": 4})  # fmt: skip
+        progress.plan(20, {"pre-flight": 1, "set-up": 10, "load-start": 0, "evaluation": 3,
+                           "report": 1, "tear-down": 4})  # fmt: skip
         progress.enter("pre-flight")
         progress.enter("set-up")
         progress.enter("baseline")
@@ -156,7 +156,9 @@ def test_before_the_plan_the_lines_give_the_run_time_only(capsys):
 def test_on_a_terminal_one_live_line_follows_the_stages():
     console = Console(file=io.StringIO(), force_terminal=True, width=200)
     with LiveGateProgress(console) as progress:
-        progress.plan(20, {"set-up": 10, "evaluation": 3, "report": 1, "tear-down": 4})
+        progress.plan(
+            20, {"set-up": 10, "load-start": 0, "evaluation": 3, "report": 1, "tear-down": 4}
+        )
         progress.enter("set-up")
         assert progress.line.live is not None
         assert re.fullmatch(
