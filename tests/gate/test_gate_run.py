@@ -68,7 +68,7 @@ def test_smoke_passes_on_the_reference_target(project: Project) -> None:
     ], done.stdout  # fmt: skip
     times, etas = [float(t) for _, t, _ in stages], [int(eta) for *_, eta in stages]
     after_load = sum(DEFAULT_ESTIMATES[s] for s in ("evaluation", "report", "tear-down"))
-    assert times == sorted(times) and etas[0] == round(sum(DEFAULT_ESTIMATES.values()) + 14)
+    assert times == sorted(times) and abs(etas[0] - (sum(DEFAULT_ESTIMATES.values()) + 14)) <= 1
     # from the load on: Locust's start, the load and the rest; then less and less
     assert etas[2] <= DEFAULT_ESTIMATES["load-start"] + 14 + after_load
     assert etas[-3:] == sorted(etas[-3:], reverse=True) and etas[-1] <= after_load
