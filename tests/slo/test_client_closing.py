@@ -25,6 +25,7 @@ from slogate.slo.spec import load_spec
 from tests.support.cli import REPO
 from tests.support.waiting import wait_until
 
+pytestmark = pytest.mark.slow
 TIMEOUT_S = 1.0
 
 
