@@ -131,12 +131,16 @@ class TimingsConfig(_Section):
     ready_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
+_SERVICE_PORT = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?:([a-z0-9-]{1,15}|[0-9]{1,5})$"
+
+
 class KubernetesConfig(_Section):
     """Where the Kubernetes platform deploys (`platform: kubernetes`).
 
     `traffic: false` is for a cluster whose pods run no container (kwok, the test control
     plane): slogate then applies, waits for rollouts and runs chaos, and skips every step that
-    needs a pod to answer (port-forwards, Prometheus readiness, seeding).
+    needs a pod to answer (port-forwards, Prometheus readiness, seeding). With `traffic: true`
+    `up` port-forwards the target's, Prometheus' and Redis' Services to loopback.
     """
 
     kubeconfig: str | None = Field(
@@ -163,6 +167,17 @@ class KubernetesConfig(_Section):
         "reached through the API server's pod proxy",
     )
     redis_deployment: str = "redis"
+    target_service: str = Field(
+        default="target-service:http",
+        pattern=_SERVICE_PORT,
+        description="SERVICE:PORT the load reaches, port-forwarded (PORT: name or number)",
+    )
+    prometheus_service: str = Field(
+        default="prometheus:http", pattern=_SERVICE_PORT, description="the in-cluster Prometheus"
+    )
+    redis_service: str = Field(
+        default="redis:redis", pattern=_SERVICE_PORT, description="the seed command writes here"
+    )
     chaos_service_account: str | None = Field(
         default="slogate-chaos",
         description="chaos acts with this ServiceAccount's token (k8s/chaos/); null: as the "

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from slogate.cli._stack_options import config_option
+from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.gate_progress import LiveGateProgress
 from slogate.config import load_config
 from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
+from slogate.report.evidence import verdict_text
 from slogate.report.headline import counts_line, outcome
 from slogate.report.model import RunReport
 from slogate.report.store import REPORT_HTML
@@ -20,8 +21,7 @@ def verdict_table(report: RunReport) -> str:
     """Phase, objective, place, verdict and why: one line each, then recoveries and notes."""
     rows = [("phase", "objective", "place", "verdict", "evidence")]
     for phase, result in report.phase_results():
-        name = result.objective + ("" if result.gating else " (not gating)")
-        rows.append((phase, name, result.place, result.verdict.value, result.reason))
+        rows.append((phase, result.objective, result.place, verdict_text(result), result.reason))
     for recovery in report.recoveries:
         verdict = recovery.verdict.value if recovery.verdict else "-"
         rows.append(
@@ -61,6 +61,7 @@ def print_summary(run: GateRun) -> None:
 @click.command("run")
 @click.argument("gate")
 @config_option
+@platform_option
 @click.option("--stack", default=None, help="stack name (default: a new one for this run)")
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="where run folders go")  # fmt: skip
@@ -71,6 +72,7 @@ def print_summary(run: GateRun) -> None:
 def run(
     gate: str,
     config_path: str | None,
+    platform: str | None,
     stack: str | None,
     reports_dir: Path,
     run_anyway: bool,
@@ -78,10 +80,15 @@ def run(
 ) -> ExitCode:
     """Run GATE from slogate.yaml: stack up, load and chaos, SLO verdicts, report, stack down.
 
+    With --platform kubernetes the stack is the kustomize root on a cluster, reached through
+    port-forwards; objectives it cannot measure there are reported as not measurable.
+
     Exit 0 every objective met, 1 one breached, 2 bad input (nothing started), 3 inconclusive,
     4 infrastructure failure, 130 interrupted (partial report written).
     """
     config = load_config(config_path)
+    if platform is not None:
+        config = config.model_copy(update={"platform": platform})
     options = GateOptions(stack, reports_dir, run_anyway, abort_on_breach)
     with LiveGateProgress() as progress:
         result = run_gate(config, gate, options, progress)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from slogate.report.evidence import budget_text, quantiles_text
+from slogate.report.evidence import budget_text, quantiles_text, verdict_text
 from slogate.slo.evaluate import CheckReport
 from slogate.slo.stats import Verdict
 
@@ -22,9 +22,7 @@ def print_table(report: CheckReport, console: Console | None = None) -> None:
     for column in ("objective", "at", "verdict", "evidence", "budget / quantiles"):
         table.add_column(column, overflow="fold")
     for result in report.results:
-        verdict = f"[{STYLE[result.verdict]}]{result.verdict.value}[/]"
-        if not result.gating:
-            verdict += " (not gating)"
+        verdict = f"[{STYLE[result.verdict]}]{verdict_text(result)}[/]"
         extra = "\n".join(x for x in (budget_text(result), quantiles_text(result)) if x)
         table.add_row(result.objective, result.place, verdict, result.reason, extra)
     console.print(table)
