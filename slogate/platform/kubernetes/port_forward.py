@@ -48,6 +48,9 @@ STOP_GRACE_S = 5.0
 READY_POLL_S = 0.2
 HTTP_TIMEOUT_S = 2.0
 _FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+) ->")
+# forwards started detached: they belong to the stack, not to this process, which never waits
+# for them; held here (by pid) so one stopped in this process is reaped, not left a zombie
+_DETACHED: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ def start_forward(
         while time.monotonic() < deadline:
             found = _FORWARDING.search(log.read_bytes()[offset:])
             if found:
+                if detached:
+                    _DETACHED[process.pid] = process
                 return Forward(target, process, int(found.group(1)), log)
             if process.poll() is not None:
                 break
@@ -213,4 +218,9 @@ class Forwards:
 def stop_forward_parts(parts: list[PartState]) -> list[int]:
     """Stop the forwards a state file records (only a pid whose start time matches)."""
     records = [p.process for p in parts if p.kind == FORWARD_KIND and p.process is not None]
-    return stop_recorded(records, STOP_GRACE_S)
+    stopped = stop_recorded(records, STOP_GRACE_S)
+    for kept in records:
+        process = _DETACHED.pop(kept.pid, None)
+        if process is not None:
+            process.poll()  # reap it (started detached by this same process)
+    return stopped

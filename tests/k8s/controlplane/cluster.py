@@ -362,7 +362,8 @@ class ControlPlane:
                 f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
             ).json()["status"]
         return any(
-            c["type"] == "Established" and c["status"] == "True" for c in status["conditions"]
+            c["type"] == "Established" and c["status"] == "True"
+            for c in status.get("conditions") or []
         )
 
     def _start_kwok(self) -> None:
