@@ -217,6 +217,7 @@ def measure(
                 hole
                 for w in windows
                 for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+                if hole.place not in unmeasured  # a place the platform does not have
             ]
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE

@@ -12,16 +12,13 @@ is only where the pod's port lives (a local process instead of a container).
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 import pytest
-import yaml
 
 from slogate.config import load_config
 from slogate.platform.kubernetes.cluster import ClusterAccess
@@ -29,17 +26,22 @@ from slogate.platform.kubernetes.port_forward import Forwards, ForwardTarget
 from tests.k8s.applied import Applied
 from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
+from tests.k8s.forwarded import (
+    PROMETHEUS_PORT,
+    REDIS_PORT,
+    TARGET_PORT,
+    forward_processes,
+    forwarded_to,
+    running_prometheus,
+)
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
 from tests.support.redis_server import RedisServer, running_redis
-from tests.support.waiting import free_port, wait_until
+from tests.support.waiting import wait_until
 from tests.target_service.service_process import ServiceProcess, running_service
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
 HTTP_TIMEOUT_S = 5.0
-TARGET_PORT = 8000  # the target container's port (k8s/target/deployment.yaml)
-PROMETHEUS_PORT = 9090
-REDIS_PORT = 6379
 
 
 @pytest.fixture(scope="module")
@@ -56,65 +58,11 @@ def service(redis: RedisServer) -> Iterator[ServiceProcess]:
 
 @pytest.fixture(scope="module")
 def prometheus(
-    control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
+    control_plane: ControlPlane, service: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A real Prometheus (the control plane's build) with an empty scrape config."""
     folder = tmp_path_factory.mktemp("prometheus")
-    (folder / "prometheus.yml").write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}}))
-    port = free_port()
-    with (folder / "prometheus.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(control_plane.binaries.prometheus),
-                f"--config.file={folder / 'prometheus.yml'}",
-                f"--storage.tsdb.path={folder / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(
-            lambda: httpx.get(f"{url}/-/ready", timeout=HTTP_TIMEOUT_S).status_code == 200,
-            30, what="Prometheus ready",
-        )  # fmt: skip
+    with running_prometheus(control_plane.binaries.prometheus, folder, service.port) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@contextmanager
-def forwarded_to(kubectl: Kubectl, namespace: str, ports: dict[int, int]) -> Iterator[None]:
-    """kwok's rule for every pod of `namespace`: pod port -> local port (deleted after)."""
-    rule = {
-        "apiVersion": "kwok.x-k8s.io/v1alpha1",
-        "kind": "ClusterPortForward",
-        "metadata": {"name": f"forward-{namespace}"},
-        "spec": {
-            "selector": {"matchNamespaces": [namespace]},
-            "forwards": [
-                {"ports": [pod], "target": {"address": "127.0.0.1", "port": local}}
-                for pod, local in ports.items()
-            ],
-        },
-    }
-    kubectl.run("apply", "-f", "-", stdin=json.dumps(rule))
-    try:
-        yield
-    finally:
-        kubectl.run("delete", "clusterportforward", f"forward-{namespace}", "--wait=false")
-
-
-def forward_processes(namespace: str) -> list[psutil.Process]:
-    """Every kubectl port-forward into `namespace` running on this machine."""
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        command = process.info["cmdline"] or []
-        if "port-forward" in command and f"--namespace={namespace}" in command:
-            found.append(process)
-    return found
 
 
 @pytest.fixture
