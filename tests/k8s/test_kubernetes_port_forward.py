@@ -93,6 +93,10 @@ def test_up_reaches_the_service_and_prometheus_through_the_api_server_and_down_s
         assert state["edge_url"] == forwards["forward-target"]["url"]
         assert state["prometheus_url"] == forwards["forward-prometheus"]["url"]
         assert f"edge        {state['edge_url']}" in result.stdout
+        assert f"forward-prometheus {state['prometheus_url']}" in result.stdout
+        status = stack.cli("status", "--stack", stack.name)
+        assert status.exit_code == 0, status
+        assert "-> target-service" in status.stdout and "-> prometheus" in status.stdout
         # the real target answers through the real API server and kwok
         ready = httpx.get(f"{state['edge_url']}/health/readiness", timeout=HTTP_TIMEOUT_S)
         assert ready.status_code == 200, ready.text
