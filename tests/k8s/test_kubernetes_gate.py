@@ -40,10 +40,10 @@ from tests.target_service.service_process import ServiceProcess, running_service
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
 GATE_TIMEOUT_S = 240
-# 60 req/s for 16 s: a baseline of about 780 requests, conclusive for 99 % and p95
+# 40 req/s for 16 s: a baseline of about 520 requests, conclusive for 99 % (299) and p95 (59)
 GATES = {
     "k8s-smoke": {
-        "load": {"profile": "smoke", "rate": 60, "duration_s": 16},
+        "load": {"profile": "smoke", "rate": 40, "duration_s": 16},
         "warmup_s": 3,
         "objectives": {
             "baseline": ["error-rate-under-1pct", "p95-under-500ms", "edge-absorbed-nothing"]
@@ -120,7 +120,7 @@ def test_a_gate_runs_on_kubernetes_and_reports_what_it_cannot_measure(
     for objective in ("error-rate-under-1pct", "p95-under-500ms"):
         server = results[(objective, "server")]
         assert (server["verdict"], server["gating"], server["measurable"]) == ("PASS", True, True)
-        assert server["evidence"]["total"] > 500  # the load went through the forward
+        assert server["evidence"]["total"] > 300  # the load went through the forward
         client = results[(objective, "client")]
         assert (client["gating"], client["measurable"]) == (False, False)
         assert "cannot scrape the load generator" in client["reason"]

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+import yaml
 
 from slogate.config import load_config
 from slogate.platform.kubernetes.cluster import ClusterAccess
@@ -119,6 +120,9 @@ def test_up_reaches_the_service_and_prometheus_through_the_api_server_and_down_s
 def test_up_that_cannot_reach_prometheus_fails_and_leaves_nothing(
     stack: KubernetesStack, service: ServiceProcess
 ) -> None:
+    config = yaml.safe_load(stack.config.read_text())
+    config["kubernetes"]["rollout_timeout_s"] = 8  # also how long Prometheus is waited for
+    stack.config.write_text(yaml.safe_dump(config))
     with forwarded_to(stack.kubectl, stack.namespace, {TARGET_PORT: service.port}):
         result = stack.up("--no-seed")
     assert result.exit_code == 4, result
