@@ -7,9 +7,9 @@ STAMP := $(VENV)/.setup-stamp
 SYSTEM_PACKAGES := redis-server prometheus haproxy
 PYTEST_ARGS ?=
 
-.PHONY: setup system-packages demo test test-quick lint bench clean
+.PHONY: setup system-packages fault-proxy demo test test-quick lint bench clean
 
-setup: $(STAMP) system-packages
+setup: $(STAMP) system-packages fault-proxy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 
 system-packages:
 	scripts/system-packages.sh $(SYSTEM_PACKAGES)
+
+# Toxiproxy, for slogate.yaml `faults: toxiproxy` (a service without fault hooks): built from
+# its Go module once per machine (about 30 s) into ~/.cache/slogate/k8s/; skipped without Go.
+fault-proxy:
+	@if command -v go >/dev/null 2>&1; then scripts/build-control-plane.sh toxiproxy; \
+	else echo "setup: 'go' is not on PATH: Toxiproxy not built (slogate.yaml 'faults: toxiproxy' needs it; install Go 1.26, then make setup)"; fi
 
 demo: setup
 	BIN=$(BIN) scripts/demo.sh

@@ -1,7 +1,7 @@
 """Wall time of `slogate run smoke`, split into set-up, load, evaluation, report and tear-down
 (median of several runs), and the harness's own overhead: everything but the load window.
 
-Run: .venv/bin/python -m benchmarks.gate_bench [--runs 3] [--gate smoke]
+Run: .venv/bin/python -m benchmarks.gate_bench [--runs 3] [--gate smoke] [--before DIR]
 
 Each run is the real CLI in a subprocess (interpreter start and imports included) with a
 temporary SLOGATE_HOME and reports folder; the split comes from the run's report.json timeline
@@ -9,6 +9,10 @@ temporary SLOGATE_HOME and reports folder; the split comes from the run's report
 from releasing the held load generator to its exit, i.e. the profile's duration plus its drain
 and the metrics linger; evaluation; report; tear-down).
 Overhead = wall time - the profile's planned load duration.
+
+With `--before DIR` (an older checkout) each run is a pair, that tree's CLI and this one's,
+alternating which goes first; the medians of both and of the per-pair overhead ratio are
+printed, with the load average (1 min) at the start and end.
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ from slogate.config import load_config
 from slogate.gate.plan import plan_gate
 
 PARTS = ("set-up", "load", "evaluation", "report", "tear-down")
+REPO = Path(__file__).resolve().parents[1]
 
 
-def one_run(gate: str, folder: Path) -> dict[str, float]:
-    env = {**os.environ, "SLOGATE_HOME": str(folder / "home")}
+def one_run(gate: str, folder: Path, tree: Path = REPO) -> dict[str, float]:
+    env = {**os.environ, "SLOGATE_HOME": str(folder / "home"), "PYTHONPATH": str(tree)}
     command = [sys.executable, "-m", "slogate", "run", gate]
     command += ["--reports-dir", str(folder / "reports")]
     started = time.perf_counter()
     done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, env=env, cwd=tree, capture_output=True, text=True, timeout=600, check=False
     )
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1, 3):  # a verdict was reached (timing is what counts here)
@@ -53,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gate_bench")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--gate", default="smoke")
+    parser.add_argument("--before", type=Path, help="an older checkout to compare with")
     args = parser.parse_args(argv)
-    planned = plan_gate(load_config(), args.gate).duration_s
+    planned = plan_gate(load_config(REPO / "slogate.yaml"), args.gate).duration_s
+    if args.before is not None:
+        return compare_trees(args.gate, args.before, planned, args.runs)
     runs = []
     for index in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="gate-bench-") as folder:
@@ -70,6 +78,31 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in median.items():
         print(f"| {key} | {value:.2f} |")
     print(f"| harness overhead (wall - planned load) | {overhead:.2f} |")
+    return 0
+
+
+def compare_trees(gate: str, before: Path, planned: float, runs: int) -> int:
+    """Pairs of runs, the older tree's CLI and this one's, alternating which goes first."""
+    results: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    load = os.getloadavg()[0]
+    for index in range(runs):
+        order = [("before", before), ("after", REPO)]
+        for name, tree in order if index % 2 == 0 else order[::-1]:
+            with tempfile.TemporaryDirectory(prefix="gate-bench-") as folder:
+                results[name].append(one_run(gate, Path(folder), tree))
+            figures = ", ".join(f"{k} {v:.2f}" for k, v in results[name][-1].items())
+            print(f"pair {index + 1} {name}: {figures}", flush=True)
+    print(f"\nload average (1 min) {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    print(f"slogate run {gate}, {runs} pairs (planned load {planned:g} s)")
+    print("| part | before, median s | after, median s |\n|---|---|---|")
+    for key in (*PARTS, "wall"):
+        b, a = (statistics.median(run[key] for run in results[n]) for n in ("before", "after"))
+        print(f"| {key} | {b:.2f} | {a:.2f} |")
+    overheads = {n: [run["wall"] - planned for run in results[n]] for n in results}
+    b, a = (statistics.median(overheads[n]) for n in ("before", "after"))
+    print(f"| harness overhead (wall - planned load) | {b:.2f} | {a:.2f} |")
+    ratios = [x / y for x, y in zip(overheads["after"], overheads["before"], strict=True)]
+    print(f"overhead after / before, median of pairs: {statistics.median(ratios):.2f}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Time to evaluate every objective of slo/target-service.yaml over a 1 h window of 1 s data.
 
     .venv/bin/python -m benchmarks.slo_check_bench [--runs 5] [--replicas 3] [--routes 4]
+                                                   [--before DIR]
 
 Data: the target's metric contract, backfilled with `promtool tsdb create-blocks-from
 openmetrics` into a real Prometheus 2.42 (1 h at 1 s, ending 2 h ago): per replica and route,
@@ -11,18 +12,27 @@ One replica restarts half-way (every one of its series resets, so the raw-sample
 Reported: median wall time of `evaluate_spec` over the 1 h window (fresh client each run),
 queries per evaluation; side by side, the time to fetch every raw sample of the server's
 latency buckets (the naive way to count reset-aware deltas) to show what the hybrid saves.
+
+With `--before DIR` (an older checkout, e.g. a `git worktree` of an earlier commit) each run
+also evaluates with that tree's code, in a child process against the same Prometheus,
+alternating which tree goes first; both trees are timed in children (imports not timed) and
+the median of the per-run ratios is printed. The load average (1 min) is printed with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
@@ -164,11 +174,81 @@ def time_raw_fetch(url: str, end: float) -> float:
     return time.perf_counter() - started
 
 
+# one evaluation in a child process, through the API both old and new trees have
+CHILD = """
+import sys, time
+from slogate.slo.evaluate import Window, evaluate_spec
+from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.spec import load_spec
+from slogate.slo.stats import upper_bound
+upper_bound(0, 10)  # scipy imported before timing (a newer tree imports it lazily)
+spec = load_spec(sys.argv[1])
+window = Window(start=float(sys.argv[3]), end=float(sys.argv[4]))
+with PrometheusClient(sys.argv[2]) as client:
+    started, cpu = time.perf_counter(), time.process_time()
+    evaluate_spec(spec, client, window)
+    print(time.perf_counter() - started, time.process_time() - cpu, client.queries)
+"""
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    client_cpu: float  # the evaluating process, every thread
+    server_cpu: float  # Prometheus
+    queries: int
+
+
+def time_in_child(tree: Path, url: str, window: Window, prometheus: psutil.Process) -> Sample:
+    """One `evaluate_spec` with `tree`'s code (imports not timed): wall and CPU seconds."""
+    server = sum(prometheus.cpu_times()[:2])
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(SPEC), url, str(window.start), str(window.end)],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    server = sum(prometheus.cpu_times()[:2]) - server
+    wall, client_cpu, queries = done.stdout.split()
+    return Sample(float(wall), float(client_cpu), server, int(queries))
+
+
+def compare_trees(before: Path, url: str, pid: int, window: Window, runs: int) -> None:
+    """Old and new code side by side, alternating which goes first. CPU seconds (client and
+    Prometheus) are reported beside wall time: on a shared, busy machine they move much less."""
+    prometheus = psutil.Process(pid)
+    samples: dict[str, list[Sample]] = {"before": [], "after": []}
+    load = os.getloadavg()[0]
+    for run in range(runs):
+        order = [("before", before), ("after", REPO)]
+        for name, tree in order if run % 2 == 0 else order[::-1]:
+            samples[name].append(time_in_child(tree, url, window, prometheus))
+    print(f"side by side, load average (1 min) {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+    for name, runs_of in samples.items():
+        print(
+            f"  {name}: wall median {statistics.median(s.wall for s in runs_of) * 1000:.0f} ms "
+            f"({', '.join(f'{s.wall * 1000:.0f}' for s in runs_of)}); CPU median client "
+            f"{statistics.median(s.client_cpu for s in runs_of) * 1000:.0f} ms, Prometheus "
+            f"{statistics.median(s.server_cpu for s in runs_of) * 1000:.0f} ms; "
+            f"{runs_of[0].queries} queries"
+        )
+    for what in ("wall", "client_cpu", "server_cpu"):
+        ratios = [
+            getattr(a, what) / getattr(b, what)
+            for a, b in zip(samples["after"], samples["before"], strict=True)
+        ]
+        print(f"  after / before, {what}: median of pairs {statistics.median(ratios):.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--routes", type=int, default=4)
+    parser.add_argument("--before", type=Path, help="an older checkout to compare with")
     args = parser.parse_args(argv)
     spec = load_spec(SPEC)
     t0 = (int(time.time()) // 3600) * 3600 - 3 * HOUR
@@ -194,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                     queries = client.queries
                 verdicts = {f"{r.objective}@{r.place}": r.verdict.value for r in results}
                 raw.append(time_raw_fetch(prometheus.url, window.end))
+            if args.before is not None:
+                compare_trees(
+                    args.before, prometheus.url, prometheus.process.pid, window, args.runs
+                )
     samples = series * (HOUR + 1)
     print(
         f"data: {series} series x {HOUR + 1} samples = {samples:,} samples ({size_mb:.0f} MB "

@@ -222,6 +222,9 @@ class EdgeConfig(_Section):
     )
 
 
+FaultInjection = Literal["hooks", "toxiproxy"]
+
+
 class GateLoad(_Section):
     """The load of a gate: a profile of loadtests/, optionally with its rate and length changed."""
 
@@ -321,6 +324,12 @@ class SlogateConfig(_Section):
     ports: PortsConfig = Field(default_factory=PortsConfig)
     timings: TimingsConfig = Field(default_factory=TimingsConfig)
     edge: EdgeConfig = Field(default_factory=EdgeConfig)
+    faults: FaultInjection = Field(
+        default="hooks",
+        description="how latency and errors are injected locally: hooks, the service's own "
+        "/admin/faults (target_service has them); toxiproxy, a Toxiproxy proxy in front of "
+        "each replica, for a service without them",
+    )
     gates: dict[str, GateConfig] = Field(default_factory=dict)
     source: str | None = Field(default=None, exclude=True, description="the file it came from")
 

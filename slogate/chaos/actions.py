@@ -1,6 +1,7 @@
 """Chaos Toolkit actions: break the stack on purpose, always with a way back.
 
-Every fault carries a TTL at its injector (the replica's fault hook or the supervisor), is
+Every fault carries a TTL at its injector (the replica's fault hook, or the supervisor, which
+also ends Toxiproxy's toxics and partitions with `faults: toxiproxy`), is
 written to the fault ledger before it is applied, and is removed by the rollbacks below, by
 `slogate chaos` whatever Chaos Toolkit did, or by the next run's sweep. Rollbacks are
 idempotent: Chaos Toolkit runs them even when the method never ran.
@@ -32,6 +33,7 @@ __all__ = [
     "inject_errors",
     "inject_latency",
     "kill_dependency",
+    "partition_replicas",
     "rolling_restart",
     "terminate_replicas",
 ]
@@ -65,6 +67,28 @@ def terminate_replicas(
     return names
 
 
+def partition_replicas(
+    count: int = 1,
+    ttl_s: float = 10.0,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> list[str]:
+    """Cut `count` replicas off from the edge for `ttl_s` s (a network partition: the replica
+    runs and stays ready, but connections to it are refused).
+
+    Needs the local platform's fault proxy (slogate.yaml `faults: toxiproxy`): the replica's
+    Toxiproxy proxy is disabled until the TTL, which the supervisor enforces. The edge's health
+    checks go to the replica directly, so the edge keeps it UP and routes around it by
+    retrying each refused connection on another replica (`edge.retries: ingress`; with `none`
+    the clients see the refusals). Returns the partitioned replicas.
+    """
+    backend = backend_for(configuration)
+    names = backend.pick_replicas(count, None, False)
+    for name in names:
+        backend.process_fault(name, "partition", ttl_s, kind="replica_partition")
+    return names
+
+
 def inject_latency(
     fixed_ms: float | None = None,
     mean_ms: float | None = None,
@@ -76,7 +100,8 @@ def inject_latency(
     secrets: Secrets = None,
 ) -> list[str]:
     """Delay a share `ratio` (all by default) of matching requests on every replica (fixed,
-    or normal with mean and stddev)."""
+    or normal with mean and stddev). With `faults: toxiproxy`, a latency toxic on each
+    replica's proxy instead (platform/local/toxics.py: all routes, `ratio` of connections)."""
     if (fixed_ms is None) == (mean_ms is None):
         raise ActivityFailed("inject_latency: give exactly one of fixed_ms or mean_ms")
     if not 0 < ratio <= 1:
@@ -97,7 +122,9 @@ def inject_errors(
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> list[str]:
-    """Answer a share `ratio` of matching requests with `status` on every replica."""
+    """Answer a share `ratio` of matching requests with `status` on every replica. With
+    `faults: toxiproxy`, connection resets instead (platform/local/toxics.py), which the edge
+    may retry on another replica: clients then see fewer errors than `ratio`."""
     if not 0 < ratio <= 1:
         raise ActivityFailed(f"inject_errors: ratio must be in (0, 1], got {ratio}")
     spec = {"kind": "errors", "ratio": ratio, "status": status, "routes": routes}

@@ -49,8 +49,8 @@ class Rollback(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     via: str = Field(
-        description="target_fault | supervisor_fault | kubernetes_scale | kubernetes_pod_proxy | "
-        "none (healed by the platform)"
+        description="target_fault | supervisor_fault | toxiproxy | kubernetes_scale | "
+        "kubernetes_pod_proxy | none (healed by the platform)"
     )
     url: str | None = None
     injector_id: str | None = Field(default=None, description="the fault's id at the injector")

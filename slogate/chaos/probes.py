@@ -16,6 +16,7 @@ from chaoslib.exceptions import ActivityFailed
 from chaoslib.types import Configuration, Secrets
 
 from slogate.chaos.backends import backend_for
+from slogate.chaos.verdict_wait import judge_until_decided
 from slogate.errors import SlogateError
 from slogate.slo import promql
 from slogate.slo.counting import count_counters
@@ -58,13 +59,17 @@ def objective_holds(
     objective: str,
     last_s: float = 15.0,
     place: str | None = None,
+    wait_s: float | None = None,
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> bool:
     """True when `objective` of `slo_file` is PASS over the last `last_s` seconds.
 
     Evaluated at `place` (server, client, edge) or at every place the objective names.
-    INCONCLUSIVE (no data, too few requests, Prometheus unreachable) is not a pass.
+    INCONCLUSIVE (no data, too few requests, Prometheus unreachable) is not a pass, but it is
+    not a verdict yet either: the window keeps its start and grows with the clock for up to
+    `wait_s` more seconds (default: `last_s`) until the evidence decides
+    (slogate/chaos/verdict_wait.py). A FAIL returns at once.
     """
     try:
         spec = load_spec(Path(slo_file))
@@ -77,22 +82,27 @@ def objective_holds(
     wanted = _place(place)
     places = [wanted] if wanted is not None else list(chosen.measured_at)
     url, scrape_interval_s = _prometheus(configuration)
-    now = time.time()
-    results: list[ObjectiveResult] = []
+    start = time.time() - last_s
     with PrometheusClient(url) as client:
-        evaluator = Evaluator(
-            client=client,
-            window=Window(start=now - last_s, end=now),
-            scrape_interval_s=scrape_interval_s,
-            period_s=spec.period_s,
+
+        def judge(end: float) -> list[ObjectiveResult]:
+            evaluator = Evaluator(
+                client=client,
+                window=Window(start=start, end=end),
+                scrape_interval_s=scrape_interval_s,
+                period_s=spec.period_s,
+            )
+            return [evaluator.evaluate_one(spec, chosen, p) for p in places]
+
+        results, waited = judge_until_decided(
+            judge, wait_s=last_s if wait_s is None else wait_s, step_s=scrape_interval_s
         )
-        results = [evaluator.evaluate_one(spec, chosen, p) for p in places]
     for result in results:
         logger.info(
             "objective %s at %s over the last %g s: %s (%s)",
             result.objective,
             result.place,
-            last_s,
+            last_s + waited,
             result.verdict.value,
             result.reason,
         )
@@ -117,12 +127,9 @@ def reads_served(
     if where is Place.EDGE:
         raise ActivityFailed("reads_served: the edge has no per-method counts; use server/client")
     matcher = promql.DEFAULT_PLACE_MATCHERS[where]
-    reads = 'method="GET"'
-    total_selector = promql.selector("http_requests_total", matcher, promql.API_ROUTES, reads)
-    status = 'status_class=~"5xx|transport"' if where is Place.CLIENT else 'status_class="5xx"'
-    bad_selector = promql.selector(
-        "http_requests_total", matcher, promql.API_ROUTES, 'method="GET"', status
-    )
+    reads = ['method="GET"']
+    total_selector = promql.with_matchers(promql.requests_selector(where, matcher), reads)
+    bad_selector = promql.with_matchers(promql.errors_selector(where, matcher), reads)
     url, _ = _prometheus(configuration)
     now = time.time()
     try:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "down": "down",
     "status": "status",
     "validate": "validate",
+    "init": "init",
     "doctor": "doctor",
     "check": "check",
     "rules": "rules",

@@ -1,4 +1,5 @@
-"""`slogate doctor`: the binaries found and their versions, free ports, file-descriptor limits."""
+"""`slogate doctor`: the binaries found and their versions (the platform's, Locust, Chaos
+Toolkit, chromium), free ports, file-descriptor limits."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
 from slogate.errors import ExitCode
+from slogate.host.tools import harness_tools
 from slogate.platform.registry import platform_for
 
 _MIN_OPEN_FILES = 4096
@@ -19,7 +21,7 @@ _MIN_OPEN_FILES = 4096
 def doctor(config_path: str | None) -> ExitCode:
     """Report what the platform needs and what this machine has."""
     config = load_config(config_path)
-    checks = platform_for(config.platform).doctor(config)
+    checks = platform_for(config.platform).doctor(config) + harness_tools()
     for check in checks:
         click.echo(f"{check.status:<8} {check.detail}")
     problems = sum(1 for check in checks if not check.ok)

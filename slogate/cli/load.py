@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from slogate.cli.load_progress import LoadProgress
+from slogate.cli.load_ui import ui_command, web_options
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.load.results import LoadSummary, percentiles_table
-from slogate.load.runner import LoadPlan, run_load, run_ui
+from slogate.load.runner import LoadPlan, run_load
 from slogate.platform.state import require_state
+from slogate.report.store import allocate_run_folder
 
 
 def _target(stack: str, host: str | None) -> tuple[str, int | None]:
@@ -54,7 +56,16 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
 @click.option("--duration", type=float, help="override the profile's duration (seconds)")
 @click.option("--seed", type=int, help="override the profile's seed")
 @click.option("--workers", type=click.IntRange(0, 64), default=0, help="Locust worker processes")
-@click.option("--ui", is_flag=True, help="start the Locust web UI instead of a headless run")
+@click.option("--ui", is_flag=True, help="start the Locust web UI (with an SLO tab) instead")
+@click.option("--web-host", default="127.0.0.1", show_default=True, help="--ui: address to bind")
+@click.option("--web-port", type=click.IntRange(1, 65535), help="--ui: port (default: a free one)")
+@click.option("--web-login", is_flag=True, help="--ui: Locust's login page (needed off loopback)")
+@click.option("--web-credentials", type=click.Path(path_type=Path),
+              help="--web-login: file with user:password, mode 0600 (default: made)")  # fmt: skip
+@click.option("--slo", "slo_file", type=click.Path(path_type=Path),
+              default=Path("slo/target-service.yaml"), show_default=True,
+              help="--ui: the SLO file the SLO tab and the session's report judge")  # fmt: skip
+@click.option("--run-time", help="--ui: end the session this long after the UI is up (90s, 5m)")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="results folder")
 @click.option("--client-metrics-port", type=int, help="port for client metrics (default: stack's)")
 @click.option("--loadtests", type=click.Path(path_type=Path), default=Path("loadtests"))
@@ -69,6 +80,12 @@ def load_command(
     seed: int | None,
     workers: int,
     ui: bool,
+    web_host: str,
+    web_port: int | None,
+    web_login: bool,
+    web_credentials: Path | None,
+    slo_file: Path,
+    run_time: str | None,
     run_dir: Path | None,
     client_metrics_port: int | None,
     loadtests: Path,
@@ -77,6 +94,9 @@ def load_command(
     """Run load PROFILE (from loadtests/profiles.yaml) with Locust as an open model."""
     chosen = find_profile(profile, loadtests).with_overrides(rate, duration, seed)
     url, stack_port = _target(stack, host)
+    web = web_options(ui, web_host, web_port, web_login, web_credentials, run_time)
+    if web is not None and run_dir is None:
+        run_dir = allocate_run_folder(f"ui-{profile}".lower())[1]  # a run id, like a gate's
     folder = run_dir or Path("reports") / f"load-{profile}-{time.strftime('%Y%m%d-%H%M%S')}"
     locustfile = loadtests / "locustfile.py"
     if not locustfile.is_file():
@@ -92,9 +112,8 @@ def load_command(
         overrides={"rate": rate, "duration": duration, "seed": seed},
         start_when_file=start_when_file.resolve() if start_when_file else None,
     )
-    if ui:
-        run_ui(plan, lambda link: click.echo(f"Locust web UI: {link}", err=False))
-        return ExitCode.OK
+    if web is not None:
+        return ui_command(plan, web, stack if host is None else None, slo_file)
     with LoadProgress() as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)

@@ -7,32 +7,49 @@ from pathlib import Path
 import click
 
 from slogate.cli._stack_options import config_option, platform_option
+from slogate.cli.decoration import COLOUR, decorated, verdict_word
 from slogate.cli.gate_progress import LiveGateProgress
 from slogate.config import load_config
 from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
-from slogate.report.evidence import verdict_text
-from slogate.report.headline import counts_line, outcome
+from slogate.report.headline import counts_line, failing_first, outcome
 from slogate.report.model import RunReport
 from slogate.report.store import REPORT_HTML
+from slogate.slo.stats import Verdict
 
 
-def verdict_table(report: RunReport) -> str:
-    """Phase, objective, place, verdict and why: one line each, then recoveries and notes."""
+def verdict_table(report: RunReport, decorate: bool = False) -> str:
+    """Phase, objective, place, verdict and why: one line each, failing objectives first,
+    then recoveries; `decorate`: with ✓/✗ and colour (a terminal)."""
     rows = [("phase", "objective", "place", "verdict", "evidence")]
-    for phase, result in report.phase_results():
-        rows.append((phase, result.objective, result.place, verdict_text(result), result.reason))
-    for recovery in report.recoveries:
-        verdict = recovery.verdict.value if recovery.verdict else "-"
-        rows.append(
-            (recovery.fault_id, "time-to-recover", recovery.place or "", verdict, recovery.reason)
+    verdicts: list[Verdict | None] = [None]
+    for phase, result in failing_first(
+        report.phase_results(), lambda p: (p[1].verdict, p[1].gating)
+    ):
+        name = result.objective + (
+            "" if result.gating or not result.measurable else " (not gating)"
         )
+        word = verdict_word(result.verdict, decorate) if result.measurable else "not measurable"
+        rows.append((phase, name, result.place, word, result.reason))
+        verdicts.append(result.verdict)
+    for recovery in report.recoveries:
+        word = verdict_word(recovery.verdict, decorate) if recovery.verdict else "-"
+        rows.append(
+            (recovery.fault_id, "time-to-recover", recovery.place or "", word, recovery.reason)
+        )
+        verdicts.append(recovery.verdict)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
-        for row in rows
-    ]
+    lines = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:4])]
+        if decorate and verdict is not None:
+            cells[3] = click.style(cells[3], fg=COLOUR[verdict])
+        lines.append("  ".join(cells) + "  " + row[4])
     return "\n".join(lines)
+
+
+def _n(count: int | None) -> str:
+    return "–" if count is None else str(count)
 
 
 def print_summary(run: GateRun) -> None:
@@ -40,15 +57,14 @@ def print_summary(run: GateRun) -> None:
     if report is None:
         return
     click.echo(f"gate {report.gate}  run {report.run_id}  stack {run.stack}")
-    click.echo(verdict_table(report))
-    for comparison in report.client_server:
-        remark = comparison.remark()
+    click.echo(verdict_table(report, decorated()))
+    for c in report.client_server:
+        remark = c.remark()
         click.echo(
-            f"  {comparison.phase}: client {comparison.client_total} req / "
-            f"{comparison.client_errors} err, "
-            f"server {comparison.server_total} / {comparison.server_errors}, "
-            f"edge {comparison.edge_total} / {comparison.edge_errors}; "
-            f"tolerance {comparison.tolerance:.1%} ({comparison.tolerance_basis()})"
+            f"  {c.phase}: client {_n(c.client_total)} req / {_n(c.client_errors)} err, "
+            f"server {_n(c.server_total)} / {_n(c.server_errors)}, "
+            f"edge {_n(c.edge_total)} / {_n(c.edge_errors)}; "
+            f"tolerance {c.tolerance:.1%} ({c.tolerance_basis()})"
             + (f"; {remark}" if remark else "")
         )
     for note in report.notes:

@@ -1,16 +1,15 @@
-"""`slogate check`'s table on the terminal: one row per objective and place, then the exit
-code."""
+"""`slogate check`'s table on the terminal: one row per objective and place, failing ones
+first (✓/✗ and colour on a terminal, plain in CI), then the exit code."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
-from slogate.report.evidence import budget_text, quantiles_text, verdict_text
+from slogate.cli.decoration import COLOUR, verdict_word
+from slogate.report.evidence import budget_text, quantiles_text
+from slogate.report.headline import failing_first
 from slogate.slo.evaluate import CheckReport
-from slogate.slo.stats import Verdict
-
-STYLE = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.INCONCLUSIVE: "yellow"}
 
 
 def print_table(report: CheckReport, console: Console | None = None) -> None:
@@ -21,8 +20,12 @@ def print_table(report: CheckReport, console: Console | None = None) -> None:
     table = Table(title=f"SLO {report.slo}: {report.window.seconds:g} s window")
     for column in ("objective", "at", "verdict", "evidence", "budget / quantiles"):
         table.add_column(column, overflow="fold")
-    for result in report.results:
-        verdict = f"[{STYLE[result.verdict]}]{verdict_text(result)}[/]"
+    decorate = console.is_terminal and not console.no_color
+    for result in failing_first(report.results, lambda r: (r.verdict, r.gating)):
+        word = verdict_word(result.verdict, decorate) if result.measurable else "not measurable"
+        verdict = f"[{COLOUR[result.verdict]}]{word}[/]"
+        if not result.gating and result.measurable:
+            verdict += " (not gating)"
         extra = "\n".join(x for x in (budget_text(result), quantiles_text(result)) if x)
         table.add_row(result.objective, result.place, verdict, result.reason, extra)
     console.print(table)

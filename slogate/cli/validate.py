@@ -22,6 +22,11 @@ def validate(config_path: str | None) -> ExitCode:
     power) and warns about a gate whose load is too small to demonstrate an objective or to
     detect the breach its `detect:` asks for.
     """
+    return validate_config(config_path)
+
+
+def validate_config(config_path: str | None) -> ExitCode:
+    """What `slogate validate` prints and returns (also run by `slogate init`)."""
     config = load_config(config_path)
     where = config.source or "built-in defaults (no slogate.yaml found)"
     plans = [plan_gate(config, name) for name in config.gates]

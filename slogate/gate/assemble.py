@@ -74,5 +74,6 @@ def assemble_report(
         recoveries=measured.recoveries if measured else [],
         series=measured.series if measured else [],
         journals=[experiment.brief for experiment in evidence.experiments],
+        client_latency=list(evidence.load.latency) if evidence.load else [],
         environment=environment, notes=decision.notes,
     )  # fmt: skip

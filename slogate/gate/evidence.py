@@ -27,7 +27,8 @@ import httpx
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
-from slogate.gate.holes import Hole, holes_in
+from slogate.gate.client_latency import client_latency
+from slogate.gate.holes import Hole, holes_in, load_generator_stopped
 from slogate.gate.measurable import Unmeasured
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
@@ -41,6 +42,7 @@ from slogate.report.model import (
     JournalBrief,
     PhaseResults,
     Recovery,
+    RouteLatency,
     TimeSeries,
 )
 from slogate.slo.evaluate import Window
@@ -84,6 +86,7 @@ class LoadEvidence:
     generator_problems: tuple[str, ...] = ()  # the load generator's own (saturated, ...)
     aborted: str | None = None  # the reason, when the run was aborted on breach
     rollback_errors: tuple[str, ...] = ()
+    latency: tuple[RouteLatency, ...] = ()  # the client's exact and per-route figures
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ def load_evidence(outcome: TrafficOutcome, log: Path) -> LoadEvidence:
         generator_problems=tuple(summary.problems) if summary is not None else (),
         aborted=outcome.aborted,
         rollback_errors=tuple(outcome.rollback.errors) if outcome.rollback is not None else (),
+        latency=tuple(client_latency(summary, outcome.load_dir)),
     )
 
 
@@ -205,20 +209,23 @@ def measure(
             phases = evaluate_phases(plan, client, windows, scrape_s, ran, unmeasured)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
-                scrape_s,
+                scrape_s, plan.spec.spec.metrics,
             )  # fmt: skip
             recoveries = (
                 []
                 if partial
                 else time_to_recover(plan, client, windows, load.ended_at, scrape_s, unmeasured)
             )
-            series = chart_series(client, load.started_at, load.ended_at)
-            holes = [
-                hole
-                for w in windows
-                for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
-                if hole.place not in unmeasured  # a place the platform does not have
-            ]
+            series = chart_series(client, load.started_at, load.ended_at, plan.spec.spec.metrics)
+            holes = load_generator_stopped(
+                [
+                    hole
+                    for w in windows
+                    for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+                    if hole.place not in unmeasured  # a place the platform does not have
+                ],
+                load.answered_until,
+            )
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE
         if partial:

@@ -190,6 +190,23 @@ def explain(holes: Sequence[Hole], faults: Sequence[Fault], scrape_s: float) -> 
     return explained
 
 
+LOAD_STOPPED = "the load generator stopped after its last answer"
+
+
+def load_generator_stopped(holes: Sequence[Hole], answered_until: float | None) -> list[Hole]:
+    """Holes with `expected_by` set where the load generator's metrics went away after its
+    last answer: it serves them until two more scrapes have read the final values, then
+    exits, and a scrape in between finds it gone (before the gate sees the process end)."""
+    if answered_until is None:
+        return list(holes)
+    return [
+        replace(hole, expected_by=LOAD_STOPPED)
+        if hole.place == "client" and hole.expected_by is None and hole.start >= answered_until
+        else hole
+        for hole in holes
+    ]
+
+
 def _covers(fault: Fault, hole: Hole, scrape_s: float) -> bool:
     if fault.target != hole.part:
         return False

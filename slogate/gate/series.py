@@ -8,16 +8,17 @@ import math
 from slogate.report.model import SeriesMetric, TimeSeries
 from slogate.slo import promql
 from slogate.slo.prometheus import PrometheusClient, PrometheusUnavailable, RangeSeries
+from slogate.slo.service_metrics import DEFAULT_METRICS, ServiceMetrics
 from slogate.slo.spec import Place
 
 RATE_RANGE = "5s"
 STEP = "1s"
 
 
-def _queries(place: Place) -> list[tuple[SeriesMetric, str | None, str]]:
+def _queries(place: Place, metrics: ServiceMetrics) -> list[tuple[SeriesMetric, str | None, str]]:
     matcher = promql.DEFAULT_PLACE_MATCHERS[place]
-    requests = promql.requests_selector(place, matcher)
-    errors = promql.errors_selector(place, matcher)
+    requests = promql.requests_selector(place, matcher, metrics)
+    errors = promql.errors_selector(place, matcher, metrics)
     total = f"sum(rate({requests}[{RATE_RANGE}]))"
     queries: list[tuple[SeriesMetric, str | None, str]] = [
         (SeriesMetric.REQUEST_RATE, None, total),
@@ -28,7 +29,7 @@ def _queries(place: Place) -> list[tuple[SeriesMetric, str | None, str]]:
         ),
     ]
     if place is not Place.EDGE:
-        buckets = promql.latency_buckets_selector(place, matcher, "intended")
+        buckets = promql.latency_buckets_selector(place, matcher, "intended", metrics)
         for q in (0.5, 0.95, 0.99):
             expr = f"histogram_quantile({q}, sum by (le) (rate({buckets}[{RATE_RANGE}])))"
             queries.append((SeriesMetric.LATENCY, f"p{q * 100:g}", expr))
@@ -41,12 +42,17 @@ def _points(found: list[RangeSeries]) -> list[tuple[float, float | None]]:
     return [(t, None if math.isnan(v) or math.isinf(v) else v) for t, v in found[0].samples]
 
 
-def chart_series(client: PrometheusClient, start: float, end: float) -> list[TimeSeries]:
+def chart_series(
+    client: PrometheusClient,
+    start: float,
+    end: float,
+    metrics: ServiceMetrics = DEFAULT_METRICS,
+) -> list[TimeSeries]:
     """The charts' lines over [start, end]; empty lines when Prometheus does not answer."""
     span = promql.duration(max(1.0, end - start))
     lines: list[TimeSeries] = []
     for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
-        for metric, stat, expr in _queries(place):
+        for metric, stat, expr in _queries(place, metrics):
             query = f"({expr})[{span}:{STEP}]"
             try:
                 points = _points(client.matrix(query, end))

@@ -18,12 +18,12 @@ from collections.abc import Callable
 
 from slogate.gate.measurable import NOT_MEASURABLE, Unmeasured, in_spec_order, split_places
 from slogate.gate.phases import PhaseWindow
+from slogate.gate.place_counts import count_places
 from slogate.gate.plan import GatePlan
 from slogate.report.model import CountComparison, PhaseResults, Recovery
-from slogate.slo import promql
-from slogate.slo.counting import count_counters
 from slogate.slo.evaluate import Evaluator, Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.service_metrics import DEFAULT_METRICS, ServiceMetrics
 from slogate.slo.spec import BuiltinSLI, Place, SLOSpec
 from slogate.slo.stats import Verdict
 
@@ -81,44 +81,25 @@ def evaluate_phases(
     return phases
 
 
-def _count(client: PrometheusClient, series: str, window: Window) -> int | None:
-    try:
-        count = count_counters(client, series, window.start, window.end)
-    except Exception:
-        return None
-    if not count.present or count.nan:
-        return None
-    return round(count.total)
-
-
-def count_places(client: PrometheusClient, window: Window) -> dict[str, int | None]:
-    """Requests and errors at the client, the server and the edge over `window`."""
-    counts: dict[str, int | None] = {}
-    for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
-        matcher = promql.DEFAULT_PLACE_MATCHERS[place]
-        total = _count(client, promql.requests_selector(place, matcher), window)
-        errors = _count(client, promql.errors_selector(place, matcher), window)
-        if errors is None and total is not None:
-            errors = 0  # an absent error series beside a present total: no errors
-        counts[f"{place.value}_total"], counts[f"{place.value}_errors"] = total, errors
-    return counts
-
-
 def compare_counts(
     phase: PhaseWindow,
     counts: dict[str, int | None],
     tolerance: float,
     rate: float,
     scrape_s: float,
+    not_compared: str | None = None,
 ) -> tuple[CountComparison, str | None, bool]:
-    """One window's comparison, its note (if any) and whether it makes the harness suspect."""
+    """One window's comparison, its note (if any) and whether it makes the harness suspect;
+    `not_compared` says why the client and server totals cannot be compared."""
     largest = max(counts["client_total"] or 0, counts["server_total"] or 0)
     slack = (2 * scrape_s * rate / largest) if largest else 0.0
     comparison = CountComparison(
         phase=phase.label, window=phase.window, in_fault=phase.in_fault,
         tolerance=round(tolerance + slack, 6), outside_traffic_tolerance=tolerance,
-        scrape_tolerance=round(slack, 6), **counts,
+        scrape_tolerance=round(slack, 6), not_compared=not_compared, **counts,
     )  # fmt: skip
+    if not_compared is not None:
+        return comparison, None, False  # the comparison's remark says why
     if phase.in_fault:
         remark = comparison.remark()  # errors the edge retried, errors the server never saw
         return comparison, f"{phase.label}: {remark}" if remark else None, False
@@ -141,14 +122,17 @@ def compare_client_server(
     tolerance: float,
     rate: float,
     scrape_s: float,
+    metrics: ServiceMetrics = DEFAULT_METRICS,
 ) -> tuple[list[CountComparison], list[str], bool]:
     """Client, server and edge counts per window; notes and whether the harness is suspect."""
     comparisons, notes, suspect = [], [], False
     for phase in windows:
         if phase.window.seconds <= 0:
             continue
-        counts = count_places(client, phase.window)
-        comparison, note, harness = compare_counts(phase, counts, tolerance, rate, scrape_s)
+        found = count_places(client, phase.window, metrics)
+        comparison, note, harness = compare_counts(
+            phase, found.counts, tolerance, rate, scrape_s, found.why_not_compared()
+        )
         comparisons.append(comparison)
         notes += [note] if note else []
         suspect = suspect or harness

@@ -164,11 +164,27 @@ class OpenModel:
             max_retries=0,
         )
         pool = gevent.pool.Pool(profile.max_in_flight)
-        late_after = profile.late_after_ms / 1000
         self.watch, self.process = SaturationWatch(), psutil.Process()
         self.process.cpu_percent(None)
         self.window_opened = time.perf_counter()
         monitor = gevent.spawn(self._monitor_forever)
+        try:
+            self._dispatch_schedule(profile, rng, client, pool, worker, workers)
+        finally:  # also when the web UI's Stop kills this user mid-schedule
+            monitor.kill(block=False)
+            self.dispatching = False  # the web UI may start another run
+        self._hand_over(final=True)
+
+    def _dispatch_schedule(
+        self,
+        profile: Profile,
+        rng: random.Random,
+        client: FastHttpSession,
+        pool: gevent.pool.Pool,
+        worker: int,
+        workers: int,
+    ) -> None:
+        late_after = profile.late_after_ms / 1000
         schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
         origin = time.perf_counter()
         for count, arrival in enumerate(worker_share(schedule, worker, workers)):
@@ -192,9 +208,6 @@ class OpenModel:
             self._close_window()  # judge the schedule's last part second too
         pool.join(timeout=profile.request_timeout_s + 2)
         pool.kill(block=True, timeout=2)
-        monitor.kill()
-        self._hand_over(final=True)
-        self.dispatching = False  # the web UI may start another run
 
     def abort(self, message: str) -> None:
         """End the run as failed (e.g. the target has no data): results say why."""

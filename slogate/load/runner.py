@@ -32,6 +32,7 @@ from slogate.load.status import LoadStatus, read_status
 STARTUP_ALLOWANCE_S = 30.0
 STOP_GRACE_S = 10.0
 STATUS_POLL_S = 0.1  # also how soon the end of the run is noticed
+SLO_TAB_MODULE = Path(__file__).with_name("slo_tab.py")  # Locust loads it by path
 StatusSink = Callable[[LoadStatus], None]
 
 
@@ -55,6 +56,22 @@ class LoadPlan:
         return self.profile.total_duration_s + drain + STARTUP_ALLOWANCE_S
 
 
+@dataclass(frozen=True)
+class WebUI:
+    """Where Locust's web UI listens, its login, and the session folder its SLO tab uses."""
+
+    host: str
+    port: int
+    session_dir: Path
+    credentials: Path | None = None  # user:password; None: no login page
+
+    @property
+    def url(self) -> str:
+        shown = "127.0.0.1" if self.host in ("", "*", "0.0.0.0") else self.host
+        shown = f"[{shown}]" if ":" in shown else shown
+        return f"http://{shown}:{self.port}/"
+
+
 def check_target(host: str) -> None:
     """The target answers HTTP at all (any status); otherwise nothing is started."""
     try:
@@ -75,9 +92,11 @@ def _profile_arguments(plan: LoadPlan) -> list[str]:
     ]  # fmt: skip
 
 
-def locust_commands(plan: LoadPlan, ui_port: int | None = None) -> list[list[str]]:
-    """The Locust command lines: the main (or master) process first, then the workers."""
-    locust = [sys.executable, "-m", "locust", "-f", str(plan.locustfile)]
+def locust_commands(plan: LoadPlan, ui: WebUI | None = None) -> list[list[str]]:
+    """The Locust command lines: the main (or master) process first, then the workers.
+    With a web UI, the SLO tab's module is a second locustfile beside the user's."""
+    locustfiles = str(plan.locustfile) + (f",{SLO_TAB_MODULE}" if ui is not None else "")
+    locust = [sys.executable, "-m", "locust", "-f", locustfiles]
     master_port = free_port() if plan.workers else None
     role = []
     if master_port is not None:
@@ -89,8 +108,11 @@ def locust_commands(plan: LoadPlan, ui_port: int | None = None) -> list[list[str
         main += ["--client-metrics-port", str(plan.client_metrics_port)]
     if plan.start_when_file is not None:
         main += ["--start-when-file", str(plan.start_when_file)]
-    if ui_port is not None:
-        main += ["--web-host", "127.0.0.1", "--web-port", str(ui_port), "--class-picker"]
+    if ui is not None:
+        main += ["--web-host", ui.host, "--web-port", str(ui.port), "--class-picker"]
+        main += ["--session-dir", str(ui.session_dir)]
+        if ui.credentials is not None:
+            main += ["--web-login", "--web-credentials", str(ui.credentials)]
     else:
         users = max(1, plan.workers)
         main += ["--headless", "-u", str(users), "-r", str(users)]
@@ -224,32 +246,3 @@ def _finish(plan: LoadPlan, interrupted: bool, overran: bool) -> LoadSummary:
             f"the load run did not complete (partial results in {plan.run_dir}): {reason}"
         )
     return summary
-
-
-def run_ui(plan: LoadPlan, on_url: Callable[[str], None]) -> None:
-    """Start Locust's web UI (profile and user classes selectable) until Ctrl-C/SIGTERM."""
-    if plan.client_metrics_port and port_in_use(plan.client_metrics_port):
-        raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
-    check_target(plan.host)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with sigterm_as_interrupt(), locust_processes(plan, locust_commands(plan, port)) as main:
-        try:
-            deadline = time.monotonic() + STARTUP_ALLOWANCE_S
-            while not _answers(url):
-                if main.poll() is not None or time.monotonic() > deadline:
-                    raise InfrastructureError(
-                        "the Locust web UI did not start:\n" + log_tail(plan.run_dir)
-                    )
-                time.sleep(0.2)
-            on_url(url)
-            main.wait()
-        except KeyboardInterrupt:
-            raise Interrupted("web UI stopped") from None
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False

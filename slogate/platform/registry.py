@@ -16,6 +16,7 @@ DEFAULT_PLATFORM = "local"
 _VIAS = {
     "target_fault": "local",
     "supervisor_fault": "local",
+    "toxiproxy": "local",
     "kubernetes_scale": "kubernetes",
     "kubernetes_pod_proxy": "kubernetes",
 }

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from slogate.errors import ExitCode
 from slogate.report.model import RunReport, RunStatus
+from slogate.slo.stats import Verdict
+
+T = TypeVar("T")
 
 OUTCOME = {
     ExitCode.OK: "PASS",
@@ -52,3 +58,16 @@ def edge_line(report: RunReport) -> str | None:
     if retries is None:
         return None
     return f"edge retries: {retries} ({EDGE_RETRIES.get(str(retries), 'unknown policy')})"
+
+
+def failing_first(results: list[T], verdict_of: Callable[[T], tuple[Verdict, bool]]) -> list[T]:
+    """Gating FAILs first, then gating INCONCLUSIVEs, then PASSes, then what does not gate;
+    otherwise in their own order (phase by phase). `verdict_of` gives (verdict, gating)."""
+
+    def rank(item: T) -> int:
+        verdict, gating = verdict_of(item)
+        if not gating:
+            return 3
+        return {Verdict.FAIL: 0, Verdict.INCONCLUSIVE: 1, Verdict.PASS: 2}[verdict]
+
+    return sorted(results, key=rank)

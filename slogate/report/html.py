@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from slogate.report.charts import rendered_charts
 from slogate.report.evidence import describe
 from slogate.report.headline import TONE, counts_line, edge_line, outcome
+from slogate.report.latency import HEADER, INTRO, latency_cells
 from slogate.report.model import RunReport, RunStatus
 from slogate.slo.stats import Verdict
 
@@ -82,6 +83,9 @@ def to_html(report: RunReport) -> str:
         charts=rendered_charts(report),
         timeline=timeline,
         describe=describe,
+        latency_header=HEADER,
+        latency_intro=INTRO,
+        latency_rows=[latency_cells(row) for row in report.client_latency],
         config_json=json.dumps(report.config, indent=2, sort_keys=True, default=str),
         Verdict=Verdict,
     )

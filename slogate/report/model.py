@@ -15,6 +15,7 @@ model, so `slogate report RUN_ID` can re-render it and `slogate compare` can rea
     ├── recoveries                            time to recover per fault
     ├── series                                time series for the charts ([t, value] points)
     ├── journals                              Chaos Toolkit journals in brief
+    ├── client_latency                        the client's exact (HDR) and per-route figures
     └── environment                           versions, platform, host cores
 """
 
@@ -132,6 +133,9 @@ class CountComparison(BaseModel):
     tolerance: float = Field(description="relative difference of totals allowed outside faults")
     outside_traffic_tolerance: float | None = None
     scrape_tolerance: float | None = None
+    not_compared: str | None = Field(
+        default=None, description="why client and server totals could not be compared"
+    )
 
     @property
     def total_difference(self) -> float | None:
@@ -177,6 +181,8 @@ class CountComparison(BaseModel):
     def remark(self) -> str:
         """What the counts say beyond agreeing: retried errors, errors the server never saw."""
         remarks = []
+        if self.not_compared is not None:
+            remarks.append(f"client and server counts not compared: {self.not_compared}")
         retried = self.errors_edge_retried
         if retried:
             remarks.append(
@@ -303,6 +309,23 @@ class TimeSeries(BaseModel):
         return f"{self.place} {self.stat}" if self.stat else self.place
 
 
+class RouteLatency(BaseModel):
+    """The client's latency in milliseconds: per route from Locust's own statistics
+    (`locust_stats.csv`, service time, rounded to about 2 significant digits), and over all
+    routes from the load generator's HDR histograms (exact, service time and from the intended
+    start); beside the objectives' Prometheus bucket estimates."""
+
+    route: str = Field(description="`GET /api/items/{id}`, or `all routes`")
+    source: str = Field(description="locust (per route, rounded) | hdr (exact)")
+    timing: str = Field(description="service | intended (from the scheduled start)")
+    requests: int
+    failures: int | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+
+
 class ActivityBrief(BaseModel):
     name: str
     type: str = Field(description="action | probe")
@@ -356,6 +379,7 @@ class RunReport(BaseModel):
     recoveries: list[Recovery] = Field(default_factory=list)
     series: list[TimeSeries] = Field(default_factory=list)
     journals: list[JournalBrief] = Field(default_factory=list)
+    client_latency: list[RouteLatency] = Field(default_factory=list)
     environment: Environment
     notes: list[str] = Field(default_factory=list, description="harness problems, warnings")
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from slogate.report.evidence import markdown_row
-from slogate.report.headline import counts_line, edge_line, outcome
+from slogate.report.headline import counts_line, edge_line, failing_first, outcome
+from slogate.report.latency import latency_markdown
 from slogate.report.model import RunReport
+from slogate.slo.evaluate import ObjectiveResult
 from slogate.slo.stats import Verdict
 
 ICON = {Verdict.PASS: "✅", Verdict.FAIL: "❌", Verdict.INCONCLUSIVE: "⚠️"}
+
+
+def _verdict(pair: tuple[str, ObjectiveResult]) -> tuple[Verdict, bool]:
+    return pair[1].verdict, pair[1].gating
 
 
 def _when(ts: float) -> str:
@@ -77,7 +83,7 @@ def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
         "| | phase | objective | at | verdict | evidence | budget | quantiles |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for phase, result in report.phase_results():
+    for phase, result in failing_first(report.phase_results(), _verdict):
         lines.append(markdown_row(result, ICON[result.verdict], phase))
     if report.recoveries:
         lines += ["", "| fault | objective | time to recover | verdict |", "|---|---|---|---|"]
@@ -94,6 +100,6 @@ def to_markdown(report: RunReport, html_name: str = "report.html") -> str:
         lines.append("")
         for phase, count in unseen:
             lines.append(f"- {phase}: {count:,} client errors the server never saw")
-    lines += _detection(report) + _reconciliation(report)
+    lines += latency_markdown(report) + _detection(report) + _reconciliation(report)
     lines += ["", f"Full report: `{html_name}` in the run folder `reports/{report.run_id}/`."]
     return "\n".join(lines) + "\n"

@@ -81,13 +81,21 @@ def count_counters(
     window = end - start
     queries = [
         promql.start_values_query(series),
-        promql.end_values_query(series, window),
+        promql.end_values_query(series, min(window, promql.LOOKBACK_S)),
         promql.resets_query(series, window),
     ]
     count = Count(queries=list(queries))
-    starts = {_key(s.labels): s.value for s in client.vector(queries[0], start)}
-    ends = client.vector(queries[1], end)
-    resets = {_key(s.labels): s.value for s in client.vector(queries[2], end)}
+    at_start, ends, at_end = client.vectors(
+        [(queries[0], start), (queries[1], end), (queries[2], end)]
+    )
+    starts = {_key(s.labels): s.value for s in at_start}
+    resets = {_key(s.labels): s.value for s in at_end}
+    if window > promql.LOOKBACK_S and resets.keys() - {_key(s.labels) for s in ends}:
+        # a series without a sample near the end (stale, or only before the start): its end
+        # value is its last sample anywhere in the window, which only the long range reads
+        long_query = promql.end_values_query(series, window)
+        count.queries.append(long_query)
+        ends = client.vector(long_query, end)
     deltas: list[tuple[dict[str, str], float]] = []
     reset: list[dict[str, str]] = []
     for sample in ends:
@@ -195,18 +203,23 @@ def _part_deltas(
     values = {key: baselines.get(key) for key in wanted}
     carried = set(carried)
     step = (high - low) / PARTS
-    for part in range(PARTS):
-        a = low + part * step
-        b = high if part == PARTS - 1 else low + (part + 1) * step
+    bounds = [
+        (low + part * step, high if part == PARTS - 1 else low + (part + 1) * step)
+        for part in range(PARTS)
+    ]
+    batch: list[tuple[str, float]] = []
+    for part, (a, b) in enumerate(bounds):
         reach_here = reach if part == 0 else step
+        selection = f"{narrowed}[{promql.duration(b - a + reach_here)}]"
         ends_query = promql.end_values_query(narrowed, b - a)
-        resets_query = (
-            f"resets({narrowed}[{promql.duration(b - a + reach_here)}]) + 0 * "
-            f"sum_over_time({narrowed}[{promql.duration(b - a + reach_here)}])"
-        )
-        count.queries += [ends_query, resets_query]
-        ends = {_key(s.labels): s.value for s in client.vector(ends_query, b)}
-        resets = {_key(s.labels): s.value for s in client.vector(resets_query, b)}
+        resets_query = f"resets({selection}) + 0 * sum_over_time({selection})"
+        batch += [(ends_query, b), (resets_query, b)]
+    count.queries += [query for query, _ in batch]
+    answers = client.vectors(batch)  # every part at once; judged in order below
+    for part, (a, b) in enumerate(bounds):
+        reach_here = reach if part == 0 else step
+        ends = {_key(s.labels): s.value for s in answers[2 * part]}
+        resets = {_key(s.labels): s.value for s in answers[2 * part + 1]}
         at_a = dict(values)
         carried_at_a = set(carried)
         again: list[dict[str, str]] = []

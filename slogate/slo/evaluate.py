@@ -9,6 +9,8 @@ too few requests to decide. Non-gating objectives are reported but never set the
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -30,6 +32,7 @@ from slogate.slo.stats import (
 )
 
 MIN_SCRAPE_INTERVALS = 4
+CONCURRENT_OBJECTIVES = 4  # objectives evaluated at once (each sends its queries in batches)
 REPORTED_QUANTILES = (0.5, 0.95, 0.99)
 
 
@@ -134,33 +137,47 @@ class Evaluator:
     place_matchers: dict[Place, str] = field(
         default_factory=lambda: dict(promql.DEFAULT_PLACE_MATCHERS)
     )
-    _counts: dict[tuple[str, str | None, float, float], Count] = field(default_factory=dict)
+    _counts: dict[tuple[str, str | None, float, float], Future[Count]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _unavailable: str | None = None
 
     def count(
         self, series: str, group_by: str | None = None, window: Window | None = None
     ) -> Count:
-        """`series` counted over `window` (default: the evaluator's)."""
+        """`series` counted over `window` (default: the evaluator's), once per evaluator:
+        an objective asking for a count another one is fetching waits for that answer."""
         span = window or self.window
         key = (series, group_by, span.start, span.end)
-        if key not in self._counts:
-            if self._unavailable is not None:
-                raise PrometheusUnavailable(self._unavailable)
-            try:
-                self._counts[key] = count_counters(
-                    self.client, series, span.start, span.end, group_by
-                )
-            except PrometheusUnavailable as error:
+        with self._lock:
+            pending = self._counts.get(key)
+            if pending is None:
+                if self._unavailable is not None:
+                    raise PrometheusUnavailable(self._unavailable)
+                owned: Future[Count] = Future()
+                self._counts[key] = owned
+        if pending is not None:
+            counted: Count = pending.result()
+            return counted
+        try:
+            owned.set_result(count_counters(self.client, series, span.start, span.end, group_by))
+        except BaseException as error:
+            if isinstance(error, PrometheusUnavailable):
                 self._unavailable = str(error)
-                raise
-        return self._counts[key]
+            owned.set_exception(error)
+            raise
+        return owned.result()
 
     def evaluate(self, spec: SLOSpec) -> list[ObjectiveResult]:
-        results = []
-        for objective in spec.spec.objectives:
-            for place in objective.measured_at:
-                results.append(self.evaluate_one(spec, objective, place))
-        return results
+        """Every objective at every place; up to CONCURRENT_OBJECTIVES at once (their queries
+        are independent), the results in the spec's order."""
+        pairs = [(o, p) for o in spec.spec.objectives for p in o.measured_at]
+        if len(pairs) <= 1:
+            return [self.evaluate_one(spec, o, p) for o, p in pairs]
+        pool = ThreadPoolExecutor(min(CONCURRENT_OBJECTIVES, len(pairs)), "slo-objective")
+        try:
+            return list(pool.map(lambda pair: self.evaluate_one(spec, *pair), pairs))
+        finally:  # on Ctrl-C the objectives not yet started are dropped, not waited for
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def evaluate_one(self, spec: SLOSpec, objective: Objective, place: Place) -> ObjectiveResult:
         result = ObjectiveResult(
@@ -185,7 +202,7 @@ class Evaluator:
             elif kind in ("latency", "event_loop_lag", "custom"):
                 self._latency(spec, objective, place, result)
             elif kind == "throughput":
-                self._throughput(objective, place, result)
+                self._throughput(spec, objective, place, result)
             elif kind == "edge_absorbed":
                 self._absorbed(objective, place, result)
             else:
@@ -202,8 +219,8 @@ class Evaluator:
         custom = spec.spec.slis.get(objective.sli)
         matcher = self.place_matchers.get(place, "")
         if custom is None:
-            total_sel = promql.requests_selector(place, matcher)
-            bad_sel: str | None = promql.errors_selector(place, matcher)
+            total_sel = promql.requests_selector(place, matcher, spec.spec.metrics)
+            bad_sel: str | None = promql.errors_selector(place, matcher, spec.spec.metrics)
             good_sel = None
         else:
             assert custom.total is not None
@@ -240,7 +257,9 @@ class Evaluator:
         elif objective.sli == "event_loop_lag":
             series = promql.lag_buckets_selector(matcher)
         else:
-            series = promql.latency_buckets_selector(place, matcher, objective.client_timing)
+            series = promql.latency_buckets_selector(
+                place, matcher, objective.client_timing, spec.spec.metrics
+            )
         count = self.count(series, group_by="le")
         if self._present(count, series, result) is None:
             return
@@ -310,13 +329,15 @@ class Evaluator:
         result.reason = summary
 
     # --- throughput -----------------------------------------------------------------------
-    def _throughput(self, objective: Objective, place: Place, result: ObjectiveResult) -> None:
+    def _throughput(
+        self, spec: SLOSpec, objective: Objective, place: Place, result: ObjectiveResult
+    ) -> None:
         """Requests per second over the part of the window the load ran in, never idle time."""
         judged, where = self._load_span(result)
         if judged is None:
             return
         matcher = self.place_matchers.get(place, "")
-        series = promql.requests_selector(place, matcher)
+        series = promql.requests_selector(place, matcher, spec.spec.metrics)
         total = self._present(self.count(series, window=judged), series, result)
         if total is None:
             return

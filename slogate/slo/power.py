@@ -16,15 +16,18 @@ first total of each new `failing_bad` (the "teeth"); only those are evaluated.
     worst_power(low, high, share, allowed)           the lowest power over [low, high]
     min_detectable_share(low, high, allowed, power)  the smallest share detected at every total
 
-All functions are pure.
+All functions are pure. numpy and scipy are imported where they are used (start-up time of
+the command line, see stats.py).
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.stats import beta, binom
+from typing import TYPE_CHECKING
 
 from slogate.slo.stats import CONFIDENCE, lower_bound
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DETECTION_POWER = 0.90
 _SHARE_TOLERANCE = 1e-5  # relative precision of min_detectable_share
@@ -49,6 +52,9 @@ def _first_totals(
 ) -> np.ndarray:
     """For each bad count k: the smallest total in [low, high] at which k bad ones no longer
     FAIL (the lower bound falls as the total grows), found by vectorised bisection."""
+    import numpy as np
+    from scipy.stats import beta
+
     lows = np.full(bads.shape, low, dtype=np.int64)
     highs = np.full(bads.shape, high, dtype=np.int64)
     while np.any(lows < highs):
@@ -65,6 +71,8 @@ def _worst_totals(
     low: int, high: int, allowed: float, confidence: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """The totals where power dips in [low, high] and the bad count a FAIL needs at each."""
+    import numpy as np
+
     first = failing_bad(low, allowed, confidence)
     last = failing_bad(high, allowed, confidence)
     if last is None:  # not even all-bad fails at the top: nothing can be detected
@@ -81,6 +89,9 @@ def _worst_totals(
 
 
 def _power(totals: np.ndarray, bads: np.ndarray, share: float) -> float:
+    import numpy as np
+    from scipy.stats import binom
+
     return float(np.min(binom.sf(bads - 1, totals, share))) if totals.size else 0.0
 
 

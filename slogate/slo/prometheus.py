@@ -1,5 +1,9 @@
 """A small Prometheus HTTP API client: instant queries with timeouts and auth.
 
+`vectors` sends a batch of independent instant queries at once (at most
+MAX_CONCURRENT_QUERIES in flight, each with the client's timeout): the counting queries of a
+window are independent, and Prometheus answers them on several cores.
+
 Works against Prometheus, Thanos, Mimir or a managed Prometheus (bearer token, basic auth, a CA
 file, extra headers). Failures raise `PrometheusUnavailable` (unreachable, timed out) or
 `PrometheusQueryFailed` (an HTTP or PromQL error); both are InconclusiveError: a missing answer
@@ -8,6 +12,9 @@ is never a pass.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +22,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from slogate.errors import InconclusiveError, UsageError
+
+MAX_CONCURRENT_QUERIES = 4
 
 
 class PrometheusUnavailable(InconclusiveError):
@@ -80,26 +89,32 @@ class PrometheusClient:
         self.transport = transport  # None: the network (another transport: tests, proxies)
         self.queries = 0
         self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            auth = self.auth
-            headers = dict(auth.headers)
-            if auth.bearer_token:
-                headers["Authorization"] = f"Bearer {auth.bearer_token}"
-            basic = (auth.username, auth.password or "") if auth.username else None
-            verify: bool | str = auth.ca_file or not auth.insecure_skip_verify
-            self._client = httpx.Client(
-                base_url=self.base_url,
-                headers=headers,
-                auth=basic,
-                verify=verify,
-                timeout=httpx.Timeout(auth.timeout_s),
-                transport=self.transport,
-            )
-        return self._client
+        with self._lock:  # the batch threads share one client (httpx's pool is thread-safe)
+            if self._client is None:
+                auth = self.auth
+                headers = dict(auth.headers)
+                if auth.bearer_token:
+                    headers["Authorization"] = f"Bearer {auth.bearer_token}"
+                basic = (auth.username, auth.password or "") if auth.username else None
+                verify: bool | str = auth.ca_file or not auth.insecure_skip_verify
+                self._client = httpx.Client(
+                    base_url=self.base_url,
+                    headers=headers,
+                    auth=basic,
+                    verify=verify,
+                    timeout=httpx.Timeout(auth.timeout_s),
+                    transport=self.transport,
+                )
+            return self._client
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -111,7 +126,8 @@ class PrometheusClient:
         self.close()
 
     def _query(self, expr: str, time: float) -> dict[str, Any]:
-        self.queries += 1
+        with self._lock:
+            self.queries += 1
         try:
             response = self._http().post(
                 "/api/v1/query", data={"query": expr, "time": f"{time:.3f}"}
@@ -152,6 +168,27 @@ class PrometheusClient:
         return [
             InstantSample(dict(item["metric"]), _value(item["value"][1])) for item in data["result"]
         ]
+
+    def vectors(self, batch: Sequence[tuple[str, float]]) -> list[list[InstantSample]]:
+        """Instant queries `(expr, time)` sent concurrently; the answers in the batch's order.
+
+        The first failure is raised (after every query of the batch has ended: each has the
+        client's timeout).
+        """
+        if len(batch) <= 1:
+            return [self.vector(expr, time) for expr, time in batch]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    MAX_CONCURRENT_QUERIES, thread_name_prefix="prometheus-query"
+                )
+            pool = self._pool
+        futures = [pool.submit(self.vector, expr, time) for expr, time in batch]
+        errors = [future.exception() for future in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        return [future.result() for future in futures]
 
     def matrix(self, expr: str, time: float) -> list[RangeSeries]:
         """An instant query of a range selector (`x[5m]`): every raw sample, per series."""

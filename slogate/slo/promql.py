@@ -6,9 +6,13 @@ selector S and a window [start, end] of D seconds, three instant queries give ev
 value at both ends and whether it reset in between:
 
     last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
-    last_over_time(S[D])         @ end     value at the window's end (also for a series that
-                                           went stale inside the window)
+    last_over_time(S[LOOKBACK])  @ end     value at the window's end; only when a series that
+                                           `resets` lists has none (it went stale inside the
+                                           window): last_over_time(S[D]) @ end, which reads
+                                           every sample of the window
     resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
+
+The three are independent and sent at once (PrometheusClient.vectors).
 
 A series without resets has the exact delta end - start; those that reset are fetched raw in
 one query (S narrowed by the labels they share, `[D + LOOKBACK]`) and summed pairwise (see
@@ -18,12 +22,15 @@ approximation.
 
 from __future__ import annotations
 
+import re
+
+from slogate.slo.service_metrics import DEFAULT_METRICS, ServiceMetrics
 from slogate.slo.spec import BuiltinSLI, Objective, Place
 
 # How far before the window's start a sample may lie and still count as its start value
 # (Prometheus' own default lookback).
 LOOKBACK_S = 300
-API_ROUTES = 'route=~"/api/.*"'
+CLIENT_ROUTE_LABEL = "route"  # the load generator's (slogate.load.client_metrics)
 DEFAULT_PLACE_MATCHERS: dict[Place, str] = {
     Place.SERVER: 'source="server"',
     Place.CLIENT: 'source="client"',
@@ -77,21 +84,48 @@ def resets_query(series: str, window_s: float) -> str:
     return f"resets({selection}) + 0 * sum_over_time({selection})"
 
 
-def requests_selector(place: Place, matcher: str) -> str:
+def label_matches(label: str, pattern: str) -> str:
+    """`label="value"` for a literal, `label=~"regex"` otherwise (PromQL anchors regexes)."""
+    operator = "=" if re.escape(pattern) == pattern else "=~"
+    return f'{label}{operator}"{escape(pattern)}"'
+
+
+def api_routes(place: Place, metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
+    """The routes that count, on the place's route label (the client's is always `route`)."""
+    label = metrics.route_label if place is Place.SERVER else CLIENT_ROUTE_LABEL
+    return label_matches(label, metrics.routes)
+
+
+# target_service's routes on the `route` label (the client's, and the default server's)
+API_ROUTES = label_matches(CLIENT_ROUTE_LABEL, DEFAULT_METRICS.routes)
+
+
+def server_errors(metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
+    """The matcher of the server's error statuses (`status_class="5xx"` by default)."""
+    return label_matches(metrics.status_label, metrics.errors)
+
+
+def requests_selector(place: Place, matcher: str, metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
     """All API requests seen at `place`."""
     if place is Place.EDGE:
         return selector("haproxy_frontend_http_requests_total", 'proxy="api"', matcher)
-    return selector("http_requests_total", matcher, API_ROUTES)
+    routes = api_routes(place, metrics)
+    if place is Place.CLIENT:
+        return selector("http_requests_total", matcher, routes)
+    return with_matchers(metrics.requests, [m for m in (matcher, routes) if m])
 
 
-def errors_selector(place: Place, matcher: str) -> str:
-    """Failed API requests at `place`: 5xx, plus transport failures on the client."""
+def errors_selector(place: Place, matcher: str, metrics: ServiceMetrics = DEFAULT_METRICS) -> str:
+    """Failed API requests at `place`: 5xx (the service's error statuses on the server), plus
+    transport failures on the client."""
     if place is Place.EDGE:
         return selector(
             "haproxy_frontend_http_responses_total", 'proxy="api"', 'code="5xx"', matcher
         )
-    status = 'status_class=~"5xx|transport"' if place is Place.CLIENT else 'status_class="5xx"'
-    return selector("http_requests_total", matcher, API_ROUTES, status)
+    if place is Place.CLIENT:
+        status = 'status_class=~"5xx|transport"'
+        return selector("http_requests_total", matcher, api_routes(place, metrics), status)
+    return with_matchers(requests_selector(place, matcher, metrics), [server_errors(metrics)])
 
 
 # What the edge absorbed, on its backend: a request it sent again (another try, or another
@@ -109,10 +143,17 @@ def edge_backend_selector(metric: str, matcher: str) -> str:
     return selector(metric, matcher, EDGE_BACKEND)
 
 
-def latency_buckets_selector(place: Place, matcher: str, timing: str) -> str:
+def latency_buckets_selector(
+    place: Place, matcher: str, timing: str, metrics: ServiceMetrics = DEFAULT_METRICS
+) -> str:
     """The API latency histogram's buckets at `place` (client: `timing` service|intended)."""
-    timing_matcher = f'timing="{timing}"' if place is Place.CLIENT else ""
-    return selector("http_request_duration_seconds_bucket", matcher, API_ROUTES, timing_matcher)
+    routes = api_routes(place, metrics)
+    if place is Place.CLIENT:
+        return selector(
+            "http_request_duration_seconds_bucket", matcher, routes, f'timing="{timing}"'
+        )
+    histogram = with_matchers(metrics.duration, [m for m in (matcher, routes) if m])
+    return histogram_buckets_selector(histogram)
 
 
 def lag_buckets_selector(matcher: str) -> str:

@@ -27,6 +27,7 @@ import yaml
 
 from slogate.errors import MissingDependencyError
 from slogate.slo import promql
+from slogate.slo.service_metrics import DEFAULT_METRICS, ServiceMetrics
 from slogate.slo.spec import Objective, Place, SLOSpec, parse_duration
 
 RECORDING_WINDOWS = ("5m", "30m", "1h", "6h", "3d")
@@ -73,14 +74,17 @@ def error_ratio_expr(spec: SLOSpec, objective: Objective, place: Place, window: 
     """The bad share over `window` as PromQL (None for throughput and startup objectives)."""
     kind = promql.objective_kind(objective, set(spec.spec.slis))
     matcher = promql.DEFAULT_PLACE_MATCHERS[place]
+    metrics = spec.spec.metrics
     if kind == "availability":
-        bad = promql.errors_selector(place, matcher)
-        total = promql.requests_selector(place, matcher)
+        bad = promql.errors_selector(place, matcher, metrics)
+        total = promql.requests_selector(place, matcher, metrics)
         return f"(sum(rate({bad}[{window}])) or vector(0)) / sum(rate({total}[{window}]))"
     if kind in ("latency", "event_loop_lag"):
         assert objective.threshold is not None
         if kind == "latency":
-            buckets = promql.latency_buckets_selector(place, matcher, objective.client_timing)
+            buckets = promql.latency_buckets_selector(
+                place, matcher, objective.client_timing, metrics
+            )
         else:
             buckets = promql.lag_buckets_selector(matcher)
         good = _with(buckets, _le(objective.threshold))
@@ -111,9 +115,11 @@ def _total_selector(spec: SLOSpec, objective: Objective, place: Place) -> str:
     if kind == "event_loop_lag":
         return _with(promql.lag_buckets_selector(matcher), 'le="+Inf"')
     if kind == "latency":
-        buckets = promql.latency_buckets_selector(place, matcher, objective.client_timing)
+        buckets = promql.latency_buckets_selector(
+            place, matcher, objective.client_timing, spec.spec.metrics
+        )
         return _with(buckets, 'le="+Inf"')
-    return promql.requests_selector(place, matcher)
+    return promql.requests_selector(place, matcher, spec.spec.metrics)
 
 
 def slo_rules(spec: SLOSpec) -> dict[str, Any]:
@@ -177,25 +183,28 @@ def slo_rules(spec: SLOSpec) -> dict[str, Any]:
 
 
 def operational_rules(
-    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES, service_job: str = "service"
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES,
+    service_job: str = "service",
+    metrics: ServiceMetrics = DEFAULT_METRICS,
 ) -> dict[str, Any]:
-    """The target's operational alerts (both local-platform and Kubernetes series)."""
-    server = 'source="server"'
+    """The target's operational alerts (both local-platform and Kubernetes series), on the
+    service's request metrics as its SLO file names them."""
+    server = promql.DEFAULT_PLACE_MATCHERS[Place.SERVER]
     container = f'container="{TARGET_CONTAINER}"'
-    api = f"{server},{promql.API_ROUTES}"
+    requests = promql.requests_selector(Place.SERVER, server, metrics)
+    errors = promql.errors_selector(Place.SERVER, server, metrics)
+    buckets = promql.latency_buckets_selector(Place.SERVER, server, "", metrics)
     rules = [
         (
             "TargetHighErrorRate",
-            f'sum(rate(http_requests_total{{{api},status_class="5xx"}}[5m]))\n'
-            f"/ sum(rate(http_requests_total{{{api}}}[5m])) > 0.05",
+            f"sum(rate({errors}[5m]))\n/ sum(rate({requests}[5m])) > 0.05",
             "5m",
             "page",
             "more than 5 % of API requests fail (5xx) for 5 minutes",
         ),
         (
             "TargetHighLatencyP95",
-            "histogram_quantile(0.95,\n"
-            f"  sum by (le) (rate(http_request_duration_seconds_bucket{{{api}}}[5m]))) > 1",
+            f"histogram_quantile(0.95,\n  sum by (le) (rate({buckets}[5m]))) > 1",
             "5m",
             "page",
             "API p95 latency above 1 s for 5 minutes",
@@ -275,7 +284,7 @@ def write_rule_files(
     written[0].write_text(_dump(slo_rules(spec)))
     if operational:
         path = directory / OPERATIONAL_FILE
-        path.write_text(_dump(operational_rules(memory_limit_bytes)))
+        path.write_text(_dump(operational_rules(memory_limit_bytes, metrics=spec.spec.metrics)))
         written.append(path)
     return written
 

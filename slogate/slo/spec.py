@@ -7,6 +7,9 @@
       service: target_service
       period: 30d                      # the objective's period (alert rules)
       scrape_interval: 1s              # used when no stack state says otherwise
+      metrics:                         # the server's metric names (service_metrics.py);
+        requests: http_requests_total  # these are the defaults (target_service's)
+        routes: "/api/.*"
       slis:                            # custom SLIs (built-ins need no entry)
         checkout:
           good: 'orders_total{outcome="ok"}'
@@ -42,12 +45,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from slogate.errors import ConfigError
+from slogate.slo.selector_syntax import SELECTOR
+from slogate.slo.service_metrics import TARGET_LATENCY_BUCKETS, ServiceMetrics
 from slogate.yaml_files import read_yaml
 
-# The target's histogram buckets (http_request_duration_seconds), in seconds.
-TARGET_LATENCY_BUCKETS: tuple[float, ...] = (
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-)  # fmt: skip
 # The target's event-loop lag histogram buckets (event_loop_lag_seconds).
 TARGET_LAG_BUCKETS: tuple[float, ...] = (
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -55,14 +56,6 @@ TARGET_LAG_BUCKETS: tuple[float, ...] = (
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-# A PromQL instant-vector selector, parsed whole: `name`, `name{matchers}` or `{matchers}`,
-# each matcher `label op "string"` (op = != =~ !~; strings in " ' or `), nothing else (no
-# operator, function, range or second selector: `x{a="1"} or y` is an expression).
-_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-_STRING = r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^'\\]|\\.)*'|`[^`]*`"
-_MATCHER = rf"\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
-_MATCHERS = rf"\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}}"
-SELECTOR = re.compile(rf"\s*(?:{_NAME}\s*(?:{_MATCHERS})?|{_MATCHERS})\s*")
 
 
 def parse_duration(text: str) -> float:
@@ -165,6 +158,9 @@ class Spec(Strict):
     service: str
     period: str = "30d"
     scrape_interval: str = "1s"
+    metrics: ServiceMetrics = Field(
+        default_factory=ServiceMetrics, description="the server's request metric names"
+    )
     slis: dict[str, CustomSLI] = Field(default_factory=dict)
     objectives: list[Objective] = Field(min_length=1)
 
@@ -252,7 +248,12 @@ def _check_objective(spec: SLOSpec, index: int, objective: Objective, path: str)
         raise fail("threshold", "the longest start-up allowed, in seconds")
     buckets: tuple[float, ...] | None = None
     if kind == "latency":
-        buckets = TARGET_LATENCY_BUCKETS
+        # the server's histogram is the service's own; the client's is slogate's
+        if Place.SERVER in places:
+            _check_threshold(
+                objective, spec.spec.metrics.buckets, "the server's (spec.metrics.buckets)", fail
+            )
+        buckets = TARGET_LATENCY_BUCKETS if Place.CLIENT in places else None
     elif kind == "event_loop_lag":
         buckets = TARGET_LAG_BUCKETS
     elif custom is not None and custom.histogram is not None:
@@ -270,15 +271,28 @@ def _check_objective(spec: SLOSpec, index: int, objective: Objective, path: str)
             path, f"spec.slis.{objective.sli}", "total and exactly one of good or bad"
         )
     if buckets is not None:
-        if objective.threshold is None:
-            raise fail("threshold", f"seconds, one of the bucket bounds {list(buckets)}")
-        exact = any(math.isclose(objective.threshold, b, rel_tol=1e-9) for b in buckets)
-        if not exact and not objective.interpolate:
-            raise fail(
-                "threshold",
-                f"one of the bucket bounds {list(buckets)} (got {objective.threshold}); "
-                "or set interpolate: true to estimate it (the verdict is then flagged)",
-            )
+        where = "the load generator's" if kind == "latency" else "the histogram's"
+        _check_threshold(objective, buckets, where, fail)
+
+
+def _check_threshold(
+    objective: Objective,
+    buckets: tuple[float, ...],
+    where: str,
+    fail: Callable[[str, str], ConfigError],
+) -> None:
+    """A latency threshold must be a bound of `buckets` (`where`'s) unless interpolated."""
+    if objective.threshold is None:
+        raise fail("threshold", f"seconds, one of the bucket bounds {list(buckets)} ({where})")
+    exact = any(math.isclose(objective.threshold, b, rel_tol=1e-9) for b in buckets)
+    if not exact and not objective.interpolate:
+        raise fail(
+            "threshold",
+            f"one of the bucket bounds {list(buckets)} ({where}; got {objective.threshold}): "
+            "add a bucket at "
+            "the threshold to the service's histogram, or set interpolate: true to estimate "
+            "it (the verdict is then flagged)",
+        )
 
 
 def validate_spec(data: Any, path: str) -> SLOSpec:
@@ -288,7 +302,11 @@ def validate_spec(data: Any, path: str) -> SLOSpec:
     except ValidationError as error:
         first = error.errors()[0]
         field = _location(tuple(first["loc"]))
-        raise ConfigError(path, field or "(document)", first["msg"]) from None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden" and first["loc"][:2] == ("spec", "metrics"):
+            known = ", ".join(ServiceMetrics.model_fields)
+            message = f"not a key of spec.metrics (remove it; the keys are {known})"
+        raise ConfigError(path, field or "(document)", message) from None
     names = [objective.name for objective in spec.spec.objectives]
     for index, objective in enumerate(spec.spec.objectives):
         if objective.name in names[:index]:

@@ -7,7 +7,9 @@ A request is good or bad; the bad share is binomial. slogate bounds it with exac
     FAIL          the lower bound of the bad share is above it (a demonstrated breach)
     INCONCLUSIVE  otherwise (too few requests to tell)
 
-All functions here are pure.
+All functions here are pure. scipy is imported by the functions that need it, not by this
+module: it is most of the command line's start-up time (every command imports this module,
+few compute a bound).
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-
-from scipy.stats import beta
 
 CONFIDENCE = 0.95
 
@@ -32,6 +32,8 @@ def upper_bound(bad: int, total: int, confidence: float = CONFIDENCE) -> float:
     _check_counts(bad, total)
     if bad >= total:
         return 1.0
+    from scipy.stats import beta
+
     return float(beta.ppf(confidence, bad + 1, total - bad))
 
 
@@ -40,6 +42,8 @@ def lower_bound(bad: int, total: int, confidence: float = CONFIDENCE) -> float:
     _check_counts(bad, total)
     if bad == 0:
         return 0.0
+    from scipy.stats import beta
+
     return float(beta.ppf(1.0 - confidence, bad, total - bad + 1))
 
 

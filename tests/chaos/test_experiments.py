@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXPERIMENTS = sorted((REPO / "experiments").glob("*.yaml"))
 EXPECTED = {
     "pod-kill", "latency-injection", "error-injection", "dependency-outage", "rolling-restart",
-    "graceful-shutdown",
+    "graceful-shutdown", "network-partition",
 }  # fmt: skip
 
 

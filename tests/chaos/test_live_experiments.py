@@ -49,6 +49,24 @@ def weakened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 
 
 @pytest.fixture(scope="module")
+def behind_fault_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The reference target behind Toxiproxy (`faults: toxiproxy`), the edge retrying."""
+    home = tmp_path_factory.mktemp("fault-proxy")
+    with live_stack(home, "chaos-fault-proxy", sections={"faults": "toxiproxy"}) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def no_retries_behind_fault_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The same with an edge that retries nothing (`edge.retries: none`), like a plain
+    Kubernetes Service: weakened where the partition experiment looks."""
+    home = tmp_path_factory.mktemp("fault-proxy-no-retries")
+    sections = {"faults": "toxiproxy", "edge": {"retries": "none"}}
+    with live_stack(home, "chaos-fault-proxy-no-retries", sections=sections) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
 def abrupt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     """The reference app wrapped to exit at once on SIGTERM (tests/support/abrupt_target.py)."""
     home = tmp_path_factory.mktemp("abrupt")
@@ -115,3 +133,29 @@ def test_a_target_that_exits_at_once_on_sigterm_fails_graceful_shutdown(
     after = journal["steady_states"]["after"]["probes"]  # type: ignore[index]
     failed = {p["activity"]["name"] for p in after if not p["tolerance_met"]}
     assert "edge-absorbed-no-cut-requests" in failed
+
+
+@pytest.mark.xdist_group("chaos-fault-proxy")
+def test_network_partition_passes_when_the_edge_routes_around_the_cut_replica(
+    behind_fault_proxy: LiveStack, tmp_path: Path
+) -> None:
+    code, output, journal = _run(behind_fault_proxy, "network-partition", tmp_path / "run")
+    assert code == 0, output
+    assert "network-partition: PASS" in output
+    assert journal["status"] == "completed" and journal["deviated"] is False
+    (action,) = [r for r in journal["run"] if r["activity"]["type"] == "action"]  # type: ignore[union-attr]
+    assert action["output"] == ["replica-0"]
+
+
+@pytest.mark.xdist_group("chaos-fault-proxy")
+def test_network_partition_fails_an_edge_that_does_not_route_around_it(
+    no_retries_behind_fault_proxy: LiveStack, tmp_path: Path
+) -> None:
+    code, output, journal = _run(
+        no_retries_behind_fault_proxy, "network-partition", tmp_path / "run"
+    )
+    assert code == 1, output
+    assert "FAIL (deviated)" in output
+    after = journal["steady_states"]["after"]["probes"]  # type: ignore[index]
+    failed = {p["activity"]["name"] for p in after if not p["tolerance_met"]}
+    assert failed == {"client-error-rate-under-1pct"}  # the replica itself stayed ready

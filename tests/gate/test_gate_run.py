@@ -50,6 +50,13 @@ def test_smoke_passes_on_the_reference_target(project: Project) -> None:
     assert comparison["client_total"] >= 299 and comparison["server_total"] >= 299
     assert "report.html" in done.stdout and "smoke: PASS" in done.stdout
     assert any(series["points"] for series in report["series"])
+    # the client's exact (HDR) figures over all routes, and Locust's per route
+    latency = report["client_latency"]
+    exact = {row["timing"]: row for row in latency if row["source"] == "hdr"}
+    assert set(exact) == {"service", "intended"}
+    assert exact["intended"]["p95_ms"] >= exact["service"]["p95_ms"] > 0
+    routes = [row["route"] for row in latency if row["source"] == "locust"]
+    assert "all routes" in routes and any(r.startswith("GET /api/v1/") for r in routes)
 
 
 def test_pod_kill_passes_and_measures_recovery(project: Project) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from slogate.chaos.ledger import Fault, FaultEvent
-from slogate.gate.holes import Hole, classify, explain, find_gaps
+from slogate.gate.holes import (
+    LOAD_STOPPED,
+    Hole,
+    classify,
+    explain,
+    find_gaps,
+    load_generator_stopped,
+)
 from slogate.slo.evaluate import Window
 from slogate.slo.prometheus import RangeSeries
 
@@ -125,3 +132,14 @@ def test_the_latest_fault_to_start_explains_a_hole() -> None:
     for ledger in ([latency, restart], [restart, latency]):
         (explained,) = explain([hole], ledger, 1.0)
         assert explained.expected_by == "replica_restart on replica-1"
+
+
+def test_the_load_generator_gone_after_its_last_answer_is_expected() -> None:
+    """It stops serving its metrics once the final values were scraped, then exits: a scrape
+    in between finds it down before the gate sees the process end (the last phase's end)."""
+    after = Hole("baseline", "client", "client", "down", 110.0, 113.0)
+    during = Hole("baseline", "client", "client", "down", 90.0, 93.0)
+    replica = Hole("baseline", "server", "replica-0", "down", 110.0, 113.0)
+    judged = load_generator_stopped([after, during, replica], answered_until=108.0)
+    assert [h.expected_by for h in judged] == [LOAD_STOPPED, None, None]
+    assert load_generator_stopped([after], answered_until=None) == [after]

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
-from tests.support.cli import stop_slogate
+from tests.support.cli import close_pipes, stop_slogate
 from tests.support.redis_server import running_redis
 from tests.support.waiting import free_port, wait_until
 from tests.target_service.service_process import running_service
@@ -163,10 +163,20 @@ def test_web_ui_answers_and_stops_on_sigterm(seeded_target, tmp_path):
         children = psutil.Process(process.pid).children(recursive=True)
         assert children, "Locust runs as a child process"
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 130
+        _, stderr = process.communicate(timeout=30)  # reads to the end and closes both pipes
+        assert process.returncode == 130
         wait_until(lambda: not any(c.is_running() for c in children), timeout=15, what="stop")
+        # the session still wrote its report: partial, judged over the run that ran (no
+        # Prometheus with --host: every verdict INCONCLUSIVE, and says why)
+        assert f"the session's report is in {tmp_path}" in stderr
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert (report["status"], report["exit_code"]) == ("partial", 130)
+        assert len(report["config"]["intervals"]) == 1
+        reasons = {r["reason"] for r in report["phases"][0]["results"]}
+        assert reasons == {"no Prometheus: the session ran against --host, no stack"}
     finally:
         stop_slogate(process)
+        close_pipes(process)
 
 
 def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
@@ -197,11 +207,13 @@ def test_ctrl_c_writes_partial_results_and_exits_130(seeded_target, tmp_path):
             what="a second of requests answered",
         )
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=40) == 130
+        process.communicate(timeout=40)  # reads to the end and closes both pipes
+        assert process.returncode == 130
         summary = (tmp_path / "summary.json").read_text()
         assert '"complete": false' in summary
     finally:
         stop_slogate(process)
+        close_pipes(process)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from slogate.platform.state import StackState, load_state
-from tests.support.cli import REPO, Result, run_cli, slogate_env, slogate_home
+from tests.support.cli import REPO, Result, close_pipes, run_cli, slogate_env, slogate_home
 from tests.support.cli import slogate as slogate_command
 
 TINY_COMMAND = [
@@ -59,9 +59,7 @@ class Slogate:
     def close_pipes(self) -> None:
         """Close what `popen` opened (a test that only waits for its process leaves them)."""
         for process in self.started:
-            for pipe in (process.stdout, process.stderr):
-                if pipe is not None:
-                    pipe.close()
+            close_pipes(process)
 
     def state(self, stack: str) -> StackState | None:
         with slogate_home(self.home):

@@ -15,7 +15,7 @@ import pytest
 from slogate.platform.state import StackState, save_state
 from slogate.slo.counting import count_counters, delta_from_samples
 from slogate.slo.evaluate import Window, evaluate_spec
-from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.prometheus import PrometheusClient, PrometheusQueryFailed
 from slogate.slo.spec import load_spec
 from tests.slo.backfill import backfilled_prometheus
 from tests.slo.known_data import (
@@ -196,6 +196,8 @@ LONG_WINDOWS = [
     ("window starting in the gap", (-2000, 0), 1),
     ("window ending just after a reset", (-7200, -6195), 1),
     ("no reset inside", (-5900, -4100), 0),
+    # the end value is older than the lookback: only the window-long query reads it
+    ("window ending in the gap, no reset", (-2800, -1500), 0),
 ]
 
 
@@ -287,3 +289,17 @@ def test_prometheus_error_is_inconclusive(prometheus, tmp_path):
     (result,) = _evaluate(url, t0, spec)
     assert result.verdict.value == "INCONCLUSIVE"
     assert "answered HTTP 400" in result.reason
+
+
+def test_a_batch_of_queries_answers_in_order_and_raises_the_first_error(prometheus):
+    url, t0 = prometheus
+    batch = [
+        ('last_over_time(jumpy_total{job="x"}[300000ms])', t0 - 7200 + 10 * k) for k in range(9)
+    ]
+    with PrometheusClient(url) as client:
+        one_by_one = [client.vector(expr, at) for expr, at in batch]
+        assert client.vectors(batch) == one_by_one
+        assert [s[0].value for s in one_by_one][:3] == [7.0, 14.0, 21.0]  # distinct answers
+        with pytest.raises(PrometheusQueryFailed, match="answered HTTP 400"):
+            client.vectors([*batch, ('x_total{a=~"("}', t0)])
+        assert client.queries == 9 + 9 + 10

@@ -113,3 +113,11 @@ def stop_slogate(process: subprocess.Popen[str], grace_s: float = 60) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def close_pipes(process: subprocess.Popen[str]) -> None:
+    """Close the pipes of a process a test started (a test that only waits for it leaves them
+    to the garbage collector, which reports them as ResourceWarnings in some later test)."""
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()

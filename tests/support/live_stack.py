@@ -123,14 +123,17 @@ def live_stack(
     service_env: dict[str, str] | None = None,
     service: dict[str, Any] | None = None,
     seed: tuple[str, ...] = SMALL_SEED,
+    sections: dict[str, Any] | None = None,
 ) -> Iterator[LiveStack]:
-    """`slogate up --no-seed` (the service section `service`, its env `service_env`), seed the
-    data (`python -m target_service seed SEED`), `slogate down` after, also when the test fails."""
+    """`slogate up --no-seed` (the service section `service`, its env `service_env`, other
+    top-level `sections` of slogate.yaml), seed the data (`python -m target_service seed
+    SEED`), `slogate down` after, also when the test fails."""
     env = slogate_env(home)
     env.pop("SLOGATE_STACK", None)
     config = home / "slogate.yaml"
     home.mkdir(parents=True, exist_ok=True)
-    config.write_text(yaml.safe_dump({"service": {**(service or {}), "env": service_env or {}}}))
+    service_section = {**(service or {}), "env": service_env or {}}
+    config.write_text(yaml.safe_dump({**(sections or {}), "service": service_section}))
     stack = LiveStack(name, home, env)
     try:
         _run(slogate("up", "--stack", name, "--config", str(config), "--no-seed"), env, timeout=120)

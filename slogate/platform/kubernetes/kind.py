@@ -33,6 +33,7 @@ from slogate.platform.kubernetes.kind_cluster import (
 )
 from slogate.platform.kubernetes.platform import KubernetesPlatform
 from slogate.platform.kubernetes.reach import Reached
+from slogate.platform.kubernetes.tooling import kubectl_check
 from slogate.platform.kubernetes.record import load_record
 from slogate.platform.state import StackState, load_state, save_state, stack_dir
 
@@ -98,15 +99,18 @@ class KindPlatform(KubernetesPlatform):
         return down.model_copy(update={"was_up": was_up, "notes": [*down.notes, note]})
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
+        """kubectl, then kind and docker (required here; the cluster may not exist yet)."""
         try:
             tools = find_tools(config)
             clusters = existing_clusters(tools)
         except SlogateError as error:
-            return [DoctorCheck(ok=False, status="missing", detail=str(error))]
-        detail = (
-            f"kind {tools.kind}, docker {tools.docker}; clusters: {', '.join(clusters) or 'none'}"
-        )
-        return [DoctorCheck(ok=True, status="ok", detail=detail)]
+            return [
+                kubectl_check(config),
+                DoctorCheck(ok=False, status="missing", detail=str(error)),
+            ]
+        names = ", ".join(clusters) or "none"
+        detail = f"kind {tools.kind}, docker {tools.docker}; clusters: {names}"
+        return [kubectl_check(config), DoctorCheck(ok=True, status="ok", detail=detail)]
 
 
 def _require_not_up(stack: str) -> None:

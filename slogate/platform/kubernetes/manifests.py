@@ -35,8 +35,8 @@ def kustomize_root(config: SlogateConfig) -> Path:
     return root
 
 
-def kubectl_path(config: SlogateConfig) -> str:
-    """The kubectl of `kubernetes.kubectl` (UsageError naming the fix when there is none)."""
+def find_kubectl(config: SlogateConfig) -> str:
+    """The configured kubectl (relative to slogate.yaml, or on PATH); UsageError if none."""
     configured = config.kubernetes.kubectl
     found = shutil.which(str((config.base_dir / configured).expanduser())) or shutil.which(
         configured
@@ -53,7 +53,7 @@ def build_manifests(config: SlogateConfig) -> list[Manifest]:
     """The root's objects, in kustomize's order (Namespaces first); each namespaced one in
     `kubernetes.namespace` (a ConfigError naming both namespaces otherwise)."""
     root = kustomize_root(config)
-    command = [kubectl_path(config), "kustomize", str(root)]
+    command = [find_kubectl(config), "kustomize", str(root)]
     try:
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=KUSTOMIZE_TIMEOUT_S, check=False

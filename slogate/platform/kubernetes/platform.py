@@ -73,6 +73,7 @@ from slogate.platform.kubernetes.record import (
 )
 from slogate.platform.kubernetes.rollout import wait_for_rollouts
 from slogate.platform.kubernetes.status import deployment_rows
+from slogate.platform.kubernetes.tooling import kind_check, kubectl_check
 from slogate.platform.seeding import seed_stack
 from slogate.platform.stack_secrets import ADMIN_TOKEN, ensure_secret
 from slogate.platform.state import (
@@ -254,6 +255,9 @@ class KubernetesPlatform:
         return remove_kubernetes_fault(stack, fault)
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
+        return [kubectl_check(config), kind_check(), self._api_check(config)]
+
+    def _api_check(self, config: SlogateConfig) -> DoctorCheck:
         try:
             access = resolve_access(config)
             api = Api(api_client(access))
@@ -262,9 +266,9 @@ class KubernetesPlatform:
             finally:
                 api.close()
         except SlogateError as error:
-            return [DoctorCheck(ok=False, status="missing", detail=str(error))]
+            return DoctorCheck(ok=False, status="missing", detail=str(error))
         detail = f"context {access.context!r} answers: Kubernetes {server}"
-        return [DoctorCheck(ok=True, status="ok", detail=detail)]
+        return DoctorCheck(ok=True, status="ok", detail=detail)
 
     def tool_versions(self) -> dict[str, str | None]:
         versions: dict[str, str | None] = {}

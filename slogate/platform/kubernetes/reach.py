@@ -19,7 +19,7 @@ from slogate.config import SlogateConfig
 from slogate.host.ports import HOST
 from slogate.platform.base import OnEvent, StackEvent
 from slogate.platform.kubernetes.cluster import ClusterAccess
-from slogate.platform.kubernetes.manifests import kubectl_path
+from slogate.platform.kubernetes.manifests import find_kubectl
 from slogate.platform.kubernetes.port_forward import (
     Forward,
     Forwards,
@@ -68,7 +68,7 @@ def reach_stack(
     """Forward every Service and wait until Prometheus and the target answer through them
     (InfrastructureError naming the part otherwise; nothing left running)."""
     began = time.monotonic()
-    forwards = Forwards(kubectl_path(config), access, logs, detached)
+    forwards = Forwards(find_kubectl(config), access, logs, detached)
     timeout = config.kubernetes.rollout_timeout_s
     try:
         for target in forward_targets(config):

@@ -4,12 +4,16 @@
     terminate (kill)       POST {supervisor}/faults {"action": "kill", "ttl_s"}  (restarted at TTL)
     dependency hang/kill   POST {supervisor}/faults {"part": "redis", "action": "stop"|"kill"}
     latency, errors, ...   POST {replica}/admin/faults (bearer token; TTL at the replica)
+    with a fault proxy     POST {toxiproxy}/proxies/{replica}/toxics (`faults: toxiproxy`; the
+                           TTL in the toxic's name, enforced by the supervisor: toxics.py)
+    partition              POST {supervisor}/faults {"part": replica, "action": "partition"}
 
 Every fault is written to the ledger before it is applied (see platform/base.py).
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -24,12 +28,15 @@ from slogate.errors import SlogateError
 from slogate.host.ports import HOST
 from slogate.platform.base import PartStatus
 from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
+from slogate.platform.local import toxiproxy
 from slogate.platform.local.redis import stack_redis
+from slogate.platform.local.toxics import toxic_for
 from slogate.platform.selection import select_count
 from slogate.platform.stack_secrets import admin_headers
 from slogate.platform.state import PartState, StackState
 
 HTTP_TIMEOUT_S = 5.0
+log = logging.getLogger("chaostoolkit")  # shown in `chaos run`'s output and log
 READINESS_PATH = "/health/readiness"
 
 
@@ -122,8 +129,20 @@ class LocalBackend:
         finally:
             client.close()
 
+    @property
+    def fault_proxy_url(self) -> str | None:
+        """toxiproxy-server's API when the stack runs one (`faults: toxiproxy`)."""
+        return next((p.url for p in self.state.parts_of_kind("fault-proxy")), None)
+
     def active_faults(self) -> int:
-        count = sum(len(self.target_faults(replica)) for replica in self.replicas())
+        if self.fault_proxy_url is not None:
+            try:
+                found = toxiproxy.proxies(self.fault_proxy_url)
+            except httpx.HTTPError as error:
+                raise ActivityFailed(f"toxiproxy does not answer: {error}") from None
+            count = sum(len(proxy.get("toxics") or []) for proxy in found.values())
+        else:
+            count = sum(len(self.target_faults(replica)) for replica in self.replicas())
         return count + len(self._supervisor_status()["faults"])
 
     def _supervisor_status(self) -> dict[str, Any]:
@@ -170,8 +189,11 @@ class LocalBackend:
     # -- the target's fault hooks ------------------------------------------------------------
 
     def target_fault_everywhere(self, spec: dict[str, Any], ttl_s: float) -> list[str]:
-        """POST the fault to every replica's /admin/faults; ledger ids, one per replica."""
+        """POST the fault to every replica's /admin/faults (or its Toxiproxy proxy); ledger
+        ids, one per replica."""
         ttl_s = check_ttl(ttl_s)
+        if self.fault_proxy_url is not None:
+            return self._toxic_everywhere(self.fault_proxy_url, spec, ttl_s)
         body = {**spec, "ttl_s": ttl_s}
         headers = self._admin_headers()
         ids = []
@@ -183,6 +205,27 @@ class LocalBackend:
                 return _post_fault(url, body, headers, refused)
 
             rollback = Rollback(via="target_fault", url=replica.url, detail={"part": replica.name})
+            ids.append(self._inject(str(spec["kind"]), replica.name, ttl_s, rollback, apply))
+        return ids
+
+    def _toxic_everywhere(self, url: str, spec: dict[str, Any], ttl_s: float) -> list[str]:
+        toxic, notes = toxic_for(spec)
+        for note in notes:
+            log.warning("toxiproxy: %s", note)
+        ids = []
+        for replica in self.replicas():
+            expires_at = time.time() + ttl_s
+            name = toxiproxy.expiring_name(expires_at)
+
+            def apply(
+                proxy: str = replica.name, name: str = name, at: float = expires_at
+            ) -> Applied:
+                toxiproxy.add_toxic(url, proxy, name, toxic)
+                return name, at
+
+            rollback = Rollback(
+                via="toxiproxy", url=url, detail={"proxy": replica.name, "toxic": name}
+            )
             ids.append(self._inject(str(spec["kind"]), replica.name, ttl_s, rollback, apply))
         return ids
 

@@ -4,6 +4,8 @@
                             between intent and applied) DELETE {replica}/admin/faults (all)
     via "supervisor_fault"  DELETE {supervisor}/faults/{id}; without an id, every active fault
                             of that part applied since the intent
+    via "toxiproxy"         DELETE {toxiproxy}/proxies/{proxy}/toxics/{toxic}; the toxic's name
+                            is recorded with the intent, so it needs no injector id
 
 An injector that refuses connections has died and taken its faults with it; "no such fault"
 means it is already gone. Both injectors need the stack's admin token; without its file an
@@ -17,6 +19,7 @@ import httpx
 from slogate.chaos.ledger import Fault
 from slogate.errors import InfrastructureError
 from slogate.platform.base import FaultNotRemoved
+from slogate.platform.local import toxiproxy
 from slogate.platform.stack_secrets import admin_headers
 
 HTTP_TIMEOUT_S = 5.0
@@ -35,8 +38,15 @@ def remove_local_fault(stack: str, fault: Fault) -> str:
         if rollback.via == "supervisor_fault":
             part = str(rollback.detail.get("part", fault.target))
             return _remove_supervisor_fault(stack, rollback.url, rollback.injector_id, part, fault)
+        if rollback.via == "toxiproxy":
+            proxy, toxic = str(rollback.detail["proxy"]), str(rollback.detail["toxic"])
+            if toxiproxy.remove_toxic(rollback.url, proxy, toxic):
+                return "removed"
+            return "already gone at the injector"
     except httpx.ConnectError:
         return "injector not running: the fault ended with it"
+    except httpx.HTTPStatusError as error:
+        raise FaultNotRemoved(f"{rollback.via} answered {error.response.status_code}") from None
     raise FaultNotRemoved(f"rollback via {rollback.via!r} is not supported on this platform")
 
 

@@ -3,6 +3,8 @@
     kill   SIGKILL the part; it is not restarted before the TTL ends (then it is, at once)
     term   SIGTERM the part; same hold as kill
     stop   SIGSTOP the part (it hangs: connections open, nothing answered); SIGCONT at the TTL
+    partition  a replica cut off from the edge: its Toxiproxy proxy is disabled (connections
+           refused; `faults: toxiproxy` only), enabled again at the TTL
 
 A fault is enforced by the supervisor, not by whoever asked for it, so it ends even when the
 caller dies. When the supervisor itself dies its children die with it.
@@ -16,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultAction = Literal["kill", "term", "stop"]
+FaultAction = Literal["kill", "term", "stop", "partition"]
 MAX_TTL_S = 3600.0
 
 
@@ -31,8 +33,8 @@ class FaultRequest(BaseModel):
 
     @model_validator(mode="after")
     def _stop_needs_ttl(self) -> FaultRequest:
-        if self.action == "stop" and self.ttl_s <= 0:
-            raise ValueError("a stop fault needs ttl_s > 0 (the part is continued at its TTL)")
+        if self.action in ("stop", "partition") and self.ttl_s <= 0:
+            raise ValueError(f"a {self.action} fault needs ttl_s > 0 (it ends at its TTL)")
         return self
 
 

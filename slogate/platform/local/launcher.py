@@ -24,6 +24,7 @@ from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.daemon import DaemonMessage, LaunchSpec
 from slogate.platform.local.ports import check_pinned_ports
 from slogate.platform.local.stack import down_stack
+from slogate.platform.local.toxiproxy import find_toxiproxy
 from slogate.platform.state import (
     STATE_ROOT_ENV,
     StackState,
@@ -38,6 +39,8 @@ def preflight(config: SlogateConfig, stack: str) -> None:
     """Everything that must hold before a process starts (each failure is exit 2)."""
     stack_dir(stack)  # checks the name
     require_binaries()
+    if config.faults == "toxiproxy":
+        find_toxiproxy()
     state = load_state(stack)
     if state is not None:
         supervisor = next((p.process for p in state.parts if p.kind == "supervisor"), None)

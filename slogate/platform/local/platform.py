@@ -7,7 +7,7 @@ from pathlib import Path
 
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
-from slogate.errors import ConfigError, MissingDependencyError
+from slogate.errors import ConfigError, MissingDependencyError, UsageError
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -27,10 +27,20 @@ from slogate.platform.local.launcher import preflight, start_detached
 from slogate.platform.local.redis import stack_redis
 from slogate.platform.local.stack import LocalStack, down_stack, down_without_state
 from slogate.platform.local.status import part_rows, supervisor_alive
+from slogate.platform.local.toxiproxy import BINARY, VERSION, find_toxiproxy
 from slogate.platform.seeding import seed_stack
 from slogate.platform.state import StackState
 
 __all__ = ["LocalPlatform"]
+
+
+def _toxiproxy_check() -> DoctorCheck:
+    """`faults: toxiproxy` needs toxiproxy-server (built by `make setup`)."""
+    try:
+        path = find_toxiproxy()
+    except UsageError as error:
+        return DoctorCheck(ok=False, status="missing", detail=str(error))
+    return DoctorCheck(ok=True, status="ok", detail=f"{BINARY:<13} {VERSION:<10} {path}")
 
 
 class LocalPlatform:
@@ -104,6 +114,8 @@ class LocalPlatform:
                 continue
             detail = f"{name:<13} {binary_version(binary) or '?':<10} {binary.path}"
             checks.append(DoctorCheck(ok=True, status="ok", detail=detail))
+        if config.faults == "toxiproxy":
+            checks.append(_toxiproxy_check())
         for what, port in config.ports.model_dump().items():
             if port is None:
                 continue

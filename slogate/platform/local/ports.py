@@ -28,6 +28,8 @@ class StackPorts:
     supervisor: int
     client_metrics: int
     replicas: list[int]
+    fault_proxy_api: int | None = None  # toxiproxy-server's API (`faults: toxiproxy`)
+    fault_proxies: list[int] = field(default_factory=list)  # its proxy in front of replica i
     _held: list[socket.socket] = field(default_factory=list, repr=False)
 
     def named(self) -> dict[str, int]:
@@ -41,7 +43,17 @@ class StackPorts:
             "client_metrics": self.client_metrics,
         }
         ports.update({f"replica-{i}": port for i, port in enumerate(self.replicas)})
+        if self.fault_proxy_api is not None:
+            ports["fault_proxy_api"] = self.fault_proxy_api
+        ports.update({f"fault-proxy-{i}": port for i, port in enumerate(self.fault_proxies)})
         return ports
+
+    def reserve_fault_proxies(self) -> None:
+        """Free ports for toxiproxy-server's API and one proxy per replica, held like the rest."""
+        socks = [reserve(0) for _ in range(len(self.replicas) + 1)]
+        self._held.extend(socks)
+        api, *proxies = (int(sock.getsockname()[1]) for sock in socks)
+        self.fault_proxy_api, self.fault_proxies = api, proxies
 
     def release(self) -> None:
         """Close the reservations (when the stack stops)."""

@@ -1,7 +1,8 @@
 """`up` and `down` of a local stack: the order of parts and the clean-up on failure.
 
 Order: the supervisor's own HTTP surface, Prometheus (first: its first sample arrives about
-5 s after it starts), Redis, the replicas, the edge; then wait until the edge answers and
+5 s after it starts), Redis, the replicas, with `faults: toxiproxy` the fault proxy in front of
+them (toxiproxy.py), the edge; then wait until the edge answers and
 Prometheus has a sample from every target. Every process is recorded in the state file as
 soon as it starts, so `down` can stop a half-started stack. On any failure everything
 already started is stopped and the error names the failing part's log.
@@ -26,7 +27,7 @@ from slogate.errors import InfrastructureError, Interrupted
 from slogate.host.ports import HOST
 from slogate.host.processes import stop_recorded
 from slogate.platform.base import OnEvent, StackDown, StackEvent
-from slogate.platform.local import haproxy, prometheus, redis
+from slogate.platform.local import haproxy, prometheus, redis, toxiproxy
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
 from slogate.platform.local.orphans import stop_stack_processes
@@ -76,6 +77,7 @@ class LocalStack:
         """Start every part and wait until the stack is ready; clean up on any failure."""
         self._t0 = time.monotonic()
         binaries = require_binaries()
+        fault_proxy = toxiproxy.find_toxiproxy() if self.config.faults == "toxiproxy" else None
         run_dir = ensure_stack_dir(self.stack) / "run"
         shutil.rmtree(run_dir, ignore_errors=True)
         (run_dir / "logs").mkdir(parents=True)
@@ -97,6 +99,8 @@ class LocalStack:
             self._start_prometheus(binaries["prometheus"].path, run_dir, ports)
             self._start_redis(binaries["redis-server"].path, run_dir, ports)
             self._start_replicas(run_dir, ports, admin_token)
+            if fault_proxy is not None:
+                self._start_fault_proxy(fault_proxy, run_dir, ports)
             self._start_edge(binaries["haproxy"].path, run_dir, ports)
             self._wait_for_first_samples(ports)
         except BaseException:
@@ -173,6 +177,24 @@ class LocalStack:
             "replica", list(waiting), all_ready, self.config.timings.ready_timeout_s, waiting
         )
 
+    def _start_fault_proxy(self, binary: str, run_dir: Path, ports: StackPorts) -> None:
+        ports.reserve_fault_proxies()
+        assert ports.fault_proxy_api is not None
+        config_file = toxiproxy.write_proxies_config(
+            run_dir / "toxiproxy.json", ports.replicas, ports.fault_proxies
+        )
+        command = toxiproxy.toxiproxy_command(binary, ports.fault_proxy_api, config_file)
+        self._add("toxiproxy", "fault-proxy", command, ports.fault_proxy_api, run_dir)
+        url = toxiproxy.api_url(ports.fault_proxy_api)
+        names = {f"replica-{i}" for i in range(len(ports.replicas))}
+        self._wait(
+            "toxiproxy",
+            ["toxiproxy"],
+            lambda: toxiproxy.all_proxies_listening(url, names),
+            self.config.timings.ready_timeout_s,
+        )
+        self.supervisor.fault_proxy_url = url
+
     def _start_edge(self, binary: str, run_dir: Path, ports: StackPorts) -> None:
         socket_path = haproxy.runtime_socket_path(run_dir)
         settings = haproxy.EdgeSettings(
@@ -183,6 +205,7 @@ class LocalStack:
             check_interval_ms=self.config.timings.health_check_interval_ms,
             socket_path=socket_path,
             retries=self.config.edge.retries,
+            traffic_ports=ports.fault_proxies or None,
         )
         config_file = run_dir / "haproxy.cfg"
         config_file.write_text(haproxy.haproxy_config(settings))

@@ -11,7 +11,7 @@ import httpx
 from slogate.errors import InfrastructureError
 from slogate.host.ports import HOST
 from slogate.platform.base import PartRow
-from slogate.platform.local import haproxy
+from slogate.platform.local import haproxy, toxiproxy
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.redis import stack_redis
 from slogate.platform.state import PartState, StackState
@@ -53,6 +53,8 @@ def _ready(state: StackState, part: PartState, readiness_path: str, edge: dict[s
         return "yes" if http_ok(f"{part.url}/-/ready") else "no"
     if part.kind == "supervisor":
         return "yes" if http_ok(f"{part.url}/metrics") else "no"
+    if part.kind == "fault-proxy":
+        return "yes" if http_ok(f"{part.url}/version") else "no"
     return "yes" if http_ok(f"http://{HOST}:{part.extra.get('metrics_port')}/metrics") else "no"
 
 
@@ -67,6 +69,7 @@ def part_rows(state: StackState, readiness_path: str) -> list[PartRow]:
         edge_status = haproxy.server_status(socket_path)
     except (KeyError, OSError):
         pass
+    toxics = _toxics(state)
     rows = []
     for part in state.parts:
         live = supervised.get(part.name, {})
@@ -79,13 +82,31 @@ def part_rows(state: StackState, readiness_path: str) -> list[PartRow]:
                 ready=_ready(state, part, readiness_path, edge_status),
                 restarts=live.get("restarts", "?" if view is None else 0),
                 faults=", ".join(
-                    f"{f['action']} ({f['expires_at'] - f['applied_at']:.0f} s, id {f['id']})"
-                    for f in faults
-                    if f["part"] == part.name
+                    [
+                        f"{f['action']} ({f['expires_at'] - f['applied_at']:.0f} s, id {f['id']})"
+                        for f in faults
+                        if f["part"] == part.name
+                    ]
+                    + toxics.get(part.name, [])
                 ),
             )
         )
     return rows
+
+
+def _toxics(state: StackState) -> dict[str, list[str]]:
+    """Each replica's Toxiproxy toxics (`faults: toxiproxy`), as `type toxic (name)`."""
+    url = next((p.url for p in state.parts_of_kind("fault-proxy")), None)
+    if url is None:
+        return {}
+    try:
+        found = toxiproxy.proxies(url)
+    except (httpx.HTTPError, ValueError):
+        return {}
+    return {
+        name: [f"{t['type']} toxic ({t['name']})" for t in proxy.get("toxics") or []]
+        for name, proxy in found.items()
+    }
 
 
 def supervisor_alive(state: StackState) -> bool:

@@ -3,7 +3,9 @@
 It owns every child process (started from its main thread), restarts a part that dies with
 capped exponential back-off (restart count exported as `slogate_restarts_total{part}`),
 deletes a replica the Kubernetes way (drain at the edge, SIGTERM, SIGKILL after the grace
-period, then a new process), and applies process faults with a TTL it enforces itself.
+period, then a new process), and applies process faults with a TTL it enforces itself. With a
+fault proxy (`faults: toxiproxy`) it also partitions replicas (their proxy disabled until the
+TTL) and removes every Toxiproxy toxic whose TTL has passed (Toxiproxy has none of its own).
 
 All process handling happens on the main thread in `tick()`; the HTTP thread (control.py)
 hands requests over through `call()`.
@@ -23,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from slogate.config import TimingsConfig
 from slogate.errors import UsageError
 from slogate.host.processes import record, signal_group, spawn, stop_process
-from slogate.platform.local import haproxy
+from slogate.platform.local import haproxy, toxiproxy
 from slogate.platform.local.faults import Fault, FaultRequest
 from slogate.platform.state import ProcessRecord
 
@@ -37,6 +40,7 @@ log = logging.getLogger("slogate.supervisor")
 T = TypeVar("T")
 SECOND_SIGNAL_GAP_S = 0.1
 RELOADS_ON_SIGHUP = ("prometheus",)
+TOXIC_SWEEP_S = 0.25  # expired toxics are looked for this often (outliving their TTL by that)
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Supervisor:
         self.parts: dict[str, Part] = {}
         self.faults: list[Fault] = []
         self.on_change: Callable[[], None] = lambda: None
+        self.fault_proxy_url: str | None = None
+        self._next_toxic_sweep = 0.0
         self._calls: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self.registry = CollectorRegistry()
         self._restarts = Counter(
@@ -98,7 +104,7 @@ class Supervisor:
         self.parts[part.name] = part
         self._restarts.labels(part.name)
         self._deletions.labels(part.name)
-        for action in ("kill", "term", "stop"):
+        for action in ("kill", "term", "stop", "partition"):
             self._faults_active.labels(part.name, action)
         self._start(part)
         return part
@@ -124,6 +130,7 @@ class Supervisor:
         self.serve_calls(wait)
         now = time.monotonic()
         self._end_expired_faults()
+        self._remove_expired_toxics(now)
         for part in self.parts.values():
             self._watch(part, now)
 
@@ -226,6 +233,9 @@ class Supervisor:
         if pid is None:
             raise UsageError(f"part {part.name!r} is not running")
         fault = Fault.applied(request, pid)
+        if fault.action == "partition":
+            self._partition(part, fault)
+            return fault
         self.faults.append(fault)
         self._faults_active.labels(part.name, fault.action).set(1)
         signum = {"kill": signal.SIGKILL, "term": signal.SIGTERM, "stop": signal.SIGSTOP}
@@ -235,6 +245,30 @@ class Supervisor:
             _wait_until_stopped(pid, timeout=1.0)  # in force when the caller gets the answer
         log.warning("fault %s: %s %s for %.1f s", fault.id, fault.action, part.name, fault.ttl_s)
         return fault
+
+    def _partition(self, part: Part, fault: Fault) -> None:
+        if part.kind != "replica" or self.fault_proxy_url is None:
+            raise UsageError(
+                f"cannot partition {part.name!r}: only a replica of a stack with a fault proxy "
+                "(slogate.yaml `faults: toxiproxy`) can be cut off"
+            )
+        try:
+            toxiproxy.set_enabled(self.fault_proxy_url, part.name, False)
+        except httpx.HTTPError as error:
+            raise UsageError(f"toxiproxy did not disable {part.name}'s proxy: {error}") from None
+        self.faults.append(fault)
+        self._faults_active.labels(part.name, fault.action).set(1)
+        log.warning("fault %s: partition %s for %.1f s", fault.id, part.name, fault.ttl_s)
+
+    def _remove_expired_toxics(self, now: float) -> None:
+        if self.fault_proxy_url is None or now < self._next_toxic_sweep:
+            return
+        self._next_toxic_sweep = now + TOXIC_SWEEP_S
+        try:
+            for removed in toxiproxy.remove_expired_toxics(self.fault_proxy_url):
+                log.warning("toxic %s removed at its TTL", removed)
+        except (httpx.HTTPError, ValueError) as error:  # a restarting toxiproxy: next sweep
+            log.warning("could not sweep toxiproxy's expired toxics: %s", error)
 
     def end_fault(self, fault_id: str, by: str = "request") -> Fault:
         """End a fault before its TTL (DELETE /faults/{id})."""
@@ -254,6 +288,11 @@ class Supervisor:
             self._up.labels(part.name).set(1)
         elif fault.action in ("kill", "term") and part.restart_at is not None:
             part.restart_at = min(part.restart_at, time.monotonic())
+        elif fault.action == "partition" and self.fault_proxy_url is not None:
+            try:
+                toxiproxy.set_enabled(self.fault_proxy_url, part.name, True)
+            except httpx.HTTPError as error:  # toxiproxy restarted: its config enables it
+                log.warning("could not enable %s's proxy again: %s", part.name, error)
         log.warning("fault %s ended (%s)", fault.id, by)
 
     def _end_expired_faults(self) -> None:
