@@ -33,8 +33,8 @@ from slogate.platform.kubernetes.kind_cluster import (
 )
 from slogate.platform.kubernetes.platform import KubernetesPlatform
 from slogate.platform.kubernetes.reach import Reached
-from slogate.platform.kubernetes.tooling import kubectl_check
 from slogate.platform.kubernetes.record import load_record
+from slogate.platform.kubernetes.tooling import kubectl_check
 from slogate.platform.state import StackState, load_state, save_state, stack_dir
 
 __all__ = ["KindPlatform"]
