@@ -12,6 +12,8 @@ is only where the pod's port lives (a local process instead of a container).
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from tests.k8s.forwarded import (
     running_prometheus,
 )
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
+from tests.support.cli import slogate, slogate_env, stop_slogate
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.waiting import wait_until
 from tests.target_service.service_process import ServiceProcess, running_service
@@ -171,3 +174,34 @@ def state_context(stack: KubernetesStack) -> str:
     record = json.loads((stack.home / "stacks" / stack.name / "kubernetes.json").read_text())
     context: str = record["access"]["context"]
     return context
+
+
+def test_ctrl_c_while_waiting_for_prometheus_stops_the_forwards_and_deletes_the_stack(
+    stack: KubernetesStack, service: ServiceProcess
+) -> None:
+    """A real `slogate up` process, interrupted (SIGINT) while its forwards run and it waits
+    for a Prometheus that never answers: exit 130, no forward left, nothing left applied."""
+    record = stack.home / "stacks" / stack.name / "kubernetes.json"
+    config = yaml.safe_load(stack.config.read_text())
+    config["kubernetes"]["rollout_timeout_s"] = 120
+    stack.config.write_text(yaml.safe_dump(config))
+    with forwarded_to(stack.kubectl, stack.namespace, {TARGET_PORT: service.port}):
+        process = subprocess.Popen(
+            slogate("up", "--stack", stack.name, "--platform", "kubernetes", "--no-seed"),
+            cwd=stack.folder, env=slogate_env(stack.home), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            wait_until(
+                lambda: len(json.loads(record.read_text())["forwards"]) == 3, 60,
+                interval=0.05, what="up to start its three forwards",
+            )  # fmt: skip
+            assert len(forward_processes(stack.namespace)) == 3
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=120)
+        finally:
+            stop_slogate(process)
+    assert process.returncode == 130, stderr
+    assert forward_processes(stack.namespace) == []
+    assert not record.exists()
+    assert not stack.namespace_exists()
