@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
-SYSTEM_PACKAGES := redis-server prometheus haproxy
+SYSTEM_PACKAGES := redis-server prometheus haproxy prometheus-pushgateway
 PYTEST_ARGS ?=
 
 .PHONY: setup system-packages fault-proxy demo test test-quick lint bench clean

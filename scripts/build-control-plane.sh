@@ -8,7 +8,8 @@
 #        scripts/build-control-plane.sh --print [NAME...]   list the bin dirs, build nothing;
 #                                                           exit 1 naming what is missing
 # NAME limits it to some tools (default: all). `make setup` builds `toxiproxy` alone (under a
-# minute; the local platform's `faults: toxiproxy` runs it), `make test` all of them.
+# minute; the local platform's `faults: toxiproxy` runs it), `make test` all of them and fetches
+# the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env; one module download).
 #
 # Each tools/NAME/ is its own Go module (go.mod pins the versions, its `tool` block names the
 # commands, build.env names the pinned module, the link flags and binary names other than the
@@ -26,7 +27,9 @@ if [ "${1:-}" = --print ]; then
   mode=print
   shift
 fi
+with_crds=1  # the Prometheus Operator's CRDs come with the full set, not with NAME...
 if [ $# -gt 0 ]; then
+  with_crds=0
   for name in "$@"; do
     [ -f "$root/tools/$name/go.mod" ] || { echo "usage: $0 [--print] [NAME...] (NAME: ${tools[*]})" >&2; exit 2; }
   done
@@ -68,7 +71,16 @@ for name in "${tools[@]}"; do
   missing+=("$name")
 done
 
+# crds_dir: the cache folder of the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env).
+crds_dir() {
+  local VERSION
+  VERSION=$(sed -n 's/^VERSION=//p' "$root/tools/prometheus-operator/crds.env")
+  echo "$cache_root/prometheus-operator-crds-$VERSION"
+}
+
 if [ "$mode" = print ]; then
+  # the CRDs are listed when present; only the tests of k8s/prometheus-operator/ need them
+  [ -f "$(crds_dir)/complete" ] && echo "prometheus-operator-crds $(crds_dir)/crds"
   if [ ${#missing[@]} -gt 0 ]; then
     echo "not built yet (missing: ${missing[*]} in $cache_root);" \
       "build it with scripts/build-control-plane.sh ${missing[*]} (make test runs it; a cold" \
@@ -112,6 +124,29 @@ for name in "${missing[@]}"; do
   trap - EXIT
 done
 
+# The Prometheus Operator's CRDs: one module download (no build), cached like the binaries.
+crds=$(crds_dir)
+if [ "$with_crds" = 1 ] && [ ! -f "$crds/complete" ]; then
+  MODULE= VERSION= CRD_FOLDER=
+  . "$root/tools/prometheus-operator/crds.env"
+  echo "build-control-plane: fetching the Prometheus Operator's CRDs from $MODULE@$VERSION"
+  module_dir=$(cd "$cache_root" && GOFLAGS=-mod=mod go mod download -json "$MODULE@$VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$module_dir/$CRD_FOLDER" ] || {
+    echo "build-control-plane: $MODULE@$VERSION has no $CRD_FOLDER" >&2; exit 1; }
+  tmp=$(mktemp -d "$cache_root/.crds.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  mkdir "$tmp/crds"
+  cp "$module_dir/$CRD_FOLDER"/*.yaml "$tmp/crds/"
+  chmod -R u+w,a+rX "$tmp"
+  touch "$tmp/complete"
+  rm -rf "$crds"
+  mv "$tmp" "$crds"
+  trap - EXIT
+fi
+
 for name in "${tools[@]}"; do
   echo "$name $(tool_dir "$name")/bin"
 done
+[ -f "$crds/complete" ] && echo "prometheus-operator-crds $crds/crds"
+exit 0

@@ -153,6 +153,11 @@ class KubernetesConfig(_Section):
         description="the namespace the kustomize root deploys into",
     )
     kustomize: str = Field(default="k8s", description="kustomize root, relative to slogate.yaml")
+    locust: str = Field(
+        default="k8s/locust",
+        description="`slogate load --platform kubernetes`: the Locust master and workers' "
+        "kustomize folder, relative to slogate.yaml",
+    )
     kubectl: str = Field(
         default="kubectl", description="the kubectl that builds the kustomize root (v1.27+)"
     )

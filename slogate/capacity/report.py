@@ -1,5 +1,7 @@
 """What `slogate capacity` writes: the curve, capacity.json, junit.xml and summary.md.
 
+capacity.html   the rate-vs-p95/p99/errors curves as SVG, the capacity and the first broken
+                rate marked, which objectives broke first, every step's verdicts (html.py)
 capacity.json   every step (rate, outcome, what broke, achieved rate, p95/p99 from intended
                 start, error ratio, each objective's verdict) and the conclusion; written
                 after every step, so an interrupted search keeps what it measured
@@ -15,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from slogate.capacity.html import to_html
 from slogate.capacity.search import Conclusion
 from slogate.capacity.step import StepRecord
 from slogate.errors import ExitCode
@@ -36,13 +39,14 @@ def curve(records: list[StepRecord], found: Conclusion) -> str:
     lines = ["   offered  achieved   p95 ms   p99 ms  errors  step"]
     broken_rates = [r.rate for r in records if r.outcome == "broke"]
     first_broken = min(broken_rates, default=None)
+    deciding = {r.rate: r for r in records}  # a rate run twice: its last step decided it
     for record in sorted(records, key=lambda r: r.rate):
         errors = f"{record.error_ratio:6.2%}" if record.error_ratio is not None else "     -"
         achieved = f"{record.achieved_rps:9.1f}" if record.achieved_rps is not None else "        -"
         mark = ""
-        if found.capacity is not None and record.rate == found.capacity:
+        if found.capacity is not None and deciding.get(found.capacity) is record:
             mark = "  <- capacity" + (" (at least)" if found.at_least else "")
-        elif record.rate == first_broken:
+        elif record.rate == first_broken and record.outcome == "broke":
             mark = "  <- broke: " + ", ".join(record.broken)
         lines.append(
             f"{record.rate:10.1f}{achieved}{_ms(record.p95_ms)} {_ms(record.p99_ms)}  "
@@ -75,14 +79,17 @@ def to_markdown(records: list[StepRecord], found: Conclusion, required: float) -
     return (
         f"# Capacity: {figure(found)} (required {required:g} req/s)\n\n"
         f"{found.stopped}; exit code {int(found.exit_code)}.\n\n"
-        f"```\n{curve(records, found)}\n```\n"
+        + (f"Broke first: {', '.join(found.broke_first)}.\n\n" if found.broke_first else "")
+        + "See capacity.html for the curve as a chart.\n\n"
+        + f"```\n{curve(records, found)}\n```\n"
     )
 
 
 def write_reports(
     folder: Path, records: list[StepRecord], found: Conclusion | None, required: float
 ) -> None:
-    """capacity.json (also mid-search, conclusion null), then junit.xml and summary.md."""
+    """capacity.json and capacity.html (also mid-search, conclusion null), then junit.xml and
+    summary.md."""
     conclusion = None if found is None else {**asdict(found), "exit_code": int(found.exit_code)}
     document = {
         "required_rps": required,
@@ -91,6 +98,7 @@ def write_reports(
         "conclusion": conclusion,
     }
     (folder / "capacity.json").write_text(json.dumps(document, indent=2))
+    (folder / "capacity.html").write_text(to_html(records, found, required, folder.name))
     if found is not None:
         (folder / "junit.xml").write_text(to_junit(found, required))
         (folder / "summary.md").write_text(to_markdown(records, found, required))

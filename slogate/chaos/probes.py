@@ -67,9 +67,8 @@ def objective_holds(
 
     Evaluated at `place` (server, client, edge) or at every place the objective names.
     INCONCLUSIVE (no data, too few requests, Prometheus unreachable) is not a pass, but it is
-    not a verdict yet either: the window keeps its start and grows with the clock for up to
-    `wait_s` more seconds (default: `last_s`) until the evidence decides
-    (slogate/chaos/verdict_wait.py). A FAIL returns at once.
+    not a verdict yet either: the window keeps its start and is judged once more `wait_s`
+    seconds later (default: `last_s`; slogate/chaos/verdict_wait.py). A FAIL returns at once.
     """
     try:
         spec = load_spec(Path(slo_file))
@@ -94,9 +93,7 @@ def objective_holds(
             )
             return [evaluator.evaluate_one(spec, chosen, p) for p in places]
 
-        results, waited = judge_until_decided(
-            judge, wait_s=last_s if wait_s is None else wait_s, step_s=scrape_interval_s
-        )
+        results, waited = judge_until_decided(judge, wait_s=last_s if wait_s is None else wait_s)
     for result in results:
         logger.info(
             "objective %s at %s over the last %g s: %s (%s)",

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "run": "run",
     "capacity": "capacity",
+    "dashboard": "dashboard",
 }
 
 

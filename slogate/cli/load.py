@@ -7,14 +7,20 @@ from pathlib import Path
 
 import click
 
+from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.load_progress import LoadProgress
 from slogate.cli.load_ui import ui_command, web_options
+from slogate.config import load_config
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.load.results import LoadSummary, percentiles_table
 from slogate.load.runner import LoadPlan, run_load
+from slogate.platform.base import DistributedLoad
+from slogate.platform.registry import platform_of_stack
 from slogate.platform.state import require_state
 from slogate.report.store import allocate_run_folder
+
+CLUSTER_TARGET = "http://target-service"  # the target's Service, from the Locust pods
 
 
 def _target(stack: str, host: str | None) -> tuple[str, int | None]:
@@ -51,11 +57,14 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
 @click.command("load")
 @click.argument("profile")
 @click.option("--stack", default="default", show_default=True, help="stack to load")
+@config_option
+@platform_option
 @click.option("--host", help="base URL of the target instead of a stack's edge")
 @click.option("--rate", type=float, help="override the profile's rate (req/s; peak if staged)")
 @click.option("--duration", type=float, help="override the profile's duration (seconds)")
 @click.option("--seed", type=int, help="override the profile's seed")
-@click.option("--workers", type=click.IntRange(0, 64), default=0, help="Locust worker processes")
+@click.option("--workers", type=click.IntRange(0, 64), default=0,
+              help="Locust worker processes (on Kubernetes: worker pods, at least 1)")  # fmt: skip
 @click.option("--ui", is_flag=True, help="start the Locust web UI (with an SLO tab) instead")
 @click.option("--web-host", default="127.0.0.1", show_default=True, help="--ui: address to bind")
 @click.option("--web-port", type=click.IntRange(1, 65535), help="--ui: port (default: a free one)")
@@ -74,6 +83,8 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
 def load_command(
     profile: str,
     stack: str,
+    config_path: str | None,
+    platform: str | None,
     host: str | None,
     rate: float | None,
     duration: float | None,
@@ -93,6 +104,23 @@ def load_command(
 ) -> ExitCode:
     """Run load PROFILE (from loadtests/profiles.yaml) with Locust as an open model."""
     chosen = find_profile(profile, loadtests).with_overrides(rate, duration, seed)
+    overrides: dict[str, float | int | None] = {"rate": rate, "duration": duration, "seed": seed}
+    runs_on = platform_of_stack(stack, platform) if host is None or platform else None
+    if isinstance(runs_on, DistributedLoad):
+        plan = LoadPlan(
+            profile=chosen,
+            host=(host or CLUSTER_TARGET).rstrip("/"),
+            run_dir=Path("run"),  # the pods' own (platform/kubernetes/locust.py)
+            loadtests_dir=loadtests,
+            workers=workers or 1,
+            overrides=overrides,
+        )
+        ready = runs_on.deploy_load(
+            load_config(config_path), stack, plan, lambda part: click.echo(f"{part} ready")
+        )
+        for note in ready:
+            click.echo(note)
+        return ExitCode.OK
     url, stack_port = _target(stack, host)
     web = web_options(ui, web_host, web_port, web_login, web_credentials, run_time)
     if web is not None and run_dir is None:
@@ -109,12 +137,12 @@ def load_command(
         loadtests_dir=loadtests,
         workers=workers,
         client_metrics_port=client_metrics_port or stack_port,
-        overrides={"rate": rate, "duration": duration, "seed": seed},
+        overrides=overrides,
         start_when_file=start_when_file.resolve() if start_when_file else None,
     )
     if web is not None:
         return ui_command(plan, web, stack if host is None else None, slo_file)
-    with LoadProgress() as progress:
+    with LoadProgress(stages=chosen.resolved_stages()) as progress:
         summary = run_load(plan, progress)
     _report(summary, plan.run_dir)
     return ExitCode.INCONCLUSIVE if summary.problems else ExitCode.OK

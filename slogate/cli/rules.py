@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from slogate.errors import ConfigError, ExitCode
+from slogate.slo.prometheus_rule import write_prometheus_rule
 from slogate.slo.rules import DEFAULT_MEMORY_LIMIT_BYTES, promtool_problems, write_rule_files
 from slogate.slo.spec import load_spec
 
@@ -35,7 +36,21 @@ from slogate.slo.spec import load_spec
     show_default=True,
     help="A replica's memory limit (local platform; Kubernetes reads the pod's limit).",
 )
-def rules(slo_file: Path, directory: Path, operational: bool, memory_limit_bytes: int) -> ExitCode:
+@click.option(
+    "--prometheus-rule",
+    "prometheus_rule",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the same rules as one Prometheus Operator PrometheusRule to this file "
+    "(named SPEC-slo; k8s/prometheus-operator/).",
+)
+def rules(
+    slo_file: Path,
+    directory: Path,
+    operational: bool,
+    memory_limit_bytes: int,
+    prometheus_rule: Path | None,
+) -> ExitCode:
     """Write recording rules, multi-window multi-burn-rate alerts and no-data alerts.
 
     The files are checked with `promtool check rules` (Debian's prometheus package); rules it
@@ -52,4 +67,7 @@ def rules(slo_file: Path, directory: Path, operational: bool, memory_limit_bytes
     for path in written:
         click.echo(f"wrote {path}")
     click.echo("promtool check rules: ok")
+    if prometheus_rule is not None:
+        name = f"{spec.metadata.name}-slo"
+        click.echo(f"wrote {write_prometheus_rule(written, prometheus_rule, name)} ({name})")
     return ExitCode.OK

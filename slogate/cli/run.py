@@ -14,6 +14,7 @@ from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
 from slogate.report.headline import counts_line, failing_first, outcome
 from slogate.report.model import RunReport
+from slogate.report.pushgateway import push_verdict
 from slogate.report.store import REPORT_HTML
 from slogate.slo.stats import Verdict
 
@@ -85,6 +86,9 @@ def print_summary(run: GateRun) -> None:
               help="start even when the load is too small to demonstrate an objective")  # fmt: skip
 @click.option("--abort-on-breach", is_flag=True,
               help="stop load and faults once the run cannot pass")  # fmt: skip
+@click.option("--pushgateway", metavar="URL", envvar="SLOGATE_PUSHGATEWAY",
+              help="push the verdict to this Prometheus Pushgateway (a failed push is reported "
+                   "and leaves the exit code alone) [env: SLOGATE_PUSHGATEWAY]")  # fmt: skip
 def run(
     gate: str,
     config_path: str | None,
@@ -93,6 +97,7 @@ def run(
     reports_dir: Path,
     run_anyway: bool,
     abort_on_breach: bool,
+    pushgateway: str | None,
 ) -> ExitCode:
     """Run GATE from slogate.yaml: stack up, load and chaos, SLO verdicts, report, stack down.
 
@@ -110,4 +115,11 @@ def run(
         result = run_gate(config, gate, options, progress)
     print_summary(result)
     assert result.report is not None
+    if pushgateway:
+        pushed = push_verdict(pushgateway, result.report)
+        if pushed.ok:
+            click.echo(pushed.detail)
+        else:
+            click.secho(f"warning: {pushed.detail}; the exit code is the verdict's", err=True,
+                        fg="yellow")  # fmt: skip
     return result.report.exit_code

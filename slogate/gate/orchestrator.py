@@ -99,11 +99,7 @@ def prepare(
             "change the gate in slogate.yaml, or pass --run-anyway (those verdicts will be "
             "INCONCLUSIVE)"
         )
-    stack_config = config
-    if plan.gate.replicas is not None:
-        service = config.service.model_copy(update={"replicas": plan.gate.replicas})
-        stack_config = config.model_copy(update={"service": service})
-    return plan, stack_config
+    return plan, plan.stack_config()
 
 
 def run_gate(

@@ -55,6 +55,13 @@ class GatePlan:
             at += stage.duration_s
         return total
 
+    def stack_config(self) -> SlogateConfig:
+        """slogate.yaml as the gate's stack runs it (the gate's `replicas` over the service's)."""
+        if self.gate.replicas is None:
+            return self.config
+        service = self.config.service.model_copy(update={"replicas": self.gate.replicas})
+        return self.config.model_copy(update={"service": service})
+
     def objective(self, name: str) -> Objective:
         for objective in self.spec.spec.objectives:
             if objective.name == name:

@@ -80,7 +80,8 @@ def check_target(host: str) -> None:
         raise InfrastructureError(f"the target at {host} does not answer: {error}") from error
 
 
-def _profile_arguments(plan: LoadPlan) -> list[str]:
+def profile_arguments(plan: LoadPlan) -> list[str]:
+    """The open model's options, the same in the main process and in every worker."""
     rate, duration, seed = (plan.overrides.get(k) for k in ("rate", "duration", "seed"))
     return [
         "--load-profile", plan.profile.name,
@@ -92,20 +93,38 @@ def _profile_arguments(plan: LoadPlan) -> list[str]:
     ]  # fmt: skip
 
 
-def locust_commands(plan: LoadPlan, ui: WebUI | None = None) -> list[list[str]]:
+@dataclass(frozen=True)
+class LocustPlacement:
+    """Where the Locust processes run and meet: on this machine's loopback by default; in a
+    cluster (platform/kubernetes/locust.py) the master binds every address, the workers reach
+    it by its Service's name, and the master starts the run itself with its web UI up."""
+
+    locust: tuple[str, ...] = (sys.executable, "-m", "locust")
+    bind_host: str = "127.0.0.1"
+    master_host: str = "127.0.0.1"
+    master_port: int | None = None  # None: a free port
+    autostart_web_port: int | None = None  # set: --autostart with the web UI on this port
+
+
+def locust_commands(
+    plan: LoadPlan, ui: WebUI | None = None, placement: LocustPlacement | None = None
+) -> list[list[str]]:
     """The Locust command lines: the main (or master) process first, then the workers.
     With a web UI, the SLO tab's module is a second locustfile beside the user's."""
+    where = placement or LocustPlacement()
     locustfiles = str(plan.locustfile) + (f",{SLO_TAB_MODULE}" if ui is not None else "")
-    locust = [sys.executable, "-m", "locust", "-f", locustfiles]
-    master_port = free_port() if plan.workers else None
+    locust = [*where.locust, "-f", locustfiles]
+    master_port = (where.master_port or free_port()) if plan.workers else None
     role = []
     if master_port is not None:
-        role = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port"]
+        role = ["--master", "--master-bind-host", where.bind_host, "--master-bind-port"]
         role += [str(master_port), "--expect-workers", str(plan.workers)]
-    main = [*locust, *role, "--host", plan.host, *_profile_arguments(plan)]
+    main = [*locust, *role, "--host", plan.host, *profile_arguments(plan)]
     main += ["--run-dir", str(plan.run_dir), "--metrics-linger", str(plan.metrics_linger_s)]
     if plan.client_metrics_port:
         main += ["--client-metrics-port", str(plan.client_metrics_port)]
+        if where.bind_host != "127.0.0.1":
+            main += ["--client-metrics-host", where.bind_host]
     if plan.start_when_file is not None:
         main += ["--start-when-file", str(plan.start_when_file)]
     if ui is not None:
@@ -115,13 +134,18 @@ def locust_commands(plan: LoadPlan, ui: WebUI | None = None) -> list[list[str]]:
             main += ["--web-login", "--web-credentials", str(ui.credentials)]
     else:
         users = max(1, plan.workers)
-        main += ["--headless", "-u", str(users), "-r", str(users)]
+        if where.autostart_web_port is None:
+            main += ["--headless"]
+        else:
+            main += ["--autostart", "--web-host", where.bind_host]
+            main += ["--web-port", str(where.autostart_web_port)]
+        main += ["-u", str(users), "-r", str(users)]
         main += ["--run-time", f"{int(plan.time_limit_s())}s", "--stop-timeout", "5"]
         main += ["--only-summary", "--csv", str(plan.run_dir / "locust"), "OpenModelUser"]
     commands = [main]
     if master_port is not None:
-        worker = [*locust, "--worker", "--master-host", "127.0.0.1"]
-        worker += ["--master-port", str(master_port), *_profile_arguments(plan)]
+        worker = [*locust, "--worker", "--master-host", where.master_host]
+        worker += ["--master-port", str(master_port), *profile_arguments(plan)]
         commands += [worker] * plan.workers
     return commands
 

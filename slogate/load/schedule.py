@@ -79,12 +79,18 @@ def stage_bounds(stages: Sequence[Stage]) -> list[tuple[float, float]]:
     return bounds
 
 
+def stage_at(stages: Sequence[Stage], elapsed_s: float) -> int | None:
+    """The index of the stage running at `elapsed_s` (None before the start or after the end)."""
+    for index, (start, end) in enumerate(stage_bounds(stages)):
+        if start <= elapsed_s < end:
+            return index
+    return None
+
+
 def rate_at(stages: Sequence[Stage], elapsed_s: float) -> float:
     """The scheduled arrival rate at `elapsed_s` (0 after the end)."""
-    for stage, (start, end) in zip(stages, stage_bounds(stages), strict=True):
-        if start <= elapsed_s < end:
-            return stage.rate
-    return 0.0
+    index = stage_at(stages, elapsed_s)
+    return 0.0 if index is None else stages[index].rate
 
 
 def expected_starts_by(stages: Sequence[Stage], elapsed_s: float) -> float:

@@ -20,6 +20,9 @@ state file). A platform:
     chaos_backend    how chaos activities reach the stack (recorded in the fault ledger)
     remove_fault     roll back one ledger fault from its Rollback descriptor alone
     doctor / tools   what the platform needs from this machine, and the versions it found
+
+A platform that runs the load generator itself (Kubernetes: Locust's master and worker
+Deployments) is also a `DistributedLoad`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +40,7 @@ from slogate.platform.state import PartState, StackState
 
 if TYPE_CHECKING:
     from slogate.chaos.ledger import Fault, FaultLedger
+    from slogate.load.runner import LoadPlan
 
 
 class StackEvent(BaseModel):
@@ -212,6 +216,18 @@ class Platform(Protocol):
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]: ...
 
     def tool_versions(self) -> dict[str, str | None]: ...
+
+
+@runtime_checkable
+class DistributedLoad(Protocol):
+    """A platform whose stacks run Locust's master and workers themselves."""
+
+    def deploy_load(
+        self, config: SlogateConfig, stack: str, plan: LoadPlan, on_ready: Callable[[str], None]
+    ) -> list[str]:
+        """Deploy a master and `plan.workers` workers running `plan` against the stack, wait
+        until they are up (`on_ready` gets each part's name) and return what to tell the user."""
+        ...
 
 
 class FaultNotRemoved(Exception):

@@ -37,7 +37,8 @@ def _utc(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The report templates (report.html, capacity.html) with their filters."""
     env = Environment(
         loader=PackageLoader("slogate.report", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
@@ -51,7 +52,7 @@ def _environment() -> Environment:
 
 def to_html(report: RunReport) -> str:
     """The whole report page."""
-    template = _environment().get_template("report.html.j2")
+    template = template_environment().get_template("report.html.j2")
     span = max(report.duration_s, 1e-9)
     timeline = [
         {

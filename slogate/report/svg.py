@@ -58,6 +58,7 @@ class Chart:
     bands: list[Band] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
+    x_label: str = "seconds since start"
     y_format: Callable[[float], str] = lambda v: f"{v:g}"
 
 
@@ -189,7 +190,7 @@ def render(chart: Chart) -> Markup:
         )
     out.append(
         f'<text class="axis-label" x="{LEFT + plot_w / 2}" y="{HEIGHT - 30}" '
-        f'text-anchor="middle">seconds since start</text>'
+        f'text-anchor="middle">{escape(chart.x_label)}</text>'
     )
     out.append(
         f'<text class="axis-label" transform="translate(14 {TOP + plot_h / 2}) rotate(-90)" '

@@ -8,8 +8,10 @@ import pytest
 
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import Conclusion, Outcome
+from slogate.capacity.setup import from_gate
 from slogate.capacity.step import StepRecord, constant_profile, judge, share_spec
 from slogate.cli.capacity import required_rate
+from slogate.config import load_config
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
 from slogate.load.results import LoadSummary, summarise
@@ -98,6 +100,16 @@ def test_the_curve_marks_the_capacity_and_the_first_broken_rate() -> None:
     assert lines[3].endswith("held  <- capacity")
     assert lines[4].endswith("broke  <- broke: p99-under-1s (client)")
     assert "<-" not in lines[5]
+    # a rate run twice: the mark goes to the step that decided it, not the saturated one
+    again = [
+        _record(100, Outcome.SATURATED), _record(100, Outcome.HELD),
+        _record(150, Outcome.SATURATED), _record(150, Outcome.BROKE, ("p95 (client)",)),
+    ]  # fmt: skip
+    found = Conclusion(100, False, "", ("p95 (client)",), ExitCode.BREACHED)
+    marked = [line for line in curve(again, found).splitlines() if "<-" in line]
+    assert [line.split("  ")[-2:] for line in marked] == [
+        ["held", "<- capacity"], ["broke", "<- broke: p95 (client)"],
+    ]  # fmt: skip
 
 
 def test_bad_input_exits_2_naming_the_option(tmp_path) -> None:
@@ -151,3 +163,33 @@ def test_junit_and_summary_carry_the_capacity_figure(tmp_path) -> None:
         assert document["conclusion"]["exit_code"] == int(code)
     write_reports(tmp_path, records, None, 120)  # mid-search: the steps, no conclusion yet
     assert json.loads((tmp_path / "capacity.json").read_text())["conclusion"] is None
+
+
+def test_a_gate_with_stack_options_or_unknown_is_refused_with_exit_2(tmp_path) -> None:
+    """GATE brings up its own stack with the gate's SLO file and profile: nothing to mix."""
+    home = {"SLOGATE_HOME": str(tmp_path)}
+    config = str(REPO / "slogate.yaml")
+    mixed = run_cli("capacity", "capacity", "--config", config, "--stack", "up", "--slo", "x.yaml",
+                    env=home)  # fmt: skip
+    assert mixed.exit_code == 2, mixed.stderr
+    assert "GATE 'capacity' brings up its own stack" in mixed.stderr
+    assert "--stack, --slo cannot be given with it" in mixed.stderr
+    unknown = run_cli("capacity", "nope", "--config", config, env=home, cwd=REPO)
+    assert unknown.exit_code == 2 and "no gate named 'nope'" in unknown.stderr, unknown.stderr
+    for result in (mixed, unknown):
+        assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("stacks/*"))  # nothing was started
+
+
+def test_a_gate_gives_its_objectives_profile_warmup_and_stack() -> None:
+    """The shipped `capacity` gate: its baseline objectives (the gating share ones judged per
+    step), 500 req/s required from its throughput objective, its profile and warm-up."""
+    setup = from_gate(load_config(str(REPO / "slogate.yaml")), "capacity", None, None)
+    assert [o.name for o in share_spec(setup.spec).spec.objectives] == [
+        "availability", "p95-under-500ms", "p99-under-1s",
+    ]  # fmt: skip
+    assert setup.required_rps == 500 and setup.warmup_s == 5 and setup.seed
+    assert setup.profile.name == "baseline" and setup.stack_config is not None
+    assert (
+        from_gate(load_config(str(REPO / "slogate.yaml")), "capacity", 1, 450).required_rps == 450
+    )

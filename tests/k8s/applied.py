@@ -9,7 +9,7 @@ from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.manifests import K8S_DIR, REPO
 
 NAMESPACE = "slogate"
-KUSTOMIZE_ROOTS = ("k8s", "k8s/drill")
+KUSTOMIZE_ROOTS = ("k8s", "k8s/drill", "k8s/drill/local-stack", "k8s/pushgateway")
 ROLLOUT_TIMEOUT_S = 120
 
 
@@ -24,8 +24,8 @@ class Applied:
 
 def apply_k8s(kubectl: Kubectl) -> Applied:
     """The Namespace first (admission refuses objects in a namespace that does not exist),
-    then a server-side dry-run of both kustomize roots, then the real server-side apply,
-    then both rollouts finished."""
+    then a server-side dry-run of every kustomize root, then the real server-side apply,
+    then every rollout finished."""
     result = Applied()
     began = time.monotonic()
     kubectl.run("apply", "--server-side", "--filename", str(K8S_DIR / "namespace.yaml"))
@@ -38,7 +38,7 @@ def apply_k8s(kubectl: Kubectl) -> Applied:
             "apply", "--server-side", "--kustomize", str(REPO / root)
         ).stdout
     result.seconds["apply"] = round(time.monotonic() - began, 2)
-    for deployment in ("prometheus", "redis", "target-service"):
+    for deployment in ("prometheus", "redis", "target-service", "pushgateway"):
         kubectl.run(
             "--namespace",
             NAMESPACE,

@@ -43,5 +43,5 @@ def kubectl(control_plane: ControlPlane) -> Kubectl:
 
 @pytest.fixture(scope="session")
 def deployed(kubectl: Kubectl) -> Applied:
-    """k8s/ and k8s/drill/ applied and rolled out (tests.k8s.applied.apply_k8s)."""
+    """k8s/, both drills and the Pushgateway, applied and rolled out (applied.apply_k8s)."""
     return apply_k8s(kubectl)

@@ -5,8 +5,9 @@ Every document of every YAML file under k8s/ is validated by exactly one checker
   `KUBERNETES_VERSION` (offline). Its "Couldn't find schema" warning (exit 0) counts as a
   failure, so a misspelt kind or apiVersion cannot slip through.
 - Files that tools read but the API server never sees (kind's cluster config, kustomize's
-  Kustomization) by the strict pydantic models in `NOT_KUBERNETES_API`. A later part that adds
-  another such file type (a CRD instance has no schema here either) registers a model there.
+  Kustomization) and custom resources (the Prometheus Operator's ServiceMonitor and
+  PrometheusRule, which kubernetes-validate has no schema for) by the strict pydantic models in
+  `NOT_KUBERNETES_API`; another such file type registers a model there.
 """
 
 from __future__ import annotations
@@ -163,9 +164,87 @@ class Kustomization(_Strict):
     generatorOptions: dict[str, Any] | None = None
 
 
+# ---- Prometheus Operator custom resources (k8s/prometheus-operator/): kubernetes-validate has
+# no schema for them, so these models check the fields this project uses, offline; the API
+# server checks them against the operator's own CRDs in test_control_plane_prometheus_operator.
+
+
+class ObjectMeta(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    namespace: str | None = None
+    labels: dict[str, str] | None = None
+
+
+class RelabelConfig(_Strict):
+    sourceLabels: list[str] | None = None
+    separator: str | None = None
+    regex: str | None = None
+    targetLabel: str | None = None
+    replacement: str | None = None
+    action: Literal["replace", "keep", "drop", "labelmap", "labeldrop", "labelkeep"] | None = None
+
+
+class MonitorEndpoint(_Strict):
+    port: str
+    path: str | None = None
+    interval: str | None = Field(default=None, pattern=r"^[0-9]+(ms|s|m|h)$")
+    scrapeTimeout: str | None = Field(default=None, pattern=r"^[0-9]+(ms|s|m|h)$")
+    relabelings: list[RelabelConfig] | None = None
+
+
+class LabelSelector(_Strict):
+    matchLabels: dict[str, str]
+
+
+class NamespaceSelector(_Strict):
+    matchNames: list[str]
+
+
+class ServiceMonitorSpec(_Strict):
+    selector: LabelSelector
+    namespaceSelector: NamespaceSelector | None = None
+    endpoints: list[MonitorEndpoint] = Field(min_length=1)
+
+
+class ServiceMonitor(_Strict):
+    apiVersion: Literal["monitoring.coreos.com/v1"]
+    kind: Literal["ServiceMonitor"]
+    metadata: ObjectMeta
+    spec: ServiceMonitorSpec
+
+
+class Rule(_Strict):
+    record: str | None = None
+    alert: str | None = None
+    expr: str
+    # `for` is a Python keyword
+    for_: str | None = Field(default=None, alias="for")
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+
+
+class RuleGroup(_Strict):
+    name: str
+    interval: str | None = None
+    rules: list[Rule] = Field(min_length=1)
+
+
+class PrometheusRuleSpec(_Strict):
+    groups: list[RuleGroup] = Field(min_length=1)
+
+
+class PrometheusRule(_Strict):
+    apiVersion: Literal["monitoring.coreos.com/v1"]
+    kind: Literal["PrometheusRule"]
+    metadata: ObjectMeta
+    spec: PrometheusRuleSpec
+
+
 NOT_KUBERNETES_API: dict[tuple[str, str], type[BaseModel]] = {
     ("kind.x-k8s.io/v1alpha4", "Cluster"): KindCluster,
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"): Kustomization,
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): ServiceMonitor,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PrometheusRule,
 }
 
 

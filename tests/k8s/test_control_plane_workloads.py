@@ -1,5 +1,5 @@
-"""The HorizontalPodAutoscaler and the drill CronJob, accepted by a real API server and seen
-by their controllers."""
+"""The HorizontalPodAutoscaler, the drill CronJobs and the Pushgateway, accepted by a real API
+server and seen by their controllers."""
 
 from __future__ import annotations
 
@@ -81,3 +81,71 @@ def test_a_job_created_from_the_drill_cronjob_is_admitted(
     job = kubectl.get("job", "drill-now", "--namespace", NAMESPACE)
     assert job["spec"]["backoffLimit"] == 0
     assert job["metadata"]["ownerReferences"][0]["name"] == "slogate-drill"
+
+
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+@pytest.mark.parametrize(
+    ("cronjob", "account", "token", "claim"),
+    [
+        ("slogate-drill", "slogate-chaos", True, "slogate-drill-reports"),
+        ("slogate-drill-local-stack", "slogate-drill", False, "slogate-drill-local-stack-reports"),
+    ],
+)
+def test_each_drills_pod_runs_as_its_account_with_its_claim(
+    deployed: Applied, kubectl: Kubectl, cronjob: str, account: str, token: bool, claim: str
+) -> None:
+    """A Job from each CronJob gets a pod admitted (PodSecurity restricted) that runs as its
+    ServiceAccount: the deployed-service drill as slogate-chaos with the API token the
+    ServiceAccount admission plugin mounts, the local-stack drill with none; each writes its
+    reports to its own claim, which exists. (kwok runs no container: the drill itself does not
+    run here.)"""
+    job = f"{cronjob}-now"
+    kubectl.run("create", "job", job, f"--from=cronjob/{cronjob}", "--namespace", NAMESPACE)
+    try:
+
+        def pod_of_the_job() -> dict[str, Any] | None:
+            pods = kubectl.get(
+                "pods",
+                "--namespace",
+                NAMESPACE,
+                "--selector",
+                f"batch.kubernetes.io/job-name={job}",
+            )["items"]
+            return pods[0] if pods else None
+
+        pod = wait_until(pod_of_the_job, CONTROLLER_TIMEOUT_S, interval=0.3, what="the drill pod")
+        spec = pod["spec"]
+        assert spec["serviceAccountName"] == account
+        (container,) = spec["containers"]
+        mounted = {m["mountPath"] for m in container["volumeMounts"]}
+        assert (TOKEN_PATH in mounted) is token, mounted
+        projected = [v for v in spec["volumes"] if "projected" in v]
+        assert bool(projected) is token
+        command = container["command"]
+        assert command[:3] == ["slogate", "run", "$(GATE)"]
+        assert ("--platform" in command) is token
+        if token:
+            assert command[command.index("--platform") + 1] == "kubernetes"
+        reports = next(v for v in spec["volumes"] if v["name"] == "reports")
+        assert reports["persistentVolumeClaim"]["claimName"] == claim
+        assert kubectl.get("pvc", claim, "--namespace", NAMESPACE)["metadata"]["name"] == claim
+        kubectl.get("serviceaccount", account, "--namespace", NAMESPACE)
+    finally:
+        kubectl.run("delete", "job", job, "--namespace", NAMESPACE, "--wait=false")
+
+
+def test_the_pushgateway_is_rolled_out_behind_its_service(
+    deployed: Applied, kubectl: Kubectl
+) -> None:
+    deployment = kubectl.get("deployment", "pushgateway", "--namespace", NAMESPACE)
+    assert deployment["status"]["availableReplicas"] == 1
+    service = kubectl.get("service", "pushgateway", "--namespace", NAMESPACE)
+    assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(9091, "http")]
+    endpoints = kubectl.get(
+        "endpointslices", "--namespace", NAMESPACE,
+        "--selector", "kubernetes.io/service-name=pushgateway",
+    )["items"]  # fmt: skip
+    ready = [e for s in endpoints for e in s.get("endpoints") or [] if e["conditions"]["ready"]]
+    assert len(ready) == 1

@@ -1,9 +1,11 @@
-"""The harness image (root Dockerfile, slogate/slogate:dev) and the drill CronJob that runs it,
+"""The harness image (root Dockerfile, slogate/slogate:dev) and the drill CronJobs that run it,
 checked by reading them (no Docker engine here).
 
-The drill runs `slogate run GATE` on the local platform inside its pod, so the image must carry
-the local platform's binaries and the gate inputs, run as the CronJob's non-root user, and
-write only where the CronJob mounts writable volumes (its root file system is read-only).
+The local-stack drill (k8s/drill/local-stack/) runs `slogate run GATE` on the local platform
+inside its pod, so the image must carry the local platform's binaries and the gate inputs, run
+as the CronJob's non-root user, and write only where the CronJob mounts writable volumes (its
+root file system is read-only). The drill of the deployed service (k8s/drill/cronjob.yaml) runs
+the same image as the chaos ServiceAccount, with `--platform kubernetes`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.k8s.test_dockerfile import (
     copied_sources,
     parse_dockerfile,
 )
+from tests.support.cli import run_cli
 
 DOCKERFILE = REPO / "Dockerfile"
 INSTRUCTIONS = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
@@ -47,18 +50,23 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _cronjob() -> dict[str, Any]:
-    (cronjob,) = [d for d in all_documents() if d.kind == "CronJob" and d.name == "slogate-drill"]
+LOCAL_STACK = "slogate-drill-local-stack"
+DEPLOYED = "slogate-drill"
+BOTH = pytest.mark.parametrize("drill", [LOCAL_STACK, DEPLOYED])
+
+
+def _cronjob(name: str = LOCAL_STACK) -> dict[str, Any]:
+    (cronjob,) = [d for d in all_documents() if d.kind == "CronJob" and d.name == name]
     return cronjob.body
 
 
-def _pod() -> dict[str, Any]:
-    pod: dict[str, Any] = _cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+def _pod(name: str = LOCAL_STACK) -> dict[str, Any]:
+    pod: dict[str, Any] = _cronjob(name)["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     return pod
 
 
-def _container() -> dict[str, Any]:
-    (container,) = _pod()["containers"]
+def _container(name: str = LOCAL_STACK) -> dict[str, Any]:
+    (container,) = _pod(name)["containers"]
     assert isinstance(container, dict)
     return container
 
@@ -104,20 +112,22 @@ def test_copied_sources_exist_and_reach_the_build_context(source: str) -> None:
     assert_reaches_the_build_context(source)
 
 
-def test_the_cronjob_runs_this_image_as_its_user() -> None:
-    container = _container()
+@BOTH
+def test_the_cronjob_runs_this_image_as_its_user(drill: str) -> None:
+    container = _container(drill)
     assert container["image"] == IMAGE
     assert f"-t {IMAGE}" in DOCKERFILE.read_text(encoding="utf-8"), "the build command names it"
     assert container["command"][:2] == ["slogate", "run"]
     uid, _, gid = _only("USER").arguments.partition(":")
     assert uid.isdigit() and int(uid) != 0 and gid.isdigit() and int(gid) != 0
-    context = _pod()["securityContext"]
+    context = _pod(drill)["securityContext"]
     assert (context["runAsUser"], context["runAsGroup"]) == (int(uid), int(gid))
     assert context["runAsNonRoot"] is True
 
 
-def test_writes_only_where_the_cronjob_mounts_writable_volumes() -> None:
-    container = _container()
+@BOTH
+def test_writes_only_where_the_cronjob_mounts_writable_volumes(drill: str) -> None:
+    container = _container(drill)
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     env = {**_env(), **{e["name"]: e["value"] for e in container.get("env", [])}}
@@ -132,7 +142,48 @@ def test_writes_only_where_the_cronjob_mounts_writable_volumes() -> None:
     assert not [i for i in INSTRUCTIONS if i.keyword == "VOLUME"]
 
 
-def test_the_drill_needs_no_kubernetes_api_access() -> None:
+def test_the_local_stack_drill_needs_no_kubernetes_api_access() -> None:
     """The local platform runs inside the pod: no token, so no kubectl in the image either."""
     assert _pod()["automountServiceAccountToken"] is False
     assert not [i for i in INSTRUCTIONS if i.keyword == "RUN" and "kubectl" in i.arguments]
+
+
+def test_the_deployed_service_drill_runs_as_the_chaos_account_on_kubernetes() -> None:
+    """It drills the Deployment the root deployed, as slogate-chaos (its token mounted), and
+    pushes its verdict to the Pushgateway's Service; the local-stack drill pushes there too."""
+    pod, container = _pod(DEPLOYED), _container(DEPLOYED)
+    assert pod["serviceAccountName"] == "slogate-chaos"
+    assert pod["automountServiceAccountToken"] is True
+    command = container["command"]
+    assert command[command.index("--platform") + 1] == "kubernetes"
+    (account,) = [d for d in all_documents() if d.kind == "ServiceAccount"
+                  and d.name == "slogate-chaos"]  # fmt: skip
+    assert account.path.parent.name == "chaos"
+    (service,) = [d for d in all_documents() if d.kind == "Service" and d.name == "pushgateway"]
+    (port,) = service.body["spec"]["ports"]
+    for drill in (DEPLOYED, LOCAL_STACK):
+        env = {e["name"]: e["value"] for e in _container(drill)["env"]}
+        assert env["SLOGATE_PUSHGATEWAY"] == f"http://pushgateway:{port['port']}", drill
+
+
+@BOTH
+def test_each_drill_keeps_its_reports_on_its_own_claim(drill: str) -> None:
+    volumes = {v["name"]: v for v in _pod(drill)["volumes"]}
+    claim = volumes["reports"]["persistentVolumeClaim"]["claimName"]
+    (document,) = [d for d in all_documents() if d.kind == "PersistentVolumeClaim"
+                   and d.name == claim]  # fmt: skip
+    cronjob = next(d for d in all_documents() if d.kind == "CronJob" and d.name == drill)
+    assert document.path.parent == cronjob.path.parent, "applied by the same kustomization"
+
+
+@BOTH
+def test_the_drills_command_line_is_one_slogate_parses(drill: str) -> None:
+    """Its options exist (`--platform`, `--reports-dir`; --help after them parses them all) and
+    its GATE is a gate of the image's slogate.yaml."""
+    container = _container(drill)
+    env = {e["name"]: e["value"] for e in container["env"]}
+    command = [word.replace("$(GATE)", env["GATE"]) for word in container["command"]]
+    gates = yaml.safe_load((REPO / "slogate.yaml").read_text(encoding="utf-8"))["gates"]
+    assert env["GATE"] in gates
+    result = run_cli(*command[1:], "--help")
+    assert result.exit_code == 0, result

@@ -176,3 +176,22 @@ def test_relabelled_targets_carry_the_labels_the_rules_select_on(
         assert len(query(prometheus, f"up{{{selector}}}")) == REPLICAS, selector
     # the selector the rules had before, never matched here: such a rule would never fire
     assert query(prometheus, 'up{container="target"}') == []
+
+
+def test_the_pushgateway_holding_the_drills_verdicts_is_discovered(
+    prometheus: str, kubectl: Kubectl
+) -> None:
+    """The `pushgateway` job finds the Pushgateway's pod (k8s/pushgateway/) at its port. kwok's
+    pod answers nothing, so `up` is 0 here: discovery and relabelling are what is shown."""
+    (pod,) = kubectl.get(
+        "pods", "--namespace", NAMESPACE, "--selector", "app.kubernetes.io/name=pushgateway"
+    )["items"]
+
+    def discovered() -> list[dict[str, Any]] | None:
+        try:
+            return query(prometheus, 'up{job="pushgateway"}') or None
+        except httpx.HTTPError:
+            return None
+
+    (series,) = wait_until(discovered, DISCOVERY_TIMEOUT_S, interval=0.5, what="the pushgateway")
+    assert series["metric"]["instance"] == f"{pod['status']['podIP']}:9091"

@@ -8,6 +8,7 @@ exception: it overloads the generator on purpose, against a bare app rather than
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -60,6 +61,22 @@ def test_starts_follow_the_profile(seeded_target, tmp_path):
     stats = (tmp_path / "locust_stats.csv").read_text()
     assert "/api/v1/clinics/{clinic_id}" in stats  # Locust's own stats group by route template
     assert "profile smoke: 400 of 400 scheduled requests started" in result.stdout
+
+
+def test_a_staged_run_shows_each_stage_rate_on_its_line(seeded_target, tmp_path):
+    """`stress` scaled to 9 s peaking at 120 req/s: 6 stages of 1.5 s at 15-120 req/s. The
+    plain progress lines (one every 5 s in a log) give the stage running and its rate."""
+    result, summary = run_load(
+        tmp_path, "stress", "--host", seeded_target.url, "--rate", "120", "--duration", "9"
+    )
+    assert result.returncode == 0, explain(result, tmp_path)
+    rates = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0]
+    shown = re.findall(r"stage (\d)/6  offered +([\d.]+)/s", result.stderr)
+    assert len(shown) >= 2, result.stderr  # one line at the start, one every 5 s
+    for stage, rate in shown:
+        assert float(rate) == rates[int(stage) - 1], result.stderr
+    assert {stage for stage, _ in shown} != {"1"}, result.stderr  # later stages shown too
+    assert summary is not None and summary["scheduled"] > 0
 
 
 def test_open_model_rate_holds_when_the_target_takes_a_second(seeded_target, tmp_path):

@@ -8,7 +8,10 @@ from rich.console import Console
 
 from slogate.cli import gate_progress, load_progress
 from slogate.cli.gate_progress import LiveGateProgress
+from slogate.cli.load_progress import LoadProgress, StageStart
+from slogate.load.profiles import find_profile
 from slogate.load.status import LoadStatus
+from tests.support.cli import REPO
 
 RUNNING = LoadStatus(
     elapsed_s=10.0, duration_s=20.0, expected_starts=1000.0, starts=990, completed=980,
@@ -29,6 +32,62 @@ def test_the_load_line_after_the_schedule_divides_by_the_schedule_and_flags_satu
         "  25.0 s  offered    50.0/s  achieved    49.5/s  completed 980  errors 3  "
         "late 2  missed 1  p95 -  LOAD GENERATOR SATURATED"
     )
+
+
+STRESS = find_profile("stress", REPO / "loadtests").resolved_stages()  # 6 x 30 s, 250-2,000/s
+
+
+def test_a_staged_run_shows_the_current_stage_rate_not_the_run_average():
+    """Stage 4 of `stress` (1,000/s from 90 s): the average so far would say 562.5/s."""
+    status = RUNNING.model_copy(
+        update={"elapsed_s": 100.0, "duration_s": 180.0, "expected_starts": 55_000.0,
+                "starts": 54_500, "scheduled_rate": 1000.0}
+    )  # fmt: skip
+    since = StageStart(stage=3, elapsed_s=90.4, starts=45_000)
+    assert load_progress.describe(status, STRESS, since) == (
+        " 100.0 s  stage 4/6  offered  1000.0/s  achieved   989.6/s  completed 980  errors 3  "
+        "late 2  missed 1  p95 12.3 ms"
+    )  # 9,500 starts in the 9.6 s since the stage's first status
+    # the stage's first status: no span to measure an achieved rate over yet
+    first = StageStart(stage=3, elapsed_s=100.0, starts=54_500)
+    assert "stage 4/6  offered  1000.0/s  achieved       -/s" in load_progress.describe(
+        status, STRESS, first
+    )
+    # a mark from the previous stage is not this stage's count
+    assert "achieved       -/s" in load_progress.describe(status, STRESS, StageStart(2, 61, 2))
+
+
+def test_the_first_stage_counts_from_the_schedule_start_and_one_stage_has_no_number():
+    early = RUNNING.model_copy(update={"elapsed_s": 10.0, "starts": 2_480})
+    assert load_progress.describe(early, STRESS).startswith(
+        "  10.0 s  stage 1/6  offered   250.0/s  achieved   248.0/s"
+    )
+    smoke = find_profile("smoke", REPO / "loadtests").with_overrides(100, 20).resolved_stages()
+    assert load_progress.describe(RUNNING, smoke) == load_progress.describe(RUNNING)
+
+
+def test_after_a_staged_schedule_the_line_gives_the_whole_run():
+    done = RUNNING.model_copy(
+        update={"elapsed_s": 181.0, "duration_s": 180.0, "expected_starts": 180_000.0,
+                "starts": 171_000, "finished": True}
+    )  # fmt: skip
+    assert load_progress.describe(done, STRESS).startswith(
+        " 181.0 s  offered  1000.0/s  achieved   950.0/s"
+    )
+
+
+def test_the_progress_marks_each_stage_at_its_first_status():
+    shown: list[str] = []
+    progress = LoadProgress(Console(file=io.StringIO(), force_terminal=False), STRESS)
+    progress.line.update = lambda line, force=False: shown.append(line)  # type: ignore[method-assign]
+    for elapsed, starts in ((29.0, 7_250), (30.5, 7_600), (32.5, 8_590), (61.0, 22_000)):
+        progress(RUNNING.model_copy(update={"elapsed_s": elapsed, "starts": starts}))
+    assert [line.split("  completed")[0] for line in shown] == [
+        "  29.0 s  stage 1/6  offered   250.0/s  achieved   250.0/s",
+        "  30.5 s  stage 2/6  offered   500.0/s  achieved       -/s",
+        "  32.5 s  stage 2/6  offered   500.0/s  achieved   495.0/s",
+        "  61.0 s  stage 3/6  offered   750.0/s  achieved       -/s",
+    ]
 
 
 def test_the_gate_line_gives_phase_time_left_rate_and_faults():

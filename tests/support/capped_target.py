@@ -10,38 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import target_service.main as application
-from target_service.__main__ import main
+from tests.support.api_wrapper import BeforeApi, serve_wrapped
 
 HOLD_S = float(os.environ.get("CAPPED_HOLD_S", "0.04"))
 
-ASGIApp = Callable[..., Any]
 
+def one_at_a_time() -> BeforeApi:
+    """Admit one /api/ request at a time, each held HOLD_S first."""
+    gate = asyncio.Semaphore(1)
 
-def capped(create_app: Callable[..., ASGIApp]) -> Callable[..., ASGIApp]:
-    """`create_app` whose app admits one /api/ request at a time, each held HOLD_S first."""
+    async def around(handle: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await asyncio.sleep(HOLD_S)
+            await handle()
 
-    def create(*args: Any, **kwargs: Any) -> ASGIApp:
-        app = create_app(*args, **kwargs)
-        one_at_a_time = asyncio.Semaphore(1)
-
-        async def capped_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope["type"] != "http" or not scope["path"].startswith("/api/"):
-                await app(scope, receive, send)
-                return
-            async with one_at_a_time:
-                await asyncio.sleep(HOLD_S)
-                await app(scope, receive, send)
-
-        return capped_app
-
-    return create
+    return around
 
 
 if __name__ == "__main__":
-    application.create_app = capped(application.create_app)  # type: ignore[assignment]
-    sys.exit(main())
+    serve_wrapped(one_at_a_time)

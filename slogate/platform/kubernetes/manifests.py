@@ -53,6 +53,14 @@ def build_manifests(config: SlogateConfig) -> list[Manifest]:
     """The root's objects, in kustomize's order (Namespaces first); each namespaced one in
     `kubernetes.namespace` (a ConfigError naming both namespaces otherwise)."""
     root = kustomize_root(config)
+    manifests = kustomize_build(config, root)
+    for manifest in manifests:
+        _check(manifest, root, config)
+    return manifests
+
+
+def kustomize_build(config: SlogateConfig, root: Path) -> list[Manifest]:
+    """`kubectl kustomize ROOT`: its objects, in kustomize's order."""
     command = [find_kubectl(config), "kustomize", str(root)]
     try:
         result = subprocess.run(
@@ -62,10 +70,7 @@ def build_manifests(config: SlogateConfig) -> list[Manifest]:
         raise UsageError(f"{' '.join(command)} took over {KUSTOMIZE_TIMEOUT_S:g} s") from None
     if result.returncode != 0:
         raise ConfigError(str(root / "kustomization.yaml"), "", result.stderr.strip())
-    manifests = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-    for manifest in manifests:
-        _check(manifest, root, config)
-    return manifests
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def _check(manifest: Any, root: Path, config: SlogateConfig) -> None:

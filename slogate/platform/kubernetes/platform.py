@@ -32,6 +32,7 @@ from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
 from slogate.host.ports import free_port
 from slogate.interrupts import InterruptSignals
+from slogate.load.runner import LoadPlan
 from slogate.platform.base import (
     ChaosBackend,
     DoctorCheck,
@@ -55,6 +56,7 @@ from slogate.platform.kubernetes.chaos_identity import CHAOS_KUBECONFIG, write_c
 from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, resolve_access
 from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
 from slogate.platform.kubernetes.gate_session import KubernetesGateSession
+from slogate.platform.kubernetes.locust import WEB_PORT, deploy_load
 from slogate.platform.kubernetes.manifests import Manifest, build_manifests, with_admin_token
 from slogate.platform.kubernetes.port_forward import Forward, stop_forward_parts
 from slogate.platform.kubernetes.reach import (
@@ -253,6 +255,25 @@ class KubernetesPlatform:
 
     def remove_fault(self, stack: str, fault: Fault) -> str:
         return remove_kubernetes_fault(stack, fault)
+
+    def deploy_load(
+        self, config: SlogateConfig, stack: str, plan: LoadPlan, on_ready: Callable[[str], None]
+    ) -> list[str]:
+        """Locust's master and workers as Deployments (platform/kubernetes/locust.py)."""
+        record = _require_record(stack)
+        done = deploy_load(config, stack, record, plan, lambda ref: on_ready(ref.name))
+        notes = [
+            f"Locust master and {done.workers} worker(s) rolled out in namespace "
+            f"{done.namespace}; the master starts profile {plan.profile.name!r} itself and "
+            f"keeps its results in its web UI (kubectl -n {done.namespace} port-forward "
+            f"svc/locust-master {WEB_PORT}); `slogate down` deletes them with the stack"
+        ]
+        if not record.settings.traffic:
+            notes.append(
+                "kubernetes.traffic is false (pods simulated or unreachable): slogate collects "
+                "no results from the pods"
+            )
+        return notes
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
         return [kubectl_check(config), kind_check(), self._api_check(config)]

@@ -61,3 +61,24 @@ def find_binaries() -> Binaries:
             )
         paths[field] = path
     return Binaries(**paths)
+
+
+def find_prometheus_operator_crds() -> Path:
+    """The Prometheus Operator's CRD folder that scripts/build-control-plane.sh fetched from its
+    Go module (tools/prometheus-operator/crds.env); BinariesMissing names the build otherwise."""
+    result = subprocess.run(
+        [str(BUILD_SCRIPT), "--print"],
+        capture_output=True,
+        text=True,
+        timeout=LOOKUP_TIMEOUT_S,
+        check=False,
+        cwd=REPO,
+    )
+    folders = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    folder = Path(folders.get("prometheus-operator-crds", ""))
+    if not (folder / "monitoring.coreos.com_prometheusrules.yaml").is_file():
+        raise BinariesMissing(
+            "the Prometheus Operator's CRDs are not fetched yet; fetch them with "
+            f"{BUILD_COMMAND} (one Go module download)"
+        )
+    return folder
