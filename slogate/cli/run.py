@@ -27,8 +27,10 @@ def verdict_table(report: RunReport, decorate: bool = False) -> str:
     for phase, result in failing_first(
         report.phase_results(), lambda p: (p[1].verdict, p[1].gating)
     ):
-        name = result.objective + ("" if result.gating else " (not gating)")
-        word = verdict_word(result.verdict, decorate)
+        name = result.objective + (
+            "" if result.gating or not result.measurable else " (not gating)"
+        )
+        word = verdict_word(result.verdict, decorate) if result.measurable else "not measurable"
         rows.append((phase, name, result.place, word, result.reason))
         verdicts.append(result.verdict)
     for recovery in report.recoveries:
@@ -101,6 +103,9 @@ def run(
     pushgateway: str | None,
 ) -> ExitCode:
     """Run GATE from slogate.yaml: stack up, load and chaos, SLO verdicts, report, stack down.
+
+    With --platform kubernetes the stack is the kustomize root on a cluster, reached through
+    port-forwards; objectives it cannot measure there are reported as not measurable.
 
     Exit 0 every objective met, 1 one breached, 2 bad input (nothing started), 3 inconclusive,
     4 infrastructure failure, 130 interrupted (partial report written).

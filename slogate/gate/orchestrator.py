@@ -49,6 +49,7 @@ from slogate.platform.registry import platform_for
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
 from slogate.report.store import allocate_run_folder
 from slogate.report.writer import write_report
+from slogate.slo.spec import Place
 
 
 @dataclass
@@ -146,8 +147,9 @@ def run_gate(
             evidence = _gathered(run, outcome)
             with signals.shield() if outcome.interrupted else nullcontext():
                 evidence = measure(
-                    plan, evidence, state.prometheus_url or "", state.scrape_interval_s
-                )
+                    plan, evidence, state.prometheus_url or "", state.scrape_interval_s,
+                    unmeasured_places(platform),
+                )  # fmt: skip
         except KeyboardInterrupt:
             interrupted = True
         except SlogateError as error:
@@ -158,6 +160,12 @@ def run_gate(
                 interrupted = interrupted or signals.stop_requested()
                 _finish(run, evidence, failures, interrupted, outcome, session, platform, progress)
     return run
+
+
+def unmeasured_places(platform: Platform) -> dict[str, str]:
+    """The places whose SLIs `platform` does not have, and why (its declared capability)."""
+    why = {place.value: platform.cannot_measure(place.value) for place in Place}
+    return {place: reason for place, reason in why.items() if reason is not None}
 
 
 def _gathered(run: GateRun, outcome: TrafficOutcome | None) -> RunEvidence:

@@ -95,6 +95,9 @@ class ObjectiveResult(BaseModel):
     verdict: Verdict
     reason: str
     evidence: Evidence = Field(default_factory=Evidence)
+    measurable: bool = Field(
+        default=True, description="false: the platform has no such SLI (never gating)"
+    )
 
 
 class CheckReport(BaseModel):
