@@ -131,12 +131,16 @@ class TimingsConfig(_Section):
     ready_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
+_SERVICE_PORT = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?:([a-z0-9-]{1,15}|[0-9]{1,5})$"
+
+
 class KubernetesConfig(_Section):
     """Where the Kubernetes platform deploys (`platform: kubernetes`).
 
     `traffic: false` is for a cluster whose pods run no container (kwok, the test control
     plane): slogate then applies, waits for rollouts and runs chaos, and skips every step that
-    needs a pod to answer (port-forwards, Prometheus readiness, seeding).
+    needs a pod to answer (port-forwards, Prometheus readiness, seeding). With `traffic: true`
+    `up` port-forwards the target's, Prometheus' and Redis' Services to loopback.
     """
 
     kubeconfig: str | None = Field(
@@ -168,11 +172,45 @@ class KubernetesConfig(_Section):
         "reached through the API server's pod proxy",
     )
     redis_deployment: str = "redis"
+    target_service: str = Field(
+        default="target-service:http",
+        pattern=_SERVICE_PORT,
+        description="SERVICE:PORT the load reaches, port-forwarded (PORT: name or number)",
+    )
+    prometheus_service: str = Field(
+        default="prometheus:http", pattern=_SERVICE_PORT, description="the in-cluster Prometheus"
+    )
+    redis_service: str = Field(
+        default="redis:redis", pattern=_SERVICE_PORT, description="the seed command writes here"
+    )
     chaos_service_account: str | None = Field(
         default="slogate-chaos",
         description="chaos acts with this ServiceAccount's token (k8s/chaos/); null: as the "
         "kubeconfig's user",
     )
+
+
+class KindConfig(_Section):
+    """The kind cluster of `platform: kind`: created (or reused) at `up`, the target's image
+    built and loaded into it, then the `kubernetes:` settings apply (their kubeconfig and
+    context are the cluster's)."""
+
+    cluster_config: str = Field(
+        default="k8s/kind/cluster.yaml", description="kind's cluster file, relative to slogate.yaml"
+    )
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$",
+        description="the cluster's name; null: the `name:` of cluster_config, else slogate",
+    )
+    image: str = Field(default="slogate/target-service:dev", description="the target's image")
+    dockerfile: str = Field(
+        default="target_service/Dockerfile", description="builds the image (context: this folder)"
+    )
+    kind: str = Field(default="kind", description="the kind executable")
+    docker: str = Field(default="docker", description="the docker executable")
+    create_timeout_s: float = Field(default=300.0, gt=0, le=3600)
+    build_timeout_s: float = Field(default=900.0, gt=0, le=7200)
 
 
 EdgeRetries = Literal["ingress", "none"]
@@ -239,7 +277,7 @@ class GateConfig(_Section):
     """One gate of `slogate run GATE`."""
 
     description: str = ""
-    platform: Literal["local", "kubernetes"] = "local"
+    platform: Literal["local", "kubernetes", "kind"] = "local"
     replicas: int | None = Field(default=None, ge=1, le=32, description="overrides service")
     load: GateLoad
     slo: str = Field(default="slo/target-service.yaml", description="relative to slogate.yaml")
@@ -284,9 +322,10 @@ class GateConfig(_Section):
 class SlogateConfig(_Section):
     """The whole `slogate.yaml`."""
 
-    platform: Literal["local", "kubernetes"] = "local"
+    platform: Literal["local", "kubernetes", "kind"] = "local"
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
+    kind: KindConfig = Field(default_factory=KindConfig)
     ports: PortsConfig = Field(default_factory=PortsConfig)
     timings: TimingsConfig = Field(default_factory=TimingsConfig)
     edge: EdgeConfig = Field(default_factory=EdgeConfig)

@@ -9,7 +9,7 @@ import click
 
 from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.load_progress import LoadProgress
-from slogate.cli.load_ui import ui_command, web_options
+from slogate.cli.load_ui import LOOPBACK, ui_command, web_options
 from slogate.config import load_config
 from slogate.errors import ExitCode, UsageError
 from slogate.load.profiles import find_profile
@@ -107,6 +107,20 @@ def load_command(
     overrides: dict[str, float | int | None] = {"rate": rate, "duration": duration, "seed": seed}
     runs_on = platform_of_stack(stack, platform) if host is None or platform else None
     if isinstance(runs_on, DistributedLoad):
+        local_only = {
+            "--ui": ui, "--web-host": web_host != LOOPBACK, "--web-port": web_port is not None,
+            "--web-login": web_login, "--web-credentials": web_credentials is not None,
+            "--run-time": run_time is not None, "--run-dir": run_dir is not None,
+            "--client-metrics-port": client_metrics_port is not None,
+            "--start-when-file": start_when_file is not None,
+        }  # fmt: skip
+        used = [name for name, given in local_only.items() if given]
+        if used:
+            raise UsageError(
+                f"{', '.join(used)} do not apply on a distributed platform: the Locust master "
+                "runs in the cluster, its web UI on the pod's loopback only (kubectl "
+                "port-forward svc/locust-master 8089); drop them"
+            )
         plan = LoadPlan(
             profile=chosen,
             host=(host or CLUSTER_TARGET).rstrip("/"),

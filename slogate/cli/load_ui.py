@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +18,15 @@ from slogate.load.session_verdicts import SessionJudge
 from slogate.load.ui_session import UISession, run_ui
 from slogate.load.web_access import (
     check_credentials,
-    generated_credentials,
+    generated_login,
     require_login_beyond_loopback,
 )
-from slogate.platform.state import require_state
+from slogate.platform.state import require_state, slogate_home
 from slogate.slo.evaluate import CheckReport
 from slogate.slo.spec import load_spec, parse_duration
 
 LOOPBACK = "127.0.0.1"
+WEB_LOGINS = "web-logins"  # under SLOGATE_HOME: generated passwords, while a session runs
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,6 @@ def ui_command(plan: LoadPlan, web: WebOptions, stack: str | None, slo_file: Pat
     state = require_state(stack) if stack is not None else None
     prometheus_url = state.prometheus_url if state is not None else None
     scrape = (state.scrape_interval_s if state else None) or spec.scrape_interval_s
-    credentials = web.credentials
-    if web.login and credentials is None:
-        credentials, user = generated_credentials(plan.run_dir)
-        click.echo(f"web login: user {user}, password in {credentials}")
-    ui = WebUI(web.host, web.port or free_port(), plan.run_dir, credentials)
     facts = SessionFacts(
         profile=plan.profile.name,
         slo_file=slo_file,
@@ -89,8 +86,15 @@ def ui_command(plan: LoadPlan, web: WebOptions, stack: str | None, slo_file: Pat
         prometheus_url=prometheus_url,
         started_at=time.time(),
     )
-    session = UISession(plan, ui, SessionJudge(spec, scrape), facts, web.run_time_s)
-    report, folder = run_ui(session, lambda url: click.echo(f"Locust web UI: {url}"))
+    with ExitStack() as login:
+        credentials = web.credentials
+        if web.login and credentials is None:
+            logins = slogate_home() / WEB_LOGINS
+            credentials, user = login.enter_context(generated_login(logins, plan.run_dir.name))
+            click.echo(f"web login: user {user}, password in {credentials} (until it ends)")
+        ui = WebUI(web.host, web.port or free_port(), plan.run_dir, credentials)
+        session = UISession(plan, ui, SessionJudge(spec, scrape), facts, web.run_time_s)
+        report, folder = run_ui(session, lambda url: click.echo(f"Locust web UI: {url}"))
     phase = report.phases[0]
     print_table(
         CheckReport(

@@ -27,8 +27,10 @@ def verdict_table(report: RunReport, decorate: bool = False) -> str:
     for phase, result in failing_first(
         report.phase_results(), lambda p: (p[1].verdict, p[1].gating)
     ):
-        name = result.objective + ("" if result.gating else " (not gating)")
-        word = verdict_word(result.verdict, decorate)
+        name = result.objective + (
+            "" if result.gating or not result.measurable else " (not gating)"
+        )
+        word = verdict_word(result.verdict, decorate) if result.measurable else "not measurable"
         rows.append((phase, name, result.place, word, result.reason))
         verdicts.append(result.verdict)
     for recovery in report.recoveries:
@@ -78,6 +80,8 @@ def print_summary(run: GateRun) -> None:
 @config_option
 @platform_option
 @click.option("--stack", default=None, help="stack name (default: a new one for this run)")
+@click.option("--slo", "slo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="SLO file to judge by (default: the gate's `slo:`)")  # fmt: skip
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="where run folders go")  # fmt: skip
 @click.option("--run-anyway", is_flag=True,
@@ -92,6 +96,7 @@ def run(
     config_path: str | None,
     platform: str | None,
     stack: str | None,
+    slo_path: Path | None,
     reports_dir: Path,
     run_anyway: bool,
     abort_on_breach: bool,
@@ -99,12 +104,18 @@ def run(
 ) -> ExitCode:
     """Run GATE from slogate.yaml: stack up, load and chaos, SLO verdicts, report, stack down.
 
+    With --platform kubernetes the stack is the kustomize root on a cluster, reached through
+    port-forwards; objectives it cannot measure there are reported as not measurable.
+
     Exit 0 every objective met, 1 one breached, 2 bad input (nothing started), 3 inconclusive,
     4 infrastructure failure, 130 interrupted (partial report written).
     """
     config = load_config(config_path)
     if platform is not None:
         config = config.model_copy(update={"platform": platform})
+    if slo_path is not None and gate in config.gates:
+        judged = config.gates[gate].model_copy(update={"slo": str(slo_path.resolve())})
+        config = config.model_copy(update={"gates": {**config.gates, gate: judged}})
     options = GateOptions(stack, reports_dir, run_anyway, abort_on_breach)
     with LiveGateProgress() as progress:
         result = run_gate(config, gate, options, progress)

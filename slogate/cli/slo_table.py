@@ -22,8 +22,9 @@ def print_table(report: CheckReport, console: Console | None = None) -> None:
         table.add_column(column, overflow="fold")
     decorate = console.is_terminal and not console.no_color
     for result in failing_first(report.results, lambda r: (r.verdict, r.gating)):
-        verdict = f"[{COLOUR[result.verdict]}]{verdict_word(result.verdict, decorate)}[/]"
-        if not result.gating:
+        word = verdict_word(result.verdict, decorate) if result.measurable else "not measurable"
+        verdict = f"[{COLOUR[result.verdict]}]{word}[/]"
+        if not result.gating and result.measurable:
             verdict += " (not gating)"
         extra = "\n".join(x for x in (budget_text(result), quantiles_text(result)) if x)
         table.add_row(result.objective, result.place, verdict, result.reason, extra)

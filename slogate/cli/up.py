@@ -41,8 +41,9 @@ def print_urls(state: StackState) -> None:
     click.echo(f"stack {state.stack!r} is ready")
     click.echo(f"  edge        {state.edge_url}")
     click.echo(f"  prometheus  {state.prometheus_url}")
-    click.echo(f"  supervisor  {state.supervisor_url}")
-    for part in state.parts_of_kind("replica"):
+    if state.supervisor_url is not None:
+        click.echo(f"  supervisor  {state.supervisor_url}")
+    for part in state.parts_of_kind("replica") + state.parts_of_kind("port-forward"):
         click.echo(f"  {part.name:<11} {part.url}")
     click.echo(f"  logs        {state.run_dir}/logs")
 

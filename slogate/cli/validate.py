@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from slogate.chaos.fault_modes import check_fault_mode
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
 from slogate.errors import ExitCode
@@ -29,6 +30,7 @@ def validate_config(config_path: str | None) -> ExitCode:
     """What `slogate validate` prints and returns (also run by `slogate init`)."""
     config = load_config(config_path)
     where = config.source or "built-in defaults (no slogate.yaml found)"
+    check_fault_mode(config.faults, config.platform, where)
     plans = [plan_gate(config, name) for name in config.gates]
     click.echo(f"ok: {where}")
     click.echo(

@@ -12,6 +12,7 @@ assemble.py     the RunReport from the evidence and the decision (pure)
 environment.py  versions, platform, cores (the report renders them)
 history.py      the stack's ledger and logs into the report; its folder removed
 progress.py     what the gate tells the face while it runs
+eta.py          the whole run's ETA: planned load, the gate's last measured stages (pure)
 orchestrator.py the thin sequence of phases
 
 The stack itself comes from the gate's platform (slogate.platform: a session that is up for

@@ -29,6 +29,7 @@ from slogate.chaos.ledger import Fault
 from slogate.errors import ExitCode, SlogateError
 from slogate.gate.client_latency import client_latency
 from slogate.gate.holes import Hole, client_scraped_until, holes_in, load_generator_stopped
+from slogate.gate.measurable import Unmeasured
 from slogate.gate.phases import PhaseWindow, phase_windows
 from slogate.gate.plan import GatePlan
 from slogate.gate.series import chart_series
@@ -46,6 +47,7 @@ from slogate.report.model import (
 )
 from slogate.slo.evaluate import Window
 from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.spec import Place
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,15 @@ def gather_evidence(
 
 
 def measure(
-    plan: GatePlan, evidence: RunEvidence, prometheus_url: str, scrape_s: float
+    plan: GatePlan,
+    evidence: RunEvidence,
+    prometheus_url: str,
+    scrape_s: float,
+    unmeasured: Unmeasured | None = None,
 ) -> RunEvidence:
-    """The evidence with what Prometheus says about its windows (or why it could not say)."""
+    """The evidence with what Prometheus says about its windows (or why it could not say);
+    what the platform cannot measure (`unmeasured`: place -> why) reported as such."""
+    unmeasured = unmeasured or {}
     load = evidence.load
     if load is None or load.started_at is None or load.ended_at is None:
         return evidence
@@ -194,16 +202,19 @@ def measure(
     try:
         with PrometheusClient(prometheus_url) as client:
             windows, settled = settle_fault_phases(
-                plan, client, windows, evidence.faults, load.started_at, load.ended_at, scrape_s
-            )
+                plan, client, windows, evidence.faults, load.started_at, load.ended_at, scrape_s,
+                edge=Place.EDGE.value not in unmeasured,
+            )  # fmt: skip
             ran = Window(start=load.started_at, end=load.answered_until or load.ended_at)
-            phases = evaluate_phases(plan, client, windows, scrape_s, ran)
+            phases = evaluate_phases(plan, client, windows, scrape_s, ran, unmeasured)
             comparisons, notes, suspect = compare_client_server(
                 client, windows, plan.gate.client_server_tolerance, plan.profile.peak_rate,
                 scrape_s, plan.spec.spec.metrics,
             )  # fmt: skip
             recoveries = (
-                [] if partial else time_to_recover(plan, client, windows, load.ended_at, scrape_s)
+                []
+                if partial
+                else time_to_recover(plan, client, windows, load.ended_at, scrape_s, unmeasured)
             )
             series = chart_series(client, load.started_at, load.ended_at, plan.spec.spec.metrics)
             holes = load_generator_stopped(
@@ -211,6 +222,7 @@ def measure(
                     hole
                     for w in windows
                     for hole in holes_in(client, w.label, w.window, scrape_s, evidence.faults)
+                    if hole.place not in unmeasured  # a place the platform does not have
                 ],
                 load.answered_until,
                 None

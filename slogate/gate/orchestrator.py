@@ -1,7 +1,8 @@
 """`slogate run GATE` as a thin sequence of phases:
 
     plan + pre-flight   (exit 2 before anything starts); the smallest breach each objective
-                        detects is said before anything starts
+                        detects is said before anything starts; the progress gets the plan
+                        and the stages' expected lengths (gate/eta.py) for its ETA
     sweep               roll back the stack's open faults left by earlier runs
     platform up         a session of the gate's platform: this process owns the stack
     traffic             warm-up, load with chaos at its offsets, recovery (traffic.py)
@@ -32,6 +33,7 @@ from slogate.gate.assemble import RunIdentity, assemble_report
 from slogate.gate.decide import decide
 from slogate.gate.detection import detection_figures
 from slogate.gate.environment import collect_environment
+from slogate.gate.eta import PRE_FLIGHT, measured_estimates
 from slogate.gate.evidence import Failure, RunEvidence, gather_evidence, measure
 from slogate.gate.history import keep_stack_history
 from slogate.gate.phases import fault_label
@@ -47,6 +49,7 @@ from slogate.platform.registry import platform_for
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
 from slogate.report.store import allocate_run_folder
 from slogate.report.writer import write_report
+from slogate.slo.spec import Place
 
 
 @dataclass
@@ -105,6 +108,8 @@ def run_gate(
     config: SlogateConfig, name: str, options: GateOptions, progress: GateProgress
 ) -> GateRun:
     plan, stack_config = prepare(config, name, options)
+    progress.plan(plan.duration_s, measured_estimates(options.reports_dir, name))
+    progress.enter(PRE_FLIGHT)
     for figure in detection_figures(plan):
         progress.say(f"pre-flight: {figure.line()}")
     require_writable_folder(options.reports_dir, "--reports-dir")
@@ -142,8 +147,9 @@ def run_gate(
             evidence = _gathered(run, outcome)
             with signals.shield() if outcome.interrupted else nullcontext():
                 evidence = measure(
-                    plan, evidence, state.prometheus_url or "", state.scrape_interval_s
-                )
+                    plan, evidence, state.prometheus_url or "", state.scrape_interval_s,
+                    unmeasured_places(platform),
+                )  # fmt: skip
         except KeyboardInterrupt:
             interrupted = True
         except SlogateError as error:
@@ -154,6 +160,12 @@ def run_gate(
                 interrupted = interrupted or signals.stop_requested()
                 _finish(run, evidence, failures, interrupted, outcome, session, platform, progress)
     return run
+
+
+def unmeasured_places(platform: Platform) -> dict[str, str]:
+    """The places whose SLIs `platform` does not have, and why (its declared capability)."""
+    why = {place.value: platform.cannot_measure(place.value) for place in Place}
+    return {place: reason for place, reason in why.items() if reason is not None}
 
 
 def _gathered(run: GateRun, outcome: TrafficOutcome | None) -> RunEvidence:

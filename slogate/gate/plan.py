@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slogate.chaos.fault_modes import check_actions_fit, check_fault_mode
 from slogate.chaos.validation import validate_experiment
 from slogate.config import GateConfig, SlogateConfig
 from slogate.errors import ConfigError, UsageError
@@ -74,12 +75,13 @@ def _resolve(base: Path, value: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def _experiment_path(base: Path, name: str, where: str, source: str) -> Path:
-    """The experiment's file, validated (Chaos Toolkit's checks and slogate's arguments)."""
+def _experiment_path(base: Path, name: str, where: str, source: str, faults: str) -> Path:
+    """The experiment's file, validated (Chaos Toolkit's checks, slogate's arguments, and
+    its actions against the stack's fault mode)."""
     for candidate in (_resolve(base, name), base / "experiments" / f"{name}.yaml"):
         if candidate.is_file():
             try:
-                validate_experiment(candidate)
+                check_actions_fit(validate_experiment(candidate), candidate, faults)
             except ConfigError as error:
                 raise ConfigError(source, where, str(error)) from None
             return candidate.resolve()
@@ -115,8 +117,12 @@ def plan_gate(config: SlogateConfig, name: str, loadtests_dir: Path | None = Non
         raise ConfigError(source, f"{here}.objectives", "at least one objective in some phase")
     if gate.time_to_recover is not None and gate.time_to_recover.objective not in names:
         raise ConfigError(source, f"{here}.time_to_recover.objective", f"one of {known}")
+    for platform in sorted({config.platform, gate.platform}):
+        check_fault_mode(config.faults, platform, source)
     experiments = [
-        _experiment_path(base, e.experiment, f"{here}.experiments[{i}].experiment", source)
+        _experiment_path(
+            base, e.experiment, f"{here}.experiments[{i}].experiment", source, config.faults
+        )
         for i, e in enumerate(gate.experiments)
     ]
     plan = GatePlan(name, gate, config, profile, spec, slo_path, experiments, loadtests)

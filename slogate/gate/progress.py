@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from slogate.load.status import LoadStatus
@@ -12,8 +13,11 @@ from slogate.platform.base import StackEvent
 class GateProgress(Protocol):
     """Receives a gate's progress: phases, messages, stack events and load statuses."""
 
+    def plan(self, load_s: float, estimates: Mapping[str, float]) -> None:
+        """The load's planned length and the other stages' expected lengths (for the ETA)."""
+
     def enter(self, phase: str) -> None:
-        """The gate entered `phase` (set-up, warm-up, baseline, fault:X, ...)."""
+        """The gate entered `phase` (pre-flight, set-up, warm-up, baseline, fault:X, ...)."""
 
     def say(self, message: str) -> None:
         """A message that stays (a phase change, a warning)."""

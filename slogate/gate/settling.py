@@ -207,15 +207,17 @@ def settle_fault_phases(
     load_start: float,
     load_end: float,
     scrape_s: float,
+    edge: bool = True,
 ) -> tuple[list[PhaseWindow], list[str]]:
-    """Every fault phase ended where the evidence says its faults were over (see above)."""
+    """Every fault phase ended where the evidence says its faults were over (see above).
+    Without an `edge` (a platform that has none) a phase ends where the ledger's faults end."""
     settled: dict[str, float | None] = {}
     needs: dict[str, Need] = {}
     for phase in windows:
         if not phase.in_fault:
             continue
         back = replicas_back_from(phase.window, faults)
-        if back is not None:
+        if back is not None and edge:
             settled[phase.label] = edge_all_up_at(client, back, load_end, scrape_s)
         needs[phase.label] = needed_seconds(plan, phase, phase.window.start - load_start, scrape_s)
     return extend_fault_phases(windows, settled, needs, load_end, scrape_s)

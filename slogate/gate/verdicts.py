@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from slogate.gate.measurable import NOT_MEASURABLE, Unmeasured, in_spec_order, split_places
 from slogate.gate.phases import PhaseWindow
 from slogate.gate.place_counts import count_places
 from slogate.gate.plan import GatePlan
@@ -54,10 +55,12 @@ def evaluate_phases(
     windows: list[PhaseWindow],
     scrape_s: float,
     load_window: Window | None = None,
+    unmeasured: Unmeasured | None = None,
 ) -> list[PhaseResults]:
     """Every phase's objectives at every place they are measured, and what it reports;
     throughput only over the part of a phase inside `load_window` (the load's requests, not
-    its metrics' linger)."""
+    its metrics' linger). At a place in `unmeasured` (the platform has no such SLI) each is
+    reported as not measurable (gate/measurable.py)."""
     offered = plan.profile.peak_rate
     phases = []
     for phase in windows:
@@ -66,12 +69,14 @@ def evaluate_phases(
             continue
         names = phase.objectives + reported
         chosen = plan.spec.only(lambda o: o.name in names)  # noqa: B023 (called here, at once)
+        measurable, missing = split_places(chosen, unmeasured or {})
         results = [
             r.model_copy(update={"gating": False, "reason": f"{REPORTED}: {r.reason}"})
             if r.objective in reported
             else r
-            for r in evaluate_spec(chosen, client, phase.window, scrape_s, offered, load_window)
+            for r in evaluate_spec(measurable, client, phase.window, scrape_s, offered, load_window)
         ]
+        results = in_spec_order(chosen, results + missing)
         phases.append(PhaseResults(phase=phase.label, window=phase.window, results=results))
     return phases
 
@@ -169,12 +174,15 @@ def time_to_recover(
     windows: list[PhaseWindow],
     run_end: float,
     scrape_s: float,
+    unmeasured: Unmeasured | None = None,
 ) -> list[Recovery]:
-    """After each fault: the first sustained window where the SLI is back within objective."""
+    """After each fault: the first sustained window where the SLI is back within objective
+    (not judged, and said so, when the platform cannot measure its place)."""
     setting = plan.gate.time_to_recover
     if setting is None:
         return []
     place = Place(setting.place)
+    why = (unmeasured or {}).get(place.value)
 
     def within(window: Window) -> bool | None:
         evaluator = Evaluator(client=client, window=window, scrape_interval_s=scrape_s)
@@ -186,9 +194,13 @@ def time_to_recover(
         recovery = Recovery(
             fault_id=phase.label, kind=phase.experiment or "fault", objective=setting.objective,
             place=place.value, fault_ended=ended, sustained_s=setting.sustained_s,
-            recovered_at=first_recovery(ended, setting.sustained_s, run_end, within),
+            recovered_at=None,
         )  # fmt: skip
-        judge_recovery(recovery, setting.within_s, run_end)
+        if why is not None:
+            recovery.reason = f"{NOT_MEASURABLE} on this platform: {why}"
+        else:
+            recovery.recovered_at = first_recovery(ended, setting.sustained_s, run_end, within)
+            judge_recovery(recovery, setting.within_s, run_end)
         recoveries.append(recovery)
     return recoveries
 

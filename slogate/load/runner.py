@@ -97,7 +97,8 @@ def profile_arguments(plan: LoadPlan) -> list[str]:
 class LocustPlacement:
     """Where the Locust processes run and meet: on this machine's loopback by default; in a
     cluster (platform/kubernetes/locust.py) the master binds every address, the workers reach
-    it by its Service's name, and the master starts the run itself with its web UI up."""
+    it by its Service's name, and the master starts the run itself with its web UI up on the
+    pod's loopback (it has no login: only a port-forward reaches it)."""
 
     locust: tuple[str, ...] = (sys.executable, "-m", "locust")
     bind_host: str = "127.0.0.1"
@@ -137,7 +138,8 @@ def locust_commands(
         if where.autostart_web_port is None:
             main += ["--headless"]
         else:
-            main += ["--autostart", "--web-host", where.bind_host]
+            # the pod's loopback: reached through a port-forward only, never by another pod
+            main += ["--autostart", "--web-host", "127.0.0.1"]
             main += ["--web-port", str(where.autostart_web_port)]
         main += ["-u", str(users), "-r", str(users)]
         main += ["--run-time", f"{int(plan.time_limit_s())}s", "--stop-timeout", "5"]

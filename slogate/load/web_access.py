@@ -1,11 +1,16 @@
 """Who may reach the web UI: loopback by default; any other address only behind Locust's login
-page, checked against a `user:password` file only its owner can read (pure checks, exit 2)."""
+page, checked against a `user:password` file only its owner can read (pure checks, exit 2).
+A generated password lives in a 0700 folder outside the run folder (which CI uploads) and is
+deleted when the session ends."""
 
 from __future__ import annotations
 
 import ipaddress
 import secrets
+import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from slogate.errors import ConfigError, UsageError
@@ -51,10 +56,23 @@ def check_credentials(path: Path) -> Path:
 
 
 def generated_credentials(folder: Path) -> tuple[Path, str]:
-    """A fresh password for user `slogate` in `folder/web-credentials` (mode 0600)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A fresh password for user `slogate` in `folder/web-credentials` (folder 0700, file 0600)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     path = folder / CREDENTIALS_FILE
     path.unlink(missing_ok=True)
     path.touch(mode=0o600)
     path.write_text(f"{GENERATED_USER}:{secrets.token_urlsafe(18)}\n")
     return path, GENERATED_USER
+
+
+@contextmanager
+def generated_login(logins: Path, run_id: str) -> Iterator[tuple[Path, str]]:
+    """generated_credentials in `logins/<run_id>/` (e.g. under SLOGATE_HOME, never the run
+    folder), removed with its folder when the session ends (also on Ctrl-C)."""
+    logins.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = logins / run_id
+    try:
+        yield generated_credentials(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

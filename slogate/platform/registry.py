@@ -10,7 +10,7 @@ from slogate.errors import ConfigError, UsageError
 from slogate.platform.base import Platform
 from slogate.platform.state import load_state
 
-PLATFORMS = ("local", "kubernetes")
+PLATFORMS = ("local", "kubernetes", "kind")
 DEFAULT_PLATFORM = "local"
 # a ledger fault's Rollback.via -> the platform that can remove it
 _VIAS = {
@@ -32,6 +32,10 @@ def platform_for(name: str) -> Platform:
         from slogate.platform.kubernetes.platform import KubernetesPlatform
 
         return KubernetesPlatform()
+    if name == "kind":
+        from slogate.platform.kubernetes.kind import KindPlatform
+
+        return KindPlatform()
     known = ", ".join(PLATFORMS)
     raise UsageError(
         f"platform {name!r} is not known (known: {known}); set `platform:` in slogate.yaml"
@@ -40,9 +44,13 @@ def platform_for(name: str) -> Platform:
 
 def _recorded_platform(stack: str) -> str | None:
     """The platform whose own record is in the stack's folder: an `up` that died before it
-    wrote the state file leaves one (Kubernetes: kubernetes.json, the objects to delete)."""
+    wrote the state file leaves one (kind: kind.json, the cluster; Kubernetes: kubernetes.json,
+    the objects to delete)."""
+    from slogate.platform.kubernetes.kind_cluster import has_kind_record
     from slogate.platform.kubernetes.record import has_record
 
+    if has_kind_record(stack):
+        return "kind"
     return "kubernetes" if has_record(stack) else None
 
 

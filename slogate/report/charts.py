@@ -2,15 +2,18 @@
 
 Client and server (and edge) lines share a chart; fault windows are shaded and the SLO
 thresholds drawn: error-ratio lines from availability objectives, latency lines from latency
-objectives, a rate line from throughput objectives.
+objectives, a rate line from throughput objectives. The time axis reads in UTC clock time with
+the seconds since the run started beneath.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from markupsafe import Markup
 
 from slogate.report.model import PhaseName, RunReport, SeriesMetric, TimeSeries
-from slogate.report.svg import Band, Chart, Line, Mark, Rule, render
+from slogate.report.svg import Band, Chart, Line, Mark, Rule, render, utc_clock
 from slogate.slo.spec import BuiltinSLI
 
 PLACE_COLOURS = {"server": "#2563eb", "client": "#ea580c", "edge": "#059669"}
@@ -72,6 +75,8 @@ def build_charts(report: RunReport) -> list[Chart]:
         if phase.name.split(":")[0] in SHOWN_PHASES
     ]
     thresholds = _thresholds(report)
+    day = datetime.fromtimestamp(origin, UTC).strftime("%Y-%m-%d")
+    x_label = f"UTC time on {day}, started {utc_clock(origin)} (beneath: seconds since start)"
     charts = [
         Chart("Request rate", "request_rate", "requests/s", 0, span,
               y_format=lambda v: f"{v:,.0f}" if v >= 10 else f"{v:g}"),
@@ -97,6 +102,7 @@ def build_charts(report: RunReport) -> list[Chart]:
         else:
             chart.lines.append(Line(series.label, points, colour, dash, width))
     for metric, chart in by_metric.items():
+        chart.wall_start, chart.x_label = origin, x_label
         chart.bands = bands
         chart.marks = marks
         chart.rules = [

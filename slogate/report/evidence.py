@@ -37,9 +37,17 @@ def describe(result: ObjectiveResult) -> str:
     return "\n".join(lines)
 
 
+def verdict_text(result: ObjectiveResult) -> str:
+    """How a result's verdict reads: PASS, FAIL (not gating), not measurable (the platform has
+    no such SLI: gate/measurable.py)."""
+    if not result.measurable:
+        return "not measurable"
+    return result.verdict.value + ("" if result.gating else " (not gating)")
+
+
 def markdown_row(result: ObjectiveResult, *leading: str) -> str:
     """A table row: leading cells, objective, at, verdict, evidence, budget, quantiles."""
-    verdict = result.verdict.value + ("" if result.gating else " (not gating)")
+    verdict = verdict_text(result)
     cells = [*leading, result.objective, result.place, verdict, result.reason]
     cells += [budget_text(result), quantiles_text(result)]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"

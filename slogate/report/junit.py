@@ -1,6 +1,7 @@
 """JUnit XML: one test case per objective and place. FAIL is a <failure>, INCONCLUSIVE an
 <error> (so no CI reads missing evidence as green), the evidence in the message; non-gating
-results carry their verdict in the name but are never failures or errors.
+results carry their verdict in the name but are never failures or errors; an objective the
+platform cannot measure is <skipped> with the reason.
 
 junit.xml of a run has one test suite per phase; a partial run adds an <error> case
 `run complete`, so a CI never reads an interrupted run as green.
@@ -21,6 +22,10 @@ def _add_case(
 ) -> ET.Element:
     """One <testcase> for a result: FAIL a <failure>, INCONCLUSIVE an <error> (when gating)."""
     name = f"{prefix}{result.objective} @ {result.place}"
+    if not result.measurable:
+        case = ET.SubElement(suite, "testcase", classname=classname, name=name)
+        ET.SubElement(case, "skipped", message=result.reason)
+        return case
     if not result.gating:
         name += f" (not gating: {result.verdict.value})"
     case = ET.SubElement(suite, "testcase", classname=classname, name=name)
@@ -44,6 +49,7 @@ def add_junit_suite(
         "testsuite",
         name=name,
         tests=str(len(results)),
+        skipped=str(sum(not r.measurable for r in results)),
         failures=str(sum(r.gating and r.verdict is Verdict.FAIL for r in results)),
         errors=str(sum(r.gating and r.verdict is Verdict.INCONCLUSIVE for r in results)),
         time=f"{seconds:g}",

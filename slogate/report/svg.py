@@ -2,7 +2,8 @@
 
 A chart has lines (gaps where a point is None), shaded bands (fault windows), horizontal rules
 (SLO thresholds) and vertical marks (phase boundaries). The x axis is seconds since the run
-started.
+started; a chart given the run's wall-clock start (`wall_start`) labels its ticks in UTC
+(HH:MM:SS, at round clock times) with the seconds since start beneath each, and in a tooltip.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 900, 280
-LEFT, RIGHT, TOP, BOTTOM = 70, 16, 36, 62
+WIDTH, HEIGHT = 900, 294
+LEFT, RIGHT, TOP, BOTTOM = 70, 16, 36, 76
+# tick steps that read as clock times: seconds, minutes, hours
+CLOCK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Chart:
     rules: list[Rule] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     x_label: str = "seconds since start"
+    wall_start: float | None = None  # unix seconds at x = 0: ticks in UTC clock time
     y_format: Callable[[float], str] = lambda v: f"{v:g}"
 
 
@@ -72,6 +77,56 @@ def nice_step(span: float, ticks: int = 5) -> float:
         if raw <= multiple * power:
             return multiple * power
     return 10.0 * power
+
+
+def clock_step(span: float, ticks: int = 8) -> float:
+    """The smallest clock-friendly step giving at most `ticks` intervals over `span` seconds."""
+    for step in CLOCK_STEPS:
+        if span / step <= ticks:
+            return float(step)
+    return 86400.0 * math.ceil(span / ticks / 86400.0)
+
+
+def utc_clock(at: float) -> str:
+    """Unix seconds as HH:MM:SS in UTC."""
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S")
+
+
+def clock_ticks(wall_start: float, x0: float, x1: float) -> list[tuple[float, str, str]]:
+    """(x, UTC label, seconds-since-start label) at round clock times between x0 and x1."""
+    step = clock_step(x1 - x0)
+    first = math.ceil((wall_start + x0) / step - 1e-9) * step
+    out = []
+    at = first
+    while at <= wall_start + x1 + 1e-9:
+        x = at - wall_start
+        out.append((x, utc_clock(at), f"+{round(x, 1):g} s"))
+        at += step
+    return out
+
+
+def _x_ticks(chart: Chart, px: Callable[[float], float], x0: float, x1: float) -> list[str]:
+    y = HEIGHT - BOTTOM + 15
+    if chart.wall_start is None:
+        x_step = nice_step(x1 - x0, 8)
+        count = int((x1 - x0) / x_step + 1.001)
+        ticks = [(x0 + i * x_step, f"{i * x_step:g}", "") for i in range(count)]
+    else:
+        ticks = clock_ticks(chart.wall_start, x0, x1)
+    out = []
+    for at, label, since in ticks:
+        x = px(at)
+        tip = f"<title>{escape(label)} UTC, {escape(since)} since start</title>" if since else ""
+        out.append(
+            f'<text class="tick" x="{x:.1f}" y="{y}" text-anchor="middle">'
+            f"{escape(label)}{tip}</text>"
+        )
+        if since:
+            out.append(
+                f'<text class="tick since-start" x="{x:.1f}" y="{y + 13}" text-anchor="middle">'
+                f"{escape(since)}</text>"
+            )
+    return out
 
 
 def _values(chart: Chart) -> list[float]:
@@ -140,15 +195,7 @@ def render(chart: Chart) -> Markup:
             f"{escape(chart.y_format(tick))}</text>"
         )
         tick += y_step
-    x_step = nice_step(x1 - x0, 8)
-    tick = 0.0
-    while tick <= (x1 - x0) + x_step / 1000:
-        x = px(x0 + tick)
-        out.append(
-            f'<text class="tick" x="{x:.1f}" y="{TOP + plot_h + 15}" text-anchor="middle">'
-            f"{tick:g}</text>"
-        )
-        tick += x_step
+    out.extend(_x_ticks(chart, px, x0, x1))
     previous, previous_label, lift = -math.inf, "", 0
     for mark in sorted(chart.marks, key=lambda m: m.at):
         x = px(mark.at)
@@ -189,7 +236,7 @@ def render(chart: Chart) -> Markup:
             f'fill="{rule.colour}">{escape(rule.label)}</text>'
         )
     out.append(
-        f'<text class="axis-label" x="{LEFT + plot_w / 2}" y="{HEIGHT - 30}" '
+        f'<text class="axis-label" x="{LEFT + plot_w / 2}" y="{HEIGHT - 28}" '
         f'text-anchor="middle">{escape(chart.x_label)}</text>'
     )
     out.append(

@@ -96,6 +96,9 @@ class ObjectiveResult(BaseModel):
     verdict: Verdict
     reason: str
     evidence: Evidence = Field(default_factory=Evidence)
+    measurable: bool = Field(
+        default=True, description="false: the platform has no such SLI (never gating)"
+    )
 
 
 class CheckReport(BaseModel):
@@ -173,9 +176,14 @@ class Evaluator:
             return [self.evaluate_one(spec, o, p) for o, p in pairs]
         pool = ThreadPoolExecutor(min(CONCURRENT_OBJECTIVES, len(pairs)), "slo-objective")
         try:
-            return list(pool.map(lambda pair: self.evaluate_one(spec, *pair), pairs))
-        finally:  # on Ctrl-C the objectives not yet started are dropped, not waited for
-            pool.shutdown(wait=False, cancel_futures=True)
+            results = list(pool.map(lambda pair: self.evaluate_one(spec, *pair), pairs))
+        except BaseException:
+            # Ctrl-C: the objectives not yet started are dropped; the running ones are waited
+            # for (each query has the client's timeout), so none outlives its client
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return results
 
     def evaluate_one(self, spec: SLOSpec, objective: Objective, place: Place) -> ObjectiveResult:
         result = ObjectiveResult(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,9 +91,17 @@ class PrometheusClient:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    def _refuse_when_closed(self) -> None:
+        """A query after close() (an objective still running after Ctrl-C) fails at once
+        instead of opening a new connection pool nobody closes."""
+        if self._closed:
+            raise PrometheusUnavailable(f"the client of Prometheus at {self.base_url} is closed")
 
     def _http(self) -> httpx.Client:
         with self._lock:  # the batch threads share one client (httpx's pool is thread-safe)
+            self._refuse_when_closed()
             if self._client is None:
                 auth = self.auth
                 headers = dict(auth.headers)
@@ -112,12 +120,16 @@ class PrometheusClient:
             return self._client
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Wait for the queries in flight (each has the timeout), then close; for good."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def __enter__(self) -> PrometheusClient:
         return self
@@ -178,14 +190,20 @@ class PrometheusClient:
         if len(batch) <= 1:
             return [self.vector(expr, time) for expr, time in batch]
         with self._lock:
+            self._refuse_when_closed()
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
                     MAX_CONCURRENT_QUERIES, thread_name_prefix="prometheus-query"
                 )
             pool = self._pool
         futures = [pool.submit(self.vector, expr, time) for expr, time in batch]
-        errors = [future.exception() for future in futures]
-        for error in errors:
+        for future in futures:
+            try:
+                error = future.exception()
+            except CancelledError:  # dropped by close()
+                raise PrometheusUnavailable(
+                    f"the client of Prometheus at {self.base_url} was closed during the batch"
+                ) from None
             if error is not None:
                 raise error
         return [future.result() for future in futures]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from typing import Any
@@ -14,6 +15,7 @@ import psutil
 import pytest
 
 from slogate.chaos.ledger import FaultLedger
+from slogate.gate.eta import DEFAULT_ESTIMATES
 from slogate.platform.state import StackState
 from tests.gate.conftest import Project, stop
 from tests.support.cli import slogate_home
@@ -57,6 +59,21 @@ def test_smoke_passes_on_the_reference_target(project: Project) -> None:
     assert exact["intended"]["p95_ms"] >= exact["service"]["p95_ms"] > 0
     routes = [row["route"] for row in latency if row["source"] == "locust"]
     assert "all routes" in routes and any(r.startswith("GET /api/v1/") for r in routes)
+    # progress (plain lines: no terminal): every stage with the run's time and the whole run's
+    # ETA; the ETA at the start covers the 14 s load and the other stages' default estimates
+    # (no earlier run of the gate in this reports folder)
+    stages = re.findall(r"^== (\S+)  \(run ([\d.]+) s, ETA (\d+) s\)$", done.stdout, re.M)
+    assert [name for name, _, _ in stages] == [
+        "pre-flight", "set-up", "warm-up", "baseline", "evaluation", "report", "tear-down",
+    ], done.stdout  # fmt: skip
+    times, etas = [float(t) for _, t, _ in stages], [int(eta) for *_, eta in stages]
+    after_load = sum(DEFAULT_ESTIMATES[s] for s in ("evaluation", "report", "tear-down"))
+    assert times == sorted(times) and abs(etas[0] - (sum(DEFAULT_ESTIMATES.values()) + 14)) <= 1
+    # from the load on: Locust's start, the load and the rest; then less and less
+    assert etas[2] <= DEFAULT_ESTIMATES["load-start"] + 14 + after_load
+    assert etas[-3:] == sorted(etas[-3:], reverse=True) and etas[-1] <= after_load
+    assert re.search(r"^\[baseline\] .* \(run [\d.]+ s, ETA \d+ s\)$", done.stdout, re.M)
+    assert re.search(r"^== done  \(run [\d.]+ s\)$", done.stdout, re.M)
 
 
 def test_pod_kill_passes_and_measures_recovery(project: Project) -> None:

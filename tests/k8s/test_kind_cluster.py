@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from tests.k8s.manifests import K8S_DIR, REPO, load_documents
+from tests.support.stopping import terminate
 from tests.support.waiting import free_port, port_is_listening, wait_until
 
 # The first test also builds the image and rolls out: far beyond the suite's 300 s default.
@@ -155,12 +156,7 @@ def port_forward(service: str, remote_port: int) -> Iterator[str]:
         )
         yield f"http://127.0.0.1:{local_port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)
         if process.stderr is not None:
             process.stderr.close()
 

@@ -85,6 +85,32 @@ def test_the_pods_run_the_local_profile_options_and_only_the_placement_differs()
     assert "--autostart" in master and "--headless" not in master
     assert "--headless" in local_master and "--autostart" not in local_master
     assert master[master.index("--expect-workers") + 1] == "3"
+    # the web UI has no login and can start a swarm against any host: the pod's loopback only
+    assert master[master.index("--web-host") + 1] == "127.0.0.1"
+
+
+LOCAL_ONLY = [
+    ["--ui"], ["--web-host", "0.0.0.0"], ["--web-port", "8089"], ["--web-login"],
+    ["--web-credentials", "creds"], ["--run-time", "1m"], ["--run-dir", "out"],
+    ["--client-metrics-port", "9646"], ["--start-when-file", "go"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("option", LOCAL_ONLY, ids=[o[0] for o in LOCAL_ONLY])
+def test_options_of_a_local_run_are_refused_on_kubernetes(
+    tmp_path: Path, option: list[str]
+) -> None:
+    """They were silently ignored: exit 2 naming the option, before any cluster is asked."""
+    from tests.support.cli import run_cli
+
+    result = run_cli(
+        "load", "smoke", "--stack", "nothing-here", "--platform", "kubernetes",
+        "--loadtests", str(LOADTESTS), *option, env={"SLOGATE_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert result.exit_code == 2, result
+    assert f"{option[0]} do not apply on a distributed platform" in result.stderr
+    assert "drop them" in result.stderr
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.json"))
 
 
 @pytest.mark.slow
@@ -137,6 +163,8 @@ class TestOnTheControlPlane:
         volumes = master["spec"]["template"]["spec"]["volumes"]
         items = next(v for v in volumes if "configMap" in v)["configMap"]["items"]
         assert {"key": "locustfile.py", "path": "locustfile.py"} in items
+        # the web UI on the pod's loopback: ready when the workers' port is, not the UI's
+        assert container(master)["readinessProbe"]["tcpSocket"]["port"] == "workers"
         service = stack.get("service", "locust-master")
         assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
             "web": 8089, "workers": 5557, "client-metrics": 9646,

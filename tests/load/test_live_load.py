@@ -21,6 +21,7 @@ import pytest
 from tests.load.support import REPO_ROOT, SLOGATE, explain, run_load, slogate_env
 from tests.support.cli import close_pipes, stop_slogate
 from tests.support.redis_server import running_redis
+from tests.support.stopping import terminate
 from tests.support.waiting import free_port, wait_until
 from tests.target_service.service_process import running_service
 
@@ -258,12 +259,7 @@ def bare_target() -> Iterator[str]:
         assert process.poll() is None, f"uvicorn exited with {process.returncode}"
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)
 
 
 def test_a_saturated_generator_is_flagged_and_inconclusive(bare_target, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 
@@ -108,12 +109,65 @@ def _plain_progress() -> LiveGateProgress:
 def test_the_gate_rate_comes_from_starts_between_statuses_and_ends_with_the_schedule(capsys):
     progress = _plain_progress()
     with progress:
+        progress.enter("set-up")
         progress.enter("baseline")
         progress.load_status(RUNNING, 20, [])
         progress.load_status(RUNNING.model_copy(update={"elapsed_s": 11.0, "starts": 1090}), 20, [])
         progress.load_status(RUNNING.model_copy(update={"elapsed_s": 20.0}), 20, [])
     lines = capsys.readouterr().err.splitlines()
-    assert lines[:2] == ["== set-up", "== baseline"]
+    assert [line.split("  (")[0] for line in lines[:2]] == ["== set-up", "== baseline"]
     assert "rate -  errors" in lines[2]  # no rate from a single status
     assert "rate  100.0/s" in lines[3]
     assert "rate -  errors" in lines[4]  # the schedule has ended: no 0/s
+
+
+def test_every_stage_line_gives_the_run_time_and_the_whole_runs_eta(capsys):
+    progress = _plain_progress()
+    with progress:
+        progress.plan(20, {"pre-flight": 1, "set-up": 10, "load-start": 0, "evaluation": 3,
+                           "report": 1, "tear-down": 4})  # fmt: skip
+        progress.enter("pre-flight")
+        progress.enter("set-up")
+        progress.enter("baseline")
+        progress.load_status(RUNNING, 20, [])
+        progress.enter("evaluation")
+        progress.enter("tear-down")
+    lines = capsys.readouterr().err.splitlines()
+    eta = [re.fullmatch(r"(.*)  \(run (\d+\.\d) s, ETA (\d+) s\)", line) for line in lines]
+    assert all(eta[:3]) and eta[4] and eta[5], lines
+    # microseconds pass between the calls: the ETAs are the planned stages' sums
+    assert [(m.group(1), int(m.group(3))) for m in eta[:3] if m] == [
+        ("== pre-flight", 39), ("== set-up", 38), ("== baseline", 28),
+    ]  # fmt: skip
+    assert lines[3].startswith("[baseline]  10.0/20 s") and lines[3].endswith(", ETA 18 s)")
+    assert [(m.group(1), int(m.group(3))) for m in eta[4:6] if m] == [
+        ("== evaluation", 8), ("== tear-down", 4),
+    ]  # fmt: skip
+    assert re.fullmatch(r"== done  \(run \d+\.\d s\)", lines[6])
+
+
+def test_before_the_plan_the_lines_give_the_run_time_only(capsys):
+    with _plain_progress() as progress:
+        progress.enter("set-up")
+    lines = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(r"== set-up  \(run \d\.\d s\)", lines[0]), lines
+
+
+def test_on_a_terminal_one_live_line_follows_the_stages():
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    with LiveGateProgress(console) as progress:
+        progress.plan(
+            20, {"set-up": 10, "load-start": 0, "evaluation": 3, "report": 1, "tear-down": 4}
+        )
+        progress.enter("set-up")
+        assert progress.line.live is not None
+        assert re.fullmatch(
+            r"\[set-up\]  \(run \d\.\d s, ETA 38 s\)", str(progress.line.live.get_renderable())
+        )
+        progress.load_status(RUNNING, 20, [])
+        assert str(progress.line.live.get_renderable()).startswith("[set-up]  10.0/20 s")
+        progress.enter("evaluation")
+        assert re.fullmatch(
+            r"\[evaluation\]  \(run \d\.\d s, ETA 8 s\)", str(progress.line.live.get_renderable())
+        )
+    assert "== evaluation  (run" in console.file.getvalue()

@@ -57,7 +57,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_repository_slogate_yaml_states_the_defaults() -> None:
     config = load_config(REPO / "slogate.yaml")
-    platform_sections = {"platform", "kubernetes", "service", "ports", "timings"}
+    platform_sections = {"platform", "kubernetes", "kind", "service", "ports", "timings"}
     defaults = SlogateConfig().model_dump(include=platform_sections)
     assert config.model_dump(include=platform_sections) == defaults
 

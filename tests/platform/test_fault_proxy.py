@@ -152,7 +152,7 @@ def test_a_latency_toxic_slows_the_edge_not_its_checks_and_ends_at_its_ttl_when_
                 assert response.status_code == 200
                 assert seconds >= 0.6
             seconds, _ = timed_get(f"{replicas[0].url}/api/hello")
-            assert seconds < 0.3
+            assert seconds < 0.6  # anything through the toxic takes 0.6 s or more
             # checks at 250 ms went on for over 1.8 s under a 600 ms toxic: nobody went DOWN
             assert edge_status(state) == {r.name: "UP" for r in replicas}
             log = (run_dir / "chaos.log").read_text()
@@ -167,9 +167,11 @@ def test_a_latency_toxic_slows_the_edge_not_its_checks_and_ends_at_its_ttl_when_
         assert any(toxics(state).values()), "the toxics went with slogate chaos"
         wait_until(lambda: not any(toxics(state).values()), timeout=15, what="toxics gone")
         gone_at = time.time()
-        assert expires_at - 0.1 <= gone_at <= expires_at + 1.0  # the supervisor's sweep: 0.25 s
+        # ended by the supervisor's sweep (every 0.25 s) at the TTL: not before it, and not
+        # left for the next run; the upper bound leaves a busy 2-core machine a few sweeps
+        assert expires_at - 0.1 <= gone_at <= expires_at + 3.0
         seconds, _ = timed_get(f"{state.edge_url}/api/hello")
-        assert seconds < 0.3
+        assert seconds < 0.6  # the toxic is gone from the edge's path too
         # the next run's sweep closes them from the ledger (expired, or gone at the injector)
         report = roll_back_faults(ledger, STACK)
         assert report.errors == []

@@ -20,19 +20,6 @@ def write_config(folder: Path, **kubernetes: object) -> Path:
     return path
 
 
-def test_traffic_on_kubernetes_is_refused_until_port_forwards_exist(
-    slogate: Slogate, tmp_path: Path
-) -> None:
-    """The default (pods that answer) needs port-forwards, not built yet: said before any
-    kubeconfig is read, so no cluster is touched."""
-    config = write_config(tmp_path)
-    result = slogate.cli("up", "--stack", "k", "--config", str(config))
-    assert result.exit_code == 2, result
-    assert f"{config}: kubernetes.traffic is true" in result.stderr
-    assert "set kubernetes.traffic: false" in result.stderr
-    assert not (slogate.home / "stacks" / "k" / "kubernetes.json").exists()
-
-
 def test_a_kubeconfig_that_does_not_exist_names_the_field(slogate: Slogate, tmp_path: Path) -> None:
     config = write_config(tmp_path, kubeconfig="nowhere/kubeconfig", traffic=False)
     result = slogate.cli("up", "--stack", "k", "--config", str(config))
@@ -49,6 +36,7 @@ def test_a_kubeconfig_that_does_not_exist_names_the_field(slogate: Slogate, tmp_
         ("namespace", "Not_A_Namespace", "kubernetes.namespace: String should match pattern"),
         ("rollout_timeout_s", 0, "kubernetes.rollout_timeout_s: Input should be greater than 0"),
         ("contexts", "x", "kubernetes.contexts: unknown key"),
+        ("target_service", "target-service", "kubernetes.target_service: String should match"),
     ],
 )
 def test_bad_kubernetes_settings_name_the_field(

@@ -16,6 +16,7 @@ import httpx
 import yaml
 
 from tests.support.cli import REPO
+from tests.support.stopping import terminate
 from tests.support.waiting import free_port, wait_until
 
 SERVICE_COMMAND = [
@@ -111,9 +112,4 @@ def running_items_service(log: Path) -> Iterator[str]:
         wait_until(ready, 30, interval=0.05, what="the items service ready")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.stopping import terminate
 from tests.support.waiting import free_port, wait_until
 
 BINARY = "prometheus-pushgateway"
@@ -77,9 +78,4 @@ def running_pushgateway() -> Iterator[Pushgateway]:
     try:
         yield Pushgateway(url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)

@@ -27,6 +27,8 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        if not self.password:  # as the in-cluster Redis of k8s/redis/
+            return f"redis://127.0.0.1:{self.port}/0"
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def stop_process(self) -> None:
@@ -53,7 +55,7 @@ def _write_config(directory: Path, port: int, password: str) -> Path:
     path = directory / "redis.conf"
     path.write_text(
         f'port {port}\nbind 127.0.0.1\nsave ""\nappendonly no\n'
-        f'dir "{directory}"\nrequirepass {password}\n'
+        f'dir "{directory}"\n' + (f"requirepass {password}\n" if password else "")
     )
     path.chmod(0o600)
     return path
@@ -66,10 +68,12 @@ def _spawn(config: Path) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def running_redis() -> Iterator[RedisServer]:
-    """Start redis-server on a free port; stop it (even if stopped with SIGSTOP) afterwards."""
+def running_redis(with_password: bool = True) -> Iterator[RedisServer]:
+    """Start redis-server on a free port (behind a password unless `with_password` is false);
+    stop it (even if stopped with SIGSTOP) afterwards."""
     with tempfile.TemporaryDirectory(prefix="slogate-redis-") as directory:
-        port, password = free_port(), secrets.token_urlsafe(24)
+        port = free_port()
+        password = secrets.token_urlsafe(24) if with_password else ""
         config = _write_config(Path(directory), port, password)
         server = RedisServer(
             port=port, process=_spawn(config), directory=Path(directory), password=password

@@ -6,11 +6,16 @@ applies them server-side (recording each it created), waits for every Deployment
 out, and writes a kubeconfig holding a token of the chaos ServiceAccount. A failure or
 Ctrl-C on the way deletes what it created. `down` deletes exactly what `up` created, newest first.
 
-`traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. On a
-cluster whose pods run no container (kwok, the test control plane) it is false, and the steps
-that need traffic (port-forwards to the Service and to Prometheus, Prometheus readiness,
-seeding) are skipped by that capability. With it true they are needed, and they are not built
-yet: such a stack is refused before anything is applied.
+`traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. With it
+true, `up` then port-forwards the target's, Prometheus' and Redis' Services to loopback
+(reach.py), waits for Prometheus' `/-/ready` and the target's readiness through them, and
+records the forwards in the state file (`down` stops them). On a cluster whose pods run no
+container (kwok, the test control plane) it is false, and those steps and seeding are skipped
+by that capability (`traffic(state)`: the state has a forwarded URL).
+
+What this platform cannot measure (`cannot_measure`): there is no edge (a Service routes,
+HAProxy's counters do not exist), and the in-cluster Prometheus cannot scrape the load
+generator on this machine, so the edge's and the client's SLIs are reported as not measurable.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Literal
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.host.ports import free_port
 from slogate.interrupts import InterruptSignals
 from slogate.load.runner import LoadPlan
 from slogate.platform.base import (
@@ -49,8 +55,17 @@ from slogate.platform.kubernetes.chaos_backend import KubernetesBackend
 from slogate.platform.kubernetes.chaos_identity import CHAOS_KUBECONFIG, write_chaos_kubeconfig
 from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, resolve_access
 from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
+from slogate.platform.kubernetes.gate_session import KubernetesGateSession
 from slogate.platform.kubernetes.locust import WEB_PORT, deploy_load
 from slogate.platform.kubernetes.manifests import Manifest, build_manifests, with_admin_token
+from slogate.platform.kubernetes.port_forward import Forward, stop_forward_parts
+from slogate.platform.kubernetes.reach import (
+    PROMETHEUS,
+    TARGET,
+    Reached,
+    reach_stack,
+    redis_url,
+)
 from slogate.platform.kubernetes.record import (
     ClusterRecord,
     ObjectRef,
@@ -61,6 +76,7 @@ from slogate.platform.kubernetes.record import (
 from slogate.platform.kubernetes.rollout import wait_for_rollouts
 from slogate.platform.kubernetes.status import deployment_rows
 from slogate.platform.kubernetes.tooling import kind_check, kubectl_check
+from slogate.platform.seeding import seed_stack
 from slogate.platform.stack_secrets import ADMIN_TOKEN, ensure_secret
 from slogate.platform.state import (
     PartState,
@@ -75,6 +91,11 @@ from slogate.platform.state import (
 __all__ = ["KubernetesPlatform"]
 
 CLEANUP_TIMEOUT_S = 120.0
+NOT_MEASURED = {
+    "edge": "no edge on Kubernetes: a Service routes the requests, so HAProxy's counters "
+    "(and what an edge absorbed) do not exist",
+    "client": "the in-cluster Prometheus cannot scrape the load generator on this machine",
+}
 FOREGROUND_POLL_S = 0.2
 
 
@@ -85,15 +106,6 @@ class _Prepared:
     manifests: list[Manifest]
 
 
-def _no_traffic_yet(config: SlogateConfig) -> None:
-    if config.kubernetes.traffic:
-        raise UsageError(
-            f"{config.source or 'slogate.yaml'}: kubernetes.traffic is true, but reaching the "
-            "Service and Prometheus (port-forwards) is not built yet on Kubernetes: set "
-            "kubernetes.traffic: false to deploy and run chaos without traffic"
-        )
-
-
 def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
     """Everything checked before the first object is applied (exit 2 or 4, nothing applied)."""
     stack_dir(stack)  # checks the name
@@ -102,7 +114,6 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
             f"stack {stack!r} is already up; `slogate down --stack {stack}` first, or pick "
             "another --stack"
         )
-    _no_traffic_yet(config)
     access = resolve_access(config)
     token = ensure_secret(stack, ADMIN_TOKEN)
     manifests = with_admin_token(build_manifests(config), access.namespace, token)
@@ -124,12 +135,22 @@ class KubernetesPlatform:
     name = "kubernetes"
 
     def traffic(self, state: StackState) -> bool:
-        return False  # with traffic the stack is refused at `up` (see the module's docstring)
+        return state.edge_url is not None  # the target's Service is forwarded
+
+    def cannot_measure(self, place: str) -> str | None:
+        return NOT_MEASURED.get(place)
 
     def preflight(self, config: SlogateConfig, stack: str) -> None:
         _prepare(config, stack).api.close()
 
     def start(self, config: SlogateConfig, stack: str, on_event: OnEvent) -> StackState:
+        return self.bring_up(config, stack, on_event, detached=True)[0]
+
+    def bring_up(
+        self, config: SlogateConfig, stack: str, on_event: OnEvent, detached: bool
+    ) -> tuple[StackState, Reached | None]:
+        """`start`, with the port-forwards outliving this process (`detached`) or not (a
+        gate's session); the running forwards (None without traffic)."""
         prepared = _prepare(config, stack)
         record = ClusterRecord(access=prepared.access, settings=config.kubernetes)
         save_record(stack, record)
@@ -137,7 +158,7 @@ class KubernetesPlatform:
         try:
             with signals.installed():
                 try:
-                    return _bring_up(config, stack, prepared, record, on_event)
+                    return _bring_up(config, stack, prepared, record, on_event, detached)
                 except BaseException as error:
                     with signals.shield():
                         _undo(prepared.api, stack, record, error)
@@ -167,18 +188,28 @@ class KubernetesPlatform:
             self.down(stack, CLEANUP_TIMEOUT_S)
 
     def gate_session(self, config: SlogateConfig, stack: str, hooks: SessionHooks) -> GateSession:
-        raise UsageError(
-            "`slogate run` on Kubernetes needs traffic (port-forwards), which is not built yet; "
-            "use `slogate up`, `slogate chaos` and `slogate down` with --platform kubernetes"
-        )
+        if not config.kubernetes.traffic:
+            raise UsageError(
+                f"{config.source or 'slogate.yaml'}: kubernetes.traffic is false (pods that "
+                "answer no request): `slogate run` needs traffic; set it to true on a cluster "
+                "whose pods run"
+            )
+        return KubernetesGateSession(self, config, stack, hooks)
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
-        return False  # no traffic: nothing can reach Redis (see `traffic`)
+        if not self.traffic(state):
+            return False  # nothing can reach Redis
+        return seed_stack(config, redis_url(state), log)
 
     def down(self, stack: str, timeout: float) -> StackDown:
         record = load_record(stack)
-        was_up = load_state(stack) is not None or record is not None
+        state = load_state(stack)
+        was_up = state is not None or record is not None
         notes: list[str] = []
+        forwards = (state.parts if state is not None else []) + (
+            record.forwards if record is not None else []
+        )
+        stop_forward_parts(forwards)
         if record is not None:
             api = Api(api_client(record.access))
             try:
@@ -283,6 +314,7 @@ def _require_record(stack: str) -> ClusterRecord:
 def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> None:
     """After a failed or interrupted `up`: delete what it created. When that fails too, an
     InfrastructureError says what is left and how to retry."""
+    stop_forward_parts(record.forwards)
     problems = delete_objects(api, record.created, CLEANUP_TIMEOUT_S)
     if problems:
         raise InfrastructureError(
@@ -301,8 +333,10 @@ def _bring_up(
     prepared: _Prepared,
     record: ClusterRecord,
     on_event: OnEvent,
-) -> StackState:
-    """Apply, wait for the rollouts, write the chaos kubeconfig and the state file."""
+    detached: bool,
+) -> tuple[StackState, Reached | None]:
+    """Apply, wait for the rollouts, write the chaos kubeconfig, forward the Services (with
+    traffic), write the state file."""
     began = time.monotonic()
     namespace = prepared.access.namespace
 
@@ -333,16 +367,32 @@ def _bring_up(
         path = write_chaos_kubeconfig(prepared.api, stack, namespace, account)
         record.chaos_kubeconfig = str(path)
         save_record(stack, record)
+    run_dir = ensure_stack_dir(stack) / "run"
     state = StackState(
         stack=stack,
         platform=KubernetesPlatform.name,
         started_at=time.time(),
-        run_dir=str(ensure_stack_dir(stack) / "run"),
+        run_dir=str(run_dir),
         parts=[
             PartState(name=ref.name, kind="deployment", extra={"namespace": namespace})
             for ref in deployments
         ],
     )
+    reached = None
+    if config.kubernetes.traffic:
+
+        def forwarded(forward: Forward) -> None:
+            record.forwards.append(forward.part())
+            save_record(stack, record)
+
+        reached = reach_stack(
+            config, prepared.access, run_dir / "logs", detached, on_event, forwarded
+        )
+        state.edge_url = reached.url(TARGET)
+        state.prometheus_url = reached.url(PROMETHEUS)
+        state.client_metrics_port = free_port()
+        state.scrape_interval_s = config.timings.scrape_interval_s
+        state.parts += [forward.part() for forward in reached.parts()]
     save_state(state)
     on_event(StackEvent(part="stack", phase="ready", t=time.monotonic() - began))
-    return state
+    return state, reached

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slogate.config import KubernetesConfig
 from slogate.errors import ConfigError
 from slogate.platform.kubernetes.cluster import ClusterAccess
-from slogate.platform.state import ensure_stack_dir, stack_dir
+from slogate.platform.state import PartState, ensure_stack_dir, stack_dir
 
 RECORD_FILE = "kubernetes.json"
 
@@ -48,6 +48,9 @@ class ClusterRecord(BaseModel):
     settings: KubernetesConfig = Field(description="kubernetes: of slogate.yaml at `up`")
     created: list[ObjectRef] = Field(default_factory=list)
     chaos_kubeconfig: str | None = None
+    forwards: list[PartState] = Field(
+        default_factory=list, description="port-forwards started (stopped by `down`)"
+    )
 
 
 def save_record(stack: str, record: ClusterRecord) -> None:

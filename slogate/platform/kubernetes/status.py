@@ -14,7 +14,8 @@ from slogate.platform.state import StackState
 def deployment_rows(
     api: Api, namespace: str, state: StackState, ledger: FaultLedger
 ) -> list[PartRow]:
-    """Ready/wanted replicas, container restarts of its pods, and open faults on it."""
+    """Per Deployment: ready/wanted replicas, container restarts of its pods, and open faults
+    on it; then each port-forward `up` started: its local port, and whether it still runs."""
     open_faults = ledger.open_faults()
     rows = []
     for part in state.parts_of_kind("deployment"):
@@ -50,4 +51,13 @@ def deployment_rows(
                 faults=",".join(faults),
             )
         )
+    for part in state.parts_of_kind("port-forward"):
+        running = part.process is not None and part.process.is_running()
+        rows.append(
+            PartRow(
+                part=part.name, port=part.port, pid=part.process.pid if part.process else None,
+                running=running, ready=f"-> {part.extra.get('service')}" if running else "ended",
+                restarts="-", faults="",
+            )
+        )  # fmt: skip
     return rows

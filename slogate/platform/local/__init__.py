@@ -12,6 +12,7 @@ prometheus.py   generated config, rule files hook, readiness, reload (SIGHUP via
 readiness.py    HTTP and Redis probes used while waiting for parts
 faults.py       process faults with a TTL (kill, term, stop)
 supervisor.py   the kubelet: owns the children, restarts them, enforces faults
+toxic_sweep.py  the fault proxy's sweep thread: expired toxics, proxies no partition holds
 control.py      the supervisor's HTTP surface: metrics and control API (admin token)
 stack.py        `up` and `down`: the order of parts, clean-up on failure
 launcher.py     `slogate up`: the supervisor started detached, its progress followed

@@ -23,8 +23,8 @@ from slogate.config import SlogateConfig
 from slogate.host.children import LOAD_STOP_GRACE_S, stop_child
 from slogate.host.ports import HOST
 from slogate.platform.base import SessionHooks, StackEvent
-from slogate.platform.local.seeding import Seeding
 from slogate.platform.local.stack import LocalStack
+from slogate.platform.seeding import Seeding
 from slogate.platform.state import StackState
 
 JOIN_MARGIN_S = 15.0

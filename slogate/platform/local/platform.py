@@ -25,10 +25,10 @@ from slogate.platform.local.fault_removal import remove_local_fault
 from slogate.platform.local.gate_session import LocalGateSession
 from slogate.platform.local.launcher import preflight, start_detached
 from slogate.platform.local.redis import stack_redis
-from slogate.platform.local.seeding import seed_stack
 from slogate.platform.local.stack import LocalStack, down_stack, down_without_state
 from slogate.platform.local.status import part_rows, supervisor_alive
 from slogate.platform.local.toxiproxy import BINARY, VERSION, find_toxiproxy
+from slogate.platform.seeding import seed_stack
 from slogate.platform.state import StackState
 
 __all__ = ["LocalPlatform"]
@@ -50,6 +50,9 @@ class LocalPlatform:
 
     def traffic(self, state: StackState) -> bool:
         return True
+
+    def cannot_measure(self, place: str) -> str | None:
+        return None  # the replicas, the load generator and the edge are all scraped
 
     def preflight(self, config: SlogateConfig, stack: str) -> None:
         preflight(config, stack)

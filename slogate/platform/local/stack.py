@@ -193,7 +193,7 @@ class LocalStack:
             lambda: toxiproxy.all_proxies_listening(url, names),
             self.config.timings.ready_timeout_s,
         )
-        self.supervisor.fault_proxy_url = url
+        self.supervisor.watch_fault_proxy(url)
 
     def _start_edge(self, binary: str, run_dir: Path, ports: StackPorts) -> None:
         socket_path = haproxy.runtime_socket_path(run_dir)

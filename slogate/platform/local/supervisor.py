@@ -5,7 +5,8 @@ capped exponential back-off (restart count exported as `slogate_restarts_total{p
 deletes a replica the Kubernetes way (drain at the edge, SIGTERM, SIGKILL after the grace
 period, then a new process), and applies process faults with a TTL it enforces itself. With a
 fault proxy (`faults: toxiproxy`) it also partitions replicas (their proxy disabled until the
-TTL) and removes every Toxiproxy toxic whose TTL has passed (Toxiproxy has none of its own).
+TTL); its sweep thread (toxic_sweep.py) removes every Toxiproxy toxic whose TTL has passed and
+enables again every proxy no active partition holds.
 
 All process handling happens on the main thread in `tick()`; the HTTP thread (control.py)
 hands requests over through `call()`.
@@ -34,13 +35,13 @@ from slogate.errors import UsageError
 from slogate.host.processes import record, signal_group, spawn, stop_process
 from slogate.platform.local import haproxy, toxiproxy
 from slogate.platform.local.faults import Fault, FaultRequest
+from slogate.platform.local.toxic_sweep import ToxicSweep
 from slogate.platform.state import ProcessRecord
 
 log = logging.getLogger("slogate.supervisor")
 T = TypeVar("T")
 SECOND_SIGNAL_GAP_S = 0.1
 RELOADS_ON_SIGHUP = ("prometheus",)
-TOXIC_SWEEP_S = 0.25  # expired toxics are looked for this often (outliving their TTL by that)
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Supervisor:
         self.faults: list[Fault] = []
         self.on_change: Callable[[], None] = lambda: None
         self.fault_proxy_url: str | None = None
-        self._next_toxic_sweep = 0.0
+        self._toxic_sweep: ToxicSweep | None = None
         self._calls: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self.registry = CollectorRegistry()
         self._restarts = Counter(
@@ -130,7 +131,6 @@ class Supervisor:
         self.serve_calls(wait)
         now = time.monotonic()
         self._end_expired_faults()
-        self._remove_expired_toxics(now)
         for part in self.parts.values():
             self._watch(part, now)
 
@@ -252,23 +252,27 @@ class Supervisor:
                 f"cannot partition {part.name!r}: only a replica of a stack with a fault proxy "
                 "(slogate.yaml `faults: toxiproxy`) can be cut off"
             )
+        # recorded first: toxiproxy may apply the disable and still time out, and the ledger's
+        # rollback must then find the fault to end; the sweep never re-enables a held proxy
+        self.faults.append(fault)
         try:
             toxiproxy.set_enabled(self.fault_proxy_url, part.name, False)
         except httpx.HTTPError as error:
+            self.faults.remove(fault)
+            with contextlib.suppress(httpx.HTTPError):  # else the sweep enables it
+                toxiproxy.set_enabled(self.fault_proxy_url, part.name, True)
             raise UsageError(f"toxiproxy did not disable {part.name}'s proxy: {error}") from None
-        self.faults.append(fault)
         self._faults_active.labels(part.name, fault.action).set(1)
         log.warning("fault %s: partition %s for %.1f s", fault.id, part.name, fault.ttl_s)
 
-    def _remove_expired_toxics(self, now: float) -> None:
-        if self.fault_proxy_url is None or now < self._next_toxic_sweep:
-            return
-        self._next_toxic_sweep = now + TOXIC_SWEEP_S
-        try:
-            for removed in toxiproxy.remove_expired_toxics(self.fault_proxy_url):
-                log.warning("toxic %s removed at its TTL", removed)
-        except (httpx.HTTPError, ValueError) as error:  # a restarting toxiproxy: next sweep
-            log.warning("could not sweep toxiproxy's expired toxics: %s", error)
+    def watch_fault_proxy(self, url: str) -> None:
+        """Partition through, and sweep, the toxiproxy-server at `url` (until stop_all)."""
+        self.fault_proxy_url = url
+        self._toxic_sweep = ToxicSweep(url, self._partitioned)
+        self._toxic_sweep.start()
+
+    def _partitioned(self) -> set[str]:
+        return {f.part for f in list(self.faults) if f.active and f.action == "partition"}
 
     def end_fault(self, fault_id: str, by: str = "request") -> Fault:
         """End a fault before its TTL (DELETE /faults/{id})."""
@@ -291,8 +295,9 @@ class Supervisor:
         elif fault.action == "partition" and self.fault_proxy_url is not None:
             try:
                 toxiproxy.set_enabled(self.fault_proxy_url, part.name, True)
-            except httpx.HTTPError as error:  # toxiproxy restarted: its config enables it
-                log.warning("could not enable %s's proxy again: %s", part.name, error)
+            except httpx.HTTPError as error:  # the sweep enables it (no partition holds it)
+                log.warning("could not enable %s's proxy again (the sweep retries): %s",
+                            part.name, error)  # fmt: skip
         log.warning("fault %s ended (%s)", fault.id, by)
 
     def _end_expired_faults(self) -> None:
@@ -333,6 +338,9 @@ class Supervisor:
 
     def stop_all(self) -> None:
         """Stop every part (all at once: SIGTERM, SIGKILL after the stop timeout)."""
+        if self._toxic_sweep is not None:
+            self._toxic_sweep.stop()
+            self._toxic_sweep = None
         for fault in self.faults:
             if fault.active:
                 self._end(fault, "shutdown")

@@ -8,8 +8,8 @@ proxy (latency; connection resets for errors) or a disabled proxy (a network par
 connections refused).
 
 Toxiproxy has no TTL. A toxic's name carries its expiry (`slogate-<token>-until-<unix ms>`)
-and the supervisor removes every toxic past it (`remove_expired_toxics`, each tick), so a toxic
-ends at its TTL even when whoever added it was killed. Every call has a timeout.
+and the supervisor's sweep thread removes every toxic past it (toxic_sweep.py, every 0.25 s),
+so a toxic ends at its TTL even when whoever added it was killed. Every call has a timeout.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from tests.k8s.controlplane.binaries import REPO, Binaries
 from tests.k8s.controlplane.pki import CertificateAuthority, KeyPair, service_account_keys
@@ -31,6 +32,9 @@ from tests.k8s.controlplane.processes import Component, ComponentExited, start_c
 from tests.support.waiting import free_port
 
 KWOK_STAGES = REPO / "tools" / "kwok" / "stages.yaml"
+# kwok's own CRD (from sigs.k8s.io/kwok v0.8.0, kustomize/crd/bases): a ClusterPortForward
+# object tells kwok, serving as the nodes' kubelet, where a pod's port really is
+KWOK_PORT_FORWARD_CRD = REPO / "tools" / "kwok" / "clusterportforwards-crd.yaml"
 ZONES = ("zone-a", "zone-b", "zone-c")
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16"
 HTTP_TIMEOUT_S = 5.0
@@ -81,6 +85,7 @@ class ControlPlane:
         self.start_seconds: dict[str, float] = {}
         self._ca: CertificateAuthority | None = None
         self._admin: KeyPair | None = None
+        self.kubelet_port = 0
 
     # -- start -------------------------------------------------------------------------
 
@@ -121,6 +126,7 @@ class ControlPlane:
 
         progress("starting kwok and its three nodes")
         began = time.monotonic()
+        self._install_port_forward_crd()
         self._start_kwok()
         for index, zone in enumerate(ZONES):
             self._create_node(f"kwok-node-{index}", zone)
@@ -231,6 +237,8 @@ class ControlPlane:
                 # Loopback may not be an Endpoints address: leave the `kubernetes` Service
                 # without endpoints instead of logging a rejected write every 10 s.
                 "--endpoint-reconciler-type=none",
+                # kwok answers as every node's kubelet on loopback (port-forward, pod proxy)
+                "--kubelet-preferred-address-types=InternalIP",
                 "--profiling=false",
             ],
         )
@@ -334,7 +342,34 @@ class ControlPlane:
 
     # -- kwok and its nodes -------------------------------------------------------------
 
+    def _install_port_forward_crd(self) -> None:
+        crd = yaml.safe_load(KWOK_PORT_FORWARD_CRD.read_text())
+        with self._client() as client:
+            response = client.post(
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd
+            )
+        if response.status_code != 201:
+            raise ControlPlaneError(
+                f"creating kwok's ClusterPortForward CRD failed: {response.status_code} "
+                f"{response.text}"
+            )
+        self._wait("kwok's ClusterPortForward CRD", self._port_forward_crd_established, 30.0)
+
+    def _port_forward_crd_established(self) -> bool:
+        name = "clusterportforwards.kwok.x-k8s.io"
+        with self._client() as client:
+            status = client.get(
+                f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+            ).json()["status"]
+        return any(
+            c["type"] == "Established" and c["status"] == "True"
+            for c in status.get("conditions") or []
+        )
+
     def _start_kwok(self) -> None:
+        # kwok serves the kubelet API of its nodes on one loopback port (the nodes' InternalIP
+        # and kubelet port): the API server's port-forwards and pod proxy reach it there
+        self.kubelet_port = free_port()
         self._start(
             "kwok",
             [
@@ -345,6 +380,10 @@ class ControlPlane:
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 "--node-lease-duration-seconds=40",
                 "--cidr=10.244.0.0/16",
+                "--node-ip=127.0.0.1",
+                f"--node-port={self.kubelet_port}",
+                f"--server-address=127.0.0.1:{self.kubelet_port}",
+                "--enable-crds=ClusterPortForward",
             ],
         )
 

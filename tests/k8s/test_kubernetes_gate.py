@@ -1,0 +1,140 @@
+"""`slogate run GATE --platform kubernetes` on the real control plane, with real traffic.
+
+The stack is k8s/ applied to the real API server; the load reaches the target through
+slogate's own port-forward (real kubectl, real API server, kwok as the kubelet) to a real
+target_service, and the SLO checks ask a real Prometheus through its port-forward. That
+Prometheus runs beside the control plane (pods run no container here) and scrapes the
+target with the labels the in-cluster one gives (tests/k8s/forwarded.py). Objectives at the
+client and the edge cannot be measured on Kubernetes: the report says so, and they do not
+gate.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+import yaml
+
+from tests.k8s.applied import Applied
+from tests.k8s.controlplane.cluster import ControlPlane
+from tests.k8s.controlplane.kubectl import Kubectl
+from tests.k8s.forwarded import (
+    PROMETHEUS_PORT,
+    REDIS_PORT,
+    TARGET_PORT,
+    forward_processes,
+    forwarded_to,
+    running_prometheus,
+)
+from tests.k8s.kubernetes_stack import KubernetesStack, write_stack
+from tests.support.cli import REPO, slogate, slogate_env
+from tests.support.redis_server import RedisServer, running_redis
+from tests.target_service.service_process import ServiceProcess, running_service
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
+
+GATE_TIMEOUT_S = 240
+# 40 req/s for 16 s: a baseline of about 520 requests, conclusive for 99 % (299) and p95 (59)
+GATES = {
+    "k8s-smoke": {
+        "load": {"profile": "smoke", "rate": 40, "duration_s": 16},
+        "warmup_s": 3,
+        "objectives": {
+            "baseline": ["error-rate-under-1pct", "p95-under-500ms", "edge-absorbed-nothing"]
+        },
+    }
+}
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    with running_redis(with_password=False) as server:  # k8s/redis/ has no password
+        yield server
+
+
+@pytest.fixture
+def service(redis: RedisServer) -> Iterator[ServiceProcess]:
+    with running_service(redis.url) as process:
+        yield process
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path,
+    control_plane: ControlPlane,
+    kubectl: Kubectl,
+    deployed: Applied,
+    service: ServiceProcess,
+    redis: RedisServer,
+) -> Iterator[KubernetesStack]:
+    stack = write_stack(
+        tmp_path / "project", control_plane, kubectl, {"traffic": True, "rollout_timeout_s": 30}
+    )
+    config = yaml.safe_load(stack.config.read_text())
+    config["gates"] = GATES
+    stack.config.write_text(yaml.safe_dump(config))
+    for name in ("loadtests", "experiments", "slo"):
+        (stack.folder / name).symlink_to(REPO / name)
+    with running_prometheus(
+        control_plane.binaries.prometheus, tmp_path, service.port
+    ) as prometheus:
+        ports = {
+            TARGET_PORT: service.port,
+            PROMETHEUS_PORT: int(prometheus.rsplit(":", 1)[1]),
+            REDIS_PORT: redis.port,
+        }
+        with forwarded_to(kubectl, stack.namespace, ports):
+            yield stack
+
+
+def run_gate(stack: KubernetesStack) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        slogate(
+            "run", "k8s-smoke", "--platform", "kubernetes",
+            "--reports-dir", str(stack.folder / "reports"),
+        ),
+        cwd=stack.folder, env={**slogate_env(stack.home), "PYTHONUNBUFFERED": "1"},
+        capture_output=True, text=True, timeout=GATE_TIMEOUT_S, check=False,
+    )  # fmt: skip
+
+
+def results_of(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    (baseline,) = report["phases"]
+    return {(r["objective"], r["place"]): r for r in baseline["results"]}
+
+
+def test_a_gate_runs_on_kubernetes_and_reports_what_it_cannot_measure(
+    stack: KubernetesStack,
+) -> None:
+    result = run_gate(stack)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (folder,) = (stack.folder / "reports").iterdir()
+    report = json.loads((folder / "report.json").read_text())
+    results = results_of(report)
+    for objective in ("error-rate-under-1pct", "p95-under-500ms"):
+        server = results[(objective, "server")]
+        assert (server["verdict"], server["gating"], server["measurable"]) == ("PASS", True, True)
+        assert server["evidence"]["total"] > 300  # the load went through the forward
+        client = results[(objective, "client")]
+        assert (client["gating"], client["measurable"]) == (False, False)
+        assert "cannot scrape the load generator" in client["reason"]
+    edge = results[("edge-absorbed-nothing", "edge")]
+    assert (edge["gating"], edge["measurable"]) == (False, False)
+    assert "no edge on Kubernetes" in edge["reason"]
+    assert "not measurable" in result.stdout
+    assert (folder / "seed.log").exists()  # seeded through the Redis forward
+    skipped = [
+        case
+        for case in ET.parse(folder / "junit.xml").getroot().iter("testcase")
+        if case.find("skipped") is not None
+    ]
+    assert len(skipped) == 3
+    # the stack is gone: its forwards stopped, its namespace deleted
+    assert forward_processes(stack.namespace) == []
+    assert list((stack.home / "stacks").glob("*/kubernetes.json")) == []
