@@ -13,18 +13,16 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from itertools import islice
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from slogate.load.profiles import Stage
 
 Distribution = Literal["uniform", "poisson"]
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """One intended request start."""
+class Arrival(NamedTuple):
+    """One intended request start (a named tuple: the dispatcher makes one per arrival)."""
 
     index: int  # position in the whole schedule (0-based)
     offset_s: float  # seconds after the start of the run
