@@ -1,21 +1,23 @@
 """Load generator: CPU seconds per request of the Locust process, slogate's open model vs bare
 Locust FastHttpUser, optionally against an older tree, interleaved.
 
-    .venv/bin/python -m benchmarks.load_cpu_bench [--runs 5] [--duration 5] [--rate 1000]
+    .venv/bin/python -m benchmarks.load_cpu_bench [--runs 5] [--duration 5] [--rate 500]
         [--before DIR] [--profile FILE]
 
 Wall rates move with whatever else holds the cores; the CPU a process spends per request moves
 much less, so this is the figure to compare on a shared machine. The Locust process measures
-itself (`load_bench_files/cpu_probe.py`: `time.process_time()` from the test's start to
-quitting, imports and start-up excluded). The same bare ASGI target as `load_bench` (core 1),
-every generator on core 0. Each run, in turn: bare Locust (32 users, no wait, closed loop),
-then for each tree (this one, and `--before DIR` in alternating order) `slogate load` at a
-fixed rate (`--rate`, uniform arrivals; below saturation, so it measures the open model's
-cost at a rate it holds) and at capacity (30,000 starts/s offered, in-flight pool 256: CPU per
-completed request, the scheduling of missed arrivals included). Efficiency = bare Locust's CPU
-per request / slogate's (1.0: the open model costs what Locust itself costs). The load average
-is printed with every run. `--profile FILE` runs one fixed-rate slogate run under cProfile
-(inside the Locust process) and writes its stats to FILE.
+itself (`load_bench_files/cpu_probe.py`, imported first by a copy of the benchmark's
+locustfile: `time.process_time()` from the test's start to quitting, imports and start-up
+excluded). The same bare ASGI target as `load_bench` (core 1), every generator on core 0.
+
+Each run, in turn: bare Locust (32 users, no wait, closed loop), then for each tree (this
+one, and `--before DIR`, in alternating order) `slogate load` at a fixed rate (`--rate`,
+uniform arrivals, below saturation: the open model's cost at a rate it holds) and at capacity
+(30,000 starts/s offered, in-flight pool 256: CPU per completed request, the scheduling of
+missed arrivals included). Efficiency = bare Locust's CPU per request / slogate's (1.0: the
+open model costs what Locust itself costs). The load average is printed with every run.
+`--profile FILE` runs one fixed-rate slogate run under cProfile (inside the Locust process)
+and writes its stats to FILE.
 """
 
 from __future__ import annotations
@@ -45,12 +47,23 @@ def _cpu_env(cpu_file: Path, tree: Path | None = None, profile: Path | None = No
     return env
 
 
+def probed_locustfile(name: str, folder: Path) -> Path:
+    """A copy of load_bench_files/NAME in `folder` that imports the CPU probe first."""
+    (folder / "cpu_probe.py").write_text((FILES / "cpu_probe.py").read_text())
+    locustfile = folder / name
+    locustfile.write_text("import cpu_probe  # noqa: F401\n" + (FILES / name).read_text())
+    return locustfile
+
+
 def bare_locust_cpu(url: str, duration: int, work: Path) -> dict:
     """CPU µs per request of Locust FastHttpUser, 32 users, no wait."""
     prefix = work / f"bare-{time.monotonic_ns()}"
     cpu_file = prefix.with_suffix(".cpu.json")
+    folder = prefix.with_suffix(".files")
+    folder.mkdir()
     command = ["taskset", "-c", "0", sys.executable, "-m", "locust"]
-    command += ["-f", str(FILES / "bare_locustfile.py"), "--headless", "-u", "32", "-r", "32"]
+    command += ["-f", str(probed_locustfile("bare_locustfile.py", folder)), "--headless"]
+    command += ["-u", "32", "-r", "32"]
     command += ["-t", f"{duration}s", "--host", url, "--csv", str(prefix), "--only-summary"]
     subprocess.run(
         command, capture_output=True, text=True, timeout=duration + 60, env=_cpu_env(cpu_file)
@@ -75,8 +88,7 @@ def slogate_cpu(
     """CPU µs per completed request of `slogate load` (from `tree`) at `rate` starts/s."""
     loadtests = work / f"loadtests-{time.monotonic_ns()}"
     loadtests.mkdir(parents=True)
-    for name in ("locustfile.py", "cpu_probe.py"):
-        (loadtests / name).write_text((FILES / name).read_text())
+    probed_locustfile("locustfile.py", loadtests)
     profiles = {
         "bench": {
             "rate": rate,
@@ -142,13 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load_cpu_bench")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--before", type=Path, help="an older checkout to compare with")
     parser.add_argument("--profile", type=Path, help="cProfile one fixed-rate run to FILE")
     args = parser.parse_args(argv)
     with bare_target() as url, tempfile.TemporaryDirectory(prefix="load-cpu-bench-") as work:
         if args.profile:
-            result = slogate_cpu(url, args.rate, args.duration, 1000, Path(work), REPO, args.profile)
+            result = slogate_cpu(
+                url, args.rate, args.duration, 1000, Path(work), REPO, args.profile
+            )
             print(json.dumps(result), f"profile: {args.profile}")
             return 0
         runs = []

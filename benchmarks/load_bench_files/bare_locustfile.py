@@ -1,6 +1,5 @@
 """Locust FastHttpUser bare (closed loop, no wait): the reference for slogate's overhead."""
 
-import cpu_probe  # noqa: F401  (CPU per request, see cpu_probe.py)
 from locust import FastHttpUser, constant, task
 
 

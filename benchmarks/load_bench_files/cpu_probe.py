@@ -1,9 +1,10 @@
 """CPU seconds of this Locust process over its load, for the benchmark's CPU-per-request mode.
 
-Imported by the benchmark's locustfiles. With `SLOGATE_BENCH_CPU_FILE` set, the process time
-(user + system, every thread) from the test's start to Locust quitting is written there as
-JSON; with `SLOGATE_BENCH_PROFILE_FILE` also set, that span runs under cProfile and the stats
-are dumped there. Imports and start-up are outside the span.
+Imported first by the copies of the locustfiles that `benchmarks.load_cpu_bench` writes. With
+`SLOGATE_BENCH_CPU_FILE` set, the process time (user + system, every thread) from the test's
+start to Locust quitting is written there as JSON; with `SLOGATE_BENCH_PROFILE_FILE` also set,
+that span runs under cProfile and the stats are dumped there. Imports and start-up are
+outside the span.
 """
 
 import cProfile

@@ -1,6 +1,5 @@
 """One endpoint, for the load benchmark: the open model with a single GET action."""
 
-import cpu_probe  # noqa: F401  (CPU per request, see cpu_probe.py)
 from slogate.locust import Action, PreparedRequest, open_model_user
 
 ACTIONS = [Action("GET", "/bench", 1, lambda rng: PreparedRequest("/bench"))]
