@@ -13,16 +13,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from slogate.load.profiles import Stage
 
 Distribution = Literal["uniform", "poisson"]
 
 
-class Arrival(NamedTuple):
-    """One intended request start (a named tuple: the dispatcher makes one per arrival)."""
+@dataclass(frozen=True)
+class Arrival:
+    """One intended request start."""
 
     index: int  # position in the whole schedule (0-based)
     offset_s: float  # seconds after the start of the run
