@@ -47,6 +47,9 @@ TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
 HOLD_POLL_S = 0.02
 MONITOR_INTERVAL_S = 1.0
+# the request context that marks the open model's own requests (one object, not one a request)
+OPEN_MODEL_CONTEXT = {"slogate_open_model": True}
+NO_CONTEXT: dict[str, Any] = {}
 
 
 def transport_error_kind(error: BaseException | None) -> str:
@@ -253,7 +256,7 @@ class OpenModel:
             prepared_path,
             name=action.route,
             json=body,
-            context={"slogate_open_model": True},
+            context=OPEN_MODEL_CONTEXT,
         )
         ended = time.perf_counter()
         status = int(response.status_code or 0)
@@ -273,7 +276,7 @@ class OpenModel:
 
     def _on_closed_model_request(self, **meta: Any) -> None:
         """Requests of the closed-model journey users (UI): counted with service time only."""
-        if meta.get("context", {}).get("slogate_open_model"):
+        if meta.get("context", NO_CONTEXT).get("slogate_open_model"):
             return
         response = meta.get("response")
         status = int(getattr(response, "status_code", 0) or 0)

@@ -49,11 +49,39 @@ def new_histogram() -> HdrHistogram:
     return HdrHistogram(HDR_LOWEST_US, HDR_HIGHEST_US, HDR_DIGITS)
 
 
+# The counts index of a value in a `new_histogram()` (lowest 1, 3 significant digits: values
+# under 2,048 have their own slot, each power of two above shares 1,024 slots). hdrh's own
+# `record_value` computes the same index through five pure-Python calls; this is the load
+# generator's hot path (twice per request), so it is done in one expression here.
+_SUB_BUCKET_BITS = 11  # 2,048 sub-buckets: 3 significant digits
+_HALF_BITS = _SUB_BUCKET_BITS - 1
+
+
+def record_us(histogram: HdrHistogram, value: int) -> None:
+    """`histogram.record_value(value)` for a `new_histogram()` and 1 <= value <= its highest;
+    the same state (counts, total, min, max), checked against hdrh in tests/load/test_tally.py."""
+    shift = value.bit_length() - _SUB_BUCKET_BITS
+    if shift < 0:
+        shift = 0
+    histogram.counts[((shift + 1) << _HALF_BITS) + (value >> shift) - (1 << _HALF_BITS)] += 1
+    histogram.total_count += 1
+    if value < histogram.min_value:
+        histogram.min_value = value
+    if value > histogram.max_value:
+        histogram.max_value = value
+
+
 def status_class(status: int) -> str:
     """'2xx'..'5xx' for an HTTP status; 'transport' for 0 (no answer)."""
     if 200 <= status < 600:
         return f"{status // 100}xx"
     return "transport"
+
+
+def _microseconds(seconds: float) -> int:
+    """A latency as whole microseconds within the HDR range."""
+    value = round(seconds * 1e6)
+    return 1 if value < 1 else HDR_HIGHEST_US if value > HDR_HIGHEST_US else value
 
 
 @dataclass
@@ -103,12 +131,16 @@ class Tally:
                     self.durations.setdefault((method, route, klass, timing), Bucketed())
 
     def stage(self, index: int) -> StageCounts:
-        return self.stages.setdefault(index, StageCounts())
+        counts = self.stages.get(index)
+        if counts is None:
+            counts = self.stages[index] = StageCounts()
+        return counts
 
     def record_start(self, stage: int, late: bool) -> None:
         counts = self.stage(stage)
         counts.starts += 1
-        counts.late += int(late)
+        if late:
+            counts.late += 1
 
     def record_missed(self, stage: int) -> None:
         self.stage(stage).missed += 1
@@ -132,24 +164,33 @@ class Tally:
         klass = status_class(status)
         key = (method, route, klass)
         self.requests[key] = self.requests.get(key, 0) + 1
-        for timing, seconds in (("service", service_s), ("intended", intended_s)):
-            self.durations.setdefault((*key, timing), Bucketed()).observe(seconds)
-            if not scheduled:
-                continue
-            histogram = self.histograms.get((stage, timing))
-            if histogram is None:
-                histogram = self.histograms[(stage, timing)] = new_histogram()
-            histogram.record_value(min(max(1, round(seconds * 1e6)), HDR_HIGHEST_US))
+        self._bucketed(key, "service").observe(service_s)
+        self._bucketed(key, "intended").observe(intended_s)
         if transport_error is not None:
             self.transport_errors[transport_error] = (
                 self.transport_errors.get(transport_error, 0) + 1
             )
         if not scheduled:
             return
+        record_us(self._histogram(stage, "service"), _microseconds(service_s))
+        record_us(self._histogram(stage, "intended"), _microseconds(intended_s))
         counts = self.stage(stage)
         counts.completed += 1
         if klass in ("5xx", "transport"):
             counts.errors += 1
+
+    def _bucketed(self, key: SeriesKey, timing: str) -> Bucketed:
+        full = (*key, timing)
+        bucketed = self.durations.get(full)
+        if bucketed is None:
+            bucketed = self.durations[full] = Bucketed()
+        return bucketed
+
+    def _histogram(self, stage: int, timing: str) -> HdrHistogram:
+        histogram = self.histograms.get((stage, timing))
+        if histogram is None:
+            histogram = self.histograms[(stage, timing)] = new_histogram()
+        return histogram
 
     # --- totals -----------------------------------------------------------------------------
 
@@ -217,10 +258,7 @@ class Tally:
             for name, value in counts.items():
                 setattr(mine, name, getattr(mine, name) + value)
         for stage, timing, encoded in delta.get("histograms", []):
-            histogram = self.histograms.get((stage, timing))
-            if histogram is None:
-                histogram = self.histograms[(stage, timing)] = new_histogram()
-            histogram.add(HdrHistogram.decode(encoded))
+            self._histogram(stage, timing).add(HdrHistogram.decode(encoded))
         for kind, count in delta.get("transport_errors", {}).items():
             self.transport_errors[kind] = self.transport_errors.get(kind, 0) + count
         # `saturated_now` is a state, not a count: the caller decides how sources combine.

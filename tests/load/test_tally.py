@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -11,7 +12,7 @@ from slogate.load.client_metrics import ClientMetricsCollector
 from slogate.load.profiles import Profile
 from slogate.load.results import summarise
 from slogate.load.run_files import RunFiles, TallyFile, read_tally
-from slogate.load.tally import Tally, status_class
+from slogate.load.tally import HDR_HIGHEST_US, Tally, new_histogram, record_us, status_class
 
 ROUTES = [("GET", "/api/v1/clinics/{clinic_id}"), ("POST", "/api/v1/assignments")]
 # (method, route index, status, service s, intended s, stage, transport error)
@@ -145,3 +146,27 @@ def test_tally_json_reads_back_with_how_the_run_ended(tmp_path):
     ]
     (tmp_path / "tally.json").write_text('{"routes": [')
     assert read_tally(tmp_path) is None
+
+
+def test_the_fast_hdr_recording_leaves_the_state_hdrh_itself_would():
+    # record_us is the load generator's hot path (twice per request): it must leave exactly the
+    # histogram hdrh's record_value leaves, at every slot boundary and across the whole range.
+    rng = random.Random(15)
+    values = [1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 4097, 65_535, 65_536]
+    values += [HDR_HIGHEST_US - 1, HDR_HIGHEST_US]
+    values += [int(10 ** rng.uniform(0, 9.55)) for _ in range(20_000)]
+    reference, fast = new_histogram(), new_histogram()
+    for value in values:
+        reference.record_value(value)
+        record_us(fast, value)
+    assert list(fast.counts) == list(reference.counts)
+    assert (fast.total_count, fast.min_value, fast.max_value) == (
+        reference.total_count,
+        reference.min_value,
+        reference.max_value,
+    )
+    assert fast.encode() == reference.encode()
+    for percentile in (50, 95, 99, 99.9, 100):
+        assert fast.get_value_at_percentile(percentile) == reference.get_value_at_percentile(
+            percentile
+        )
