@@ -20,7 +20,7 @@ from tests.k8s.applied import Applied
 from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
-from tests.support.cli import slogate, slogate_env, stop_slogate
+from tests.support.cli import close_pipes, slogate, slogate_env, stop_slogate
 from tests.support.waiting import free_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
@@ -241,6 +241,7 @@ def test_sigterm_during_up_deletes_what_it_created(
         _, stderr = process.communicate(timeout=CLEANUP_TIMEOUT_S)
     finally:
         stop_slogate(process)
+        close_pipes(process)
     assert process.returncode == 130, stderr
     assert f"interrupted: what `up` had created in namespace {stack.namespace} is deleted" in stderr
     assert not stack.namespace_exists()

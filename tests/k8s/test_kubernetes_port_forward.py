@@ -38,7 +38,7 @@ from tests.k8s.forwarded import (
     running_prometheus,
 )
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
-from tests.support.cli import slogate, slogate_env, stop_slogate
+from tests.support.cli import close_pipes, slogate, slogate_env, stop_slogate
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.waiting import wait_until
 from tests.target_service.service_process import ServiceProcess, running_service
@@ -196,11 +196,16 @@ def test_ctrl_c_while_waiting_for_prometheus_stops_the_forwards_and_deletes_the_
                 lambda: len(json.loads(record.read_text())["forwards"]) == 3, 60,
                 interval=0.05, what="up to start its three forwards",
             )  # fmt: skip
-            assert len(forward_processes(stack.namespace)) == 3
+            # what runs is what the record lists (a forward with no pod behind it, Prometheus'
+            # here, may already have ended on its first readiness probe: kubectl exits then)
+            recorded = {f["process"]["pid"] for f in json.loads(record.read_text())["forwards"]}
+            running = {p.pid for p in forward_processes(stack.namespace)}
+            assert running and running <= recorded, (running, recorded)
             process.send_signal(signal.SIGINT)
             _, stderr = process.communicate(timeout=120)
         finally:
             stop_slogate(process)
+            close_pipes(process)
     assert process.returncode == 130, stderr
     assert forward_processes(stack.namespace) == []
     assert not record.exists()
