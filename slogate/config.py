@@ -183,6 +183,17 @@ class KubernetesConfig(_Section):
     redis_service: str = Field(
         default="redis:redis", pattern=_SERVICE_PORT, description="the seed command writes here"
     )
+    attach: bool = Field(
+        default=False,
+        description="gate the target Deployment already deployed (a drill): no apply, no "
+        "delete, no seeding; `up` checks it exists and is ready",
+    )
+    in_cluster: bool | None = Field(
+        default=None,
+        description="slogate runs in a pod: the API through the pod's service-account token, "
+        "the Services by cluster DNS, no port-forwards; null: detected "
+        "($KUBERNETES_SERVICE_HOST and the mounted token)",
+    )
     chaos_service_account: str | None = Field(
         default="slogate-chaos",
         description="chaos acts with this ServiceAccount's token (k8s/chaos/); null: as the "

@@ -4,7 +4,9 @@
 keeps them alive: a forward ends when the pod behind it goes away (a pod kill, a rolling
 restart), and the thread starts it again on the same local port, so the load generator and
 the SLO checks keep their URLs. The load starts once the target answers through its forward
-(and after seeding, through Redis' forward). `down` stops the thread and the forwards, then
+(and after seeding, through Redis' forward; an attached stack is not seeded: its Redis
+holds the deployed service's data). In a pod the Services are reached by cluster DNS and there
+is no forward to keep. `down` stops the thread and the forwards, then
 deletes what `up` created.
 """
 
@@ -70,7 +72,7 @@ class KubernetesGateSession:
             self.forwards = reached.forwards
             self.keeper = _ForwardKeeper(reached.forwards)
             self.keeper.start()
-        if hooks.seed_log is not None:
+        if hooks.seed_log is not None and not self.config.kubernetes.attach:
             seed_stack(self.config, redis_url(state), hooks.seed_log)
         if hooks.start_load is not None and state.edge_url is not None:
             self.load = hooks.start_load(state.edge_url, state.client_metrics_port or 0)

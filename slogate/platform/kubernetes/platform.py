@@ -13,6 +13,12 @@ records the forwards in the state file (`down` stops them). On a cluster whose p
 container (kwok, the test control plane) it is false, and those steps and seeding are skipped
 by that capability (`traffic(state)`: the state has a forwarded URL).
 
+`attach` (kubernetes.attach, a scheduled drill) gates the target Deployment already deployed:
+`up` applies nothing (it checks the Deployment is there and rolled out, attach.py), seeds
+nothing, and `down` deletes nothing. In a pod (in_cluster.py) the API is reached as the pod's
+ServiceAccount, chaos acts as that same account, and the Services are reached by cluster DNS
+(`reach_mode`: no port-forward, no kubectl).
+
 What this platform cannot measure (`cannot_measure`): there is no edge (a Service routes,
 HAProxy's counters do not exist), and the in-cluster Prometheus cannot scrape the load
 generator on this machine, so the edge's and the client's SLIs are reported as not measurable.
@@ -51,11 +57,13 @@ from slogate.platform.kubernetes.apply import (
     delete_objects,
     resources_ref,
 )
+from slogate.platform.kubernetes.attach import attached_deployment
 from slogate.platform.kubernetes.chaos_backend import KubernetesBackend
 from slogate.platform.kubernetes.chaos_identity import CHAOS_KUBECONFIG, write_chaos_kubeconfig
 from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, resolve_access
 from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
 from slogate.platform.kubernetes.gate_session import KubernetesGateSession
+from slogate.platform.kubernetes.in_cluster import IN_CLUSTER_KUBECONFIG, stack_access
 from slogate.platform.kubernetes.locust import WEB_PORT, deploy_load
 from slogate.platform.kubernetes.manifests import Manifest, build_manifests, with_admin_token
 from slogate.platform.kubernetes.port_forward import Forward, stop_forward_parts
@@ -63,6 +71,8 @@ from slogate.platform.kubernetes.reach import (
     PROMETHEUS,
     TARGET,
     Reached,
+    reach_by_cluster_dns,
+    reach_mode,
     reach_stack,
     redis_url,
 )
@@ -114,12 +124,16 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
             f"stack {stack!r} is already up; `slogate down --stack {stack}` first, or pick "
             "another --stack"
         )
-    access = resolve_access(config)
+    access = stack_access(config, stack)
+    attach = config.kubernetes.attach
     token = ensure_secret(stack, ADMIN_TOKEN)
-    manifests = with_admin_token(build_manifests(config), access.namespace, token)
+    manifests = [] if attach else build_manifests(config)
+    manifests = with_admin_token(manifests, access.namespace, token) if manifests else []
     api = Api(api_client(access))
     try:
         api.check_reachable(access)
+        if attach:  # nothing is applied: reading the Deployment is checked at `up`
+            return _Prepared(access, api, manifests)
         resources = Resources(api)
         objects = [resources_ref(resources, m, access.namespace) for m in manifests]
         require_rights(api, access, objects)
@@ -197,8 +211,8 @@ class KubernetesPlatform:
         return KubernetesGateSession(self, config, stack, hooks)
 
     def seed(self, config: SlogateConfig, state: StackState, log: Path) -> bool:
-        if not self.traffic(state):
-            return False  # nothing can reach Redis
+        if not self.traffic(state) or config.kubernetes.attach:
+            return False  # nothing can reach Redis, or it holds the deployed service's data
         return seed_stack(config, redis_url(state), log)
 
     def down(self, stack: str, timeout: float) -> StackDown:
@@ -221,8 +235,11 @@ class KubernetesPlatform:
             notes.append(
                 f"deleted {len(record.created)} object(s) `up` created in context "
                 f"{record.access.context!r}"
+                if not record.settings.attach
+                else f"attached to the deployed service in namespace {record.access.namespace}: "
+                "nothing was created, nothing deleted"
             )
-        (stack_dir(stack) / CHAOS_KUBECONFIG).unlink(missing_ok=True)
+        _remove_kubeconfigs(stack)
         remove_record(stack)
         remove_state(stack)
         return StackDown(stack=stack, was_up=was_up, notes=notes)
@@ -322,9 +339,14 @@ def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> 
             f"these are left: {'; '.join(problems)}; `slogate down --stack {stack} "
             "--platform kubernetes` retries"
         ) from error
-    (stack_dir(stack) / CHAOS_KUBECONFIG).unlink(missing_ok=True)
+    _remove_kubeconfigs(stack)
     remove_record(stack)
     remove_state(stack)
+
+
+def _remove_kubeconfigs(stack: str) -> None:
+    for name in (CHAOS_KUBECONFIG, IN_CLUSTER_KUBECONFIG):
+        (stack_dir(stack) / name).unlink(missing_ok=True)
 
 
 def _bring_up(
@@ -348,22 +370,29 @@ def _bring_up(
         if ref.kind == "Deployment":
             on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
 
-    applied = apply_manifests(
-        prepared.api,
-        prepared.manifests,
-        namespace,
-        on_created=created,
-        on_applied=lambda ref: event(ref, "started"),
-    )
-    deployments = [ref for ref in applied if ref.kind == "Deployment"]
-    wait_for_rollouts(
-        prepared.api,
-        deployments,
-        config.kubernetes.rollout_timeout_s,
-        on_ready=lambda ref: event(ref, "ready"),
-    )
+    if config.kubernetes.attach:
+        deployments = [
+            attached_deployment(prepared.api, namespace, config.kubernetes.target_deployment)
+        ]
+        event(deployments[0], "ready")
+    else:
+        applied = apply_manifests(
+            prepared.api,
+            prepared.manifests,
+            namespace,
+            on_created=created,
+            on_applied=lambda ref: event(ref, "started"),
+        )
+        deployments = [ref for ref in applied if ref.kind == "Deployment"]
+        wait_for_rollouts(
+            prepared.api,
+            deployments,
+            config.kubernetes.rollout_timeout_s,
+            on_ready=lambda ref: event(ref, "ready"),
+        )
     account = config.kubernetes.chaos_service_account
-    if account is not None:
+    mode = reach_mode(config)
+    if account is not None and mode == "port-forward":  # in a pod: chaos is the pod's account
         path = write_chaos_kubeconfig(prepared.api, stack, namespace, account)
         record.chaos_kubeconfig = str(path)
         save_record(stack, record)
@@ -379,7 +408,14 @@ def _bring_up(
         ],
     )
     reached = None
-    if config.kubernetes.traffic:
+    if config.kubernetes.traffic and mode == "cluster-dns":
+        parts = reach_by_cluster_dns(config, prepared.api, namespace, on_event)
+        state.edge_url = next(str(p.url) for p in parts if p.name == TARGET)
+        state.prometheus_url = next(str(p.url) for p in parts if p.name == PROMETHEUS)
+        state.client_metrics_port = free_port()
+        state.scrape_interval_s = config.timings.scrape_interval_s
+        state.parts += parts
+    elif config.kubernetes.traffic:
 
         def forwarded(forward: Forward) -> None:
             record.forwards.append(forward.part())

@@ -148,9 +148,11 @@ def start_forward(
     )
 
 
-def wait_until_ready(url: str, path: str, timeout_s: float, what: str) -> float:
-    """Poll `url + path` through a forward until it answers 200; seconds it took
-    (InfrastructureError naming `what` and the last answer otherwise)."""
+def wait_until_ready(
+    url: str, path: str, timeout_s: float, what: str, via: str = "through its port-forward"
+) -> float:
+    """Poll `url + path` (through a forward, or `via` another way) until it answers 200;
+    seconds it took (InfrastructureError naming `what` and the last answer otherwise)."""
     began = time.monotonic()
     last = "no answer"
     with httpx.Client(timeout=HTTP_TIMEOUT_S) as client:
@@ -164,7 +166,7 @@ def wait_until_ready(url: str, path: str, timeout_s: float, what: str) -> float:
                 last = f"{type(error).__name__}: {error}"
             time.sleep(READY_POLL_S)
     raise InfrastructureError(
-        f"{what} did not answer 200 on {path} through its port-forward ({url}) within "
+        f"{what} did not answer 200 on {path} {via} ({url}) within "
         f"{timeout_s:.0f} s (last: {last}); check its pods with `kubectl get pods`"
     )
 

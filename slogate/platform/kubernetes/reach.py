@@ -1,4 +1,9 @@
-"""Reaching a stack on a cluster from this machine: its Services port-forwarded to loopback.
+"""Reaching a stack on a cluster: from this machine its Services port-forwarded to loopback,
+from a pod (in_cluster.py) by cluster DNS with no port-forward.
+
+`reach_mode` is the platform's declared capability that picks one: `port-forward` unless
+slogate runs in the cluster (`cluster-dns`). `reach_by_cluster_dns` waits for the same two
+answers as `reach_stack`, at `http://SERVICE.NAMESPACE.svc:PORT`, and starts nothing.
 
 `reach_stack` starts a forward to the target's Service (the URL the load uses, where the local
 platform has its edge), to Prometheus (the URL the SLO checks ask) and to Redis (the seed
@@ -18,7 +23,8 @@ from typing import Literal
 from slogate.config import SlogateConfig
 from slogate.host.ports import HOST
 from slogate.platform.base import OnEvent, StackEvent
-from slogate.platform.kubernetes.cluster import ClusterAccess
+from slogate.platform.kubernetes.cluster import Api, ClusterAccess
+from slogate.platform.kubernetes.in_cluster import in_cluster, service_url
 from slogate.platform.kubernetes.manifests import find_kubectl
 from slogate.platform.kubernetes.port_forward import (
     Forward,
@@ -26,11 +32,18 @@ from slogate.platform.kubernetes.port_forward import (
     ForwardTarget,
     wait_until_ready,
 )
-from slogate.platform.state import StackState
+from slogate.platform.state import PartState, StackState
 
 TARGET = "forward-target"
 PROMETHEUS = "forward-prometheus"
 REDIS = "forward-redis"
+CLUSTER_SERVICE = "cluster-service"  # a part reached by cluster DNS (no process behind it)
+ReachMode = Literal["port-forward", "cluster-dns"]
+
+
+def reach_mode(config: SlogateConfig) -> ReachMode:
+    """How the Services are reached: by cluster DNS from a pod, else through port-forwards."""
+    return "cluster-dns" if in_cluster(config) else "port-forward"
 
 
 def forward_targets(config: SlogateConfig) -> list[ForwardTarget]:
@@ -88,9 +101,44 @@ def reach_stack(
     return reached
 
 
+def reach_by_cluster_dns(
+    config: SlogateConfig, api: Api, namespace: str, on_event: OnEvent
+) -> list[PartState]:
+    """The Services at their cluster DNS names, once Prometheus and the target answer there
+    (InfrastructureError naming the part otherwise); parts named as the forwards are."""
+    began = time.monotonic()
+    settings = config.kubernetes
+    named = (
+        (PROMETHEUS, settings.prometheus_service, "http"),
+        (REDIS, settings.redis_service, "redis"),
+        (TARGET, settings.target_service, "http"),
+    )
+    parts = [
+        PartState(
+            name=part,
+            kind=CLUSTER_SERVICE,
+            url=service_url(api, namespace, service).replace("http", scheme, 1),
+            extra={"service": service},
+        )
+        for part, service, scheme in named
+    ]
+    urls = {part.name: str(part.url) for part in parts}
+    timeout, via = settings.rollout_timeout_s, "by cluster DNS"
+    wait_until_ready(urls[PROMETHEUS], "/-/ready", timeout, "Prometheus", via)
+    on_event(StackEvent(part=PROMETHEUS, phase="ready", t=time.monotonic() - began))
+    readiness = config.service.readiness_path
+    wait_until_ready(urls[TARGET], readiness, timeout, "the target's Service", via)
+    on_event(StackEvent(part=TARGET, phase="ready", t=time.monotonic() - began))
+    return parts
+
+
 def redis_url(state: StackState) -> str:
-    """Redis through its port-forward (the in-cluster Redis has no password)."""
-    return f"redis://{HOST}:{state.part(REDIS).port}/0"
+    """Redis through its port-forward, or by cluster DNS (the in-cluster Redis has no
+    password)."""
+    part = state.part(REDIS)
+    if part.kind == CLUSTER_SERVICE:
+        return f"{part.url}/0"
+    return f"redis://{HOST}:{part.port}/0"
 
 
 def _event(part: str, phase: Literal["started", "ready"], began: float, port: int) -> StackEvent:
