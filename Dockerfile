@@ -4,10 +4,14 @@
 #   docker build -t slogate/slogate:dev .
 #   kind load docker-image slogate/slogate:dev --name slogate
 #
-# A drill runs `slogate run GATE` on the local platform inside its pod: slogate brings up its
-# own stack there (Redis, the target_service replicas, an HAProxy edge, Prometheus), so the
-# image carries redis-server, haproxy and prometheus (Debian bookworm: 7.0, 2.6, 2.42, the
-# versions slogate is tested with), and no kubectl: the drill never talks to the Kubernetes API.
+# Two drills run it. k8s/drill/local-stack/ runs `slogate run GATE` on the local platform
+# inside its pod: slogate brings up its own stack there (Redis, the target_service replicas, an
+# HAProxy edge, Prometheus), so the image carries redis-server, haproxy and prometheus (Debian
+# bookworm: 7.0, 2.6, 2.42, the versions slogate is tested with). k8s/drill/ runs `slogate run
+# GATE --platform kubernetes --attach` against the deployed service: in the pod slogate talks to
+# the API with the `kubernetes` client and the mounted token, applies nothing and reaches the
+# Services by cluster DNS, so it starts no port-forward and builds no kustomize root: the image
+# needs no kubectl.
 # The project's gate inputs (slogate.yaml, loadtests/, experiments/, slo/) are the working
 # directory, read-only; the run writes only to SLOGATE_HOME (/tmp/slogate) and --reports-dir.
 # Try it without Kubernetes, read-only root included:

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from slogate.errors import ConfigError
+from slogate.errors import ConfigError, UsageError
 from slogate.yaml_files import read_yaml
 
 DEFAULT_CONFIG_FILE = "slogate.yaml"
@@ -395,3 +395,15 @@ def load_config(path: str | Path | None = None) -> SlogateConfig:
 def expand(template: str, values: dict[str, str]) -> str:
     """Replace {placeholders} in a command argument or env value."""
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+
+
+def with_attach(config: SlogateConfig) -> SlogateConfig:
+    """`config` with `kubernetes.attach` on (`--attach`); a UsageError off `platform:
+    kubernetes` (only there is a service already deployed to gate)."""
+    if config.platform != "kubernetes":
+        raise UsageError(
+            f"--attach gates a Deployment already on a cluster: it needs --platform kubernetes "
+            f"(the platform is {config.platform!r})"
+        )
+    attached = config.kubernetes.model_copy(update={"attach": True})
+    return config.model_copy(update={"kubernetes": attached})

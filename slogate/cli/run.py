@@ -9,7 +9,7 @@ import click
 from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.decoration import COLOUR, decorated, verdict_word
 from slogate.cli.gate_progress import LiveGateProgress
-from slogate.config import load_config
+from slogate.config import load_config, with_attach
 from slogate.errors import ExitCode
 from slogate.gate.orchestrator import GateOptions, GateRun, run_gate
 from slogate.report.headline import counts_line, failing_first, outcome
@@ -88,6 +88,9 @@ def print_summary(run: GateRun) -> None:
               help="start even when the load is too small to demonstrate an objective")  # fmt: skip
 @click.option("--abort-on-breach", is_flag=True,
               help="stop load and faults once the run cannot pass")  # fmt: skip
+@click.option("--attach", is_flag=True,
+              help="Kubernetes: gate the Deployment already deployed (no apply, no delete; "
+                   "kubernetes.attach)")  # fmt: skip
 @click.option("--pushgateway", metavar="URL", envvar="SLOGATE_PUSHGATEWAY",
               help="push the verdict to this Prometheus Pushgateway (a failed push is reported "
                    "and leaves the exit code alone) [env: SLOGATE_PUSHGATEWAY]")  # fmt: skip
@@ -100,12 +103,14 @@ def run(
     reports_dir: Path,
     run_anyway: bool,
     abort_on_breach: bool,
+    attach: bool,
     pushgateway: str | None,
 ) -> ExitCode:
     """Run GATE from slogate.yaml: stack up, load and chaos, SLO verdicts, report, stack down.
 
     With --platform kubernetes the stack is the kustomize root on a cluster, reached through
-    port-forwards; objectives it cannot measure there are reported as not measurable.
+    port-forwards; objectives it cannot measure there are reported as not measurable. With
+    --attach it gates the Deployment already deployed instead (a scheduled drill).
 
     Exit 0 every objective met, 1 one breached, 2 bad input (nothing started), 3 inconclusive,
     4 infrastructure failure, 130 interrupted (partial report written).
@@ -113,6 +118,8 @@ def run(
     config = load_config(config_path)
     if platform is not None:
         config = config.model_copy(update={"platform": platform})
+    if attach:
+        config = with_attach(config)
     if slo_path is not None and gate in config.gates:
         judged = config.gates[gate].model_copy(update={"slo": str(slo_path.resolve())})
         config = config.model_copy(update={"gates": {**config.gates, gate: judged}})
