@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from slogate.platform.local.binaries import PACKAGES
+from tests.k8s.applied import NAMESPACE
 from tests.k8s.manifests import REPO, all_documents
 from tests.k8s.test_dockerfile import (
     Instruction,
@@ -156,6 +157,7 @@ def test_the_deployed_service_drill_runs_as_the_chaos_account_on_kubernetes() ->
     assert pod["automountServiceAccountToken"] is True
     command = container["command"]
     assert command[command.index("--platform") + 1] == "kubernetes"
+    assert "--attach" in command  # the deployed Deployment: nothing applied, nothing deleted
     (account,) = [d for d in all_documents() if d.kind == "ServiceAccount"
                   and d.name == "slogate-chaos"]  # fmt: skip
     assert account.path.parent.name == "chaos"
@@ -163,7 +165,8 @@ def test_the_deployed_service_drill_runs_as_the_chaos_account_on_kubernetes() ->
     (port,) = service.body["spec"]["ports"]
     for drill in (DEPLOYED, LOCAL_STACK):
         env = {e["name"]: e["value"] for e in _container(drill)["env"]}
-        assert env["SLOGATE_PUSHGATEWAY"] == f"http://pushgateway:{port['port']}", drill
+        url = f"http://pushgateway.{NAMESPACE}.svc:{port['port']}"  # cluster DNS: no kubectl
+        assert env["SLOGATE_PUSHGATEWAY"] == url, drill
 
 
 @BOTH
