@@ -21,6 +21,7 @@ from slogate.platform.kubernetes.in_cluster import (
     write_in_cluster_kubeconfig,
 )
 from slogate.platform.kubernetes.reach import reach_mode
+from slogate.platform.registry import platform_for
 from tests.support.cli import run_cli
 
 POD_ENV = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
@@ -135,3 +136,12 @@ def test_run_attach_on_the_local_platform_exits_2_before_starting_anything(
         result.stderr
     )
     assert not (tmp_path / "stacks").exists()
+
+
+def test_doctor_needs_no_kubectl_for_an_attached_drill_in_a_pod(account_dir: Path) -> None:
+    config = kubernetes(attach=True, in_cluster=True, kubectl="/nonexistent/kubectl")
+    kubectl, *_ = platform_for("kubernetes").doctor(config)
+    assert (kubectl.ok, kubectl.status) == (True, "not needed")
+    applying = kubernetes(in_cluster=True, kubectl="/nonexistent/kubectl")
+    kubectl, *_ = platform_for("kubernetes").doctor(applying)
+    assert (kubectl.ok, kubectl.status) == (False, "missing")

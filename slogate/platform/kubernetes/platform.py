@@ -293,7 +293,11 @@ class KubernetesPlatform:
         return notes
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
-        return [kubectl_check(config), kind_check(), self._api_check(config)]
+        kubectl = kubectl_check(config)
+        if config.kubernetes.attach and reach_mode(config) == "cluster-dns":
+            detail = f"{'kubectl':<13} not needed: attached, in a pod (no kustomize, no forward)"
+            kubectl = DoctorCheck(ok=True, status="not needed", detail=detail)
+        return [kubectl, kind_check(), self._api_check(config)]
 
     def _api_check(self, config: SlogateConfig) -> DoctorCheck:
         try:
