@@ -114,6 +114,7 @@ class _Prepared:
     access: ClusterAccess
     api: Api
     manifests: list[Manifest]
+    attached: list[ObjectRef]  # with kubernetes.attach: the target Deployment, checked ready
 
 
 def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
@@ -132,15 +133,16 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
     api = Api(api_client(access))
     try:
         api.check_reachable(access)
-        if attach:  # nothing is applied: reading the Deployment is checked at `up`
-            return _Prepared(access, api, manifests)
+        if attach:  # nothing is applied: the deployed Deployment must be there and ready
+            target = config.kubernetes.target_deployment
+            return _Prepared(access, api, [], [attached_deployment(api, access.namespace, target)])
         resources = Resources(api)
         objects = [resources_ref(resources, m, access.namespace) for m in manifests]
         require_rights(api, access, objects)
     except BaseException:
         api.close()
         raise
-    return _Prepared(access, api, manifests)
+    return _Prepared(access, api, manifests, [])
 
 
 class KubernetesPlatform:
@@ -375,9 +377,7 @@ def _bring_up(
             on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
 
     if config.kubernetes.attach:
-        deployments = [
-            attached_deployment(prepared.api, namespace, config.kubernetes.target_deployment)
-        ]
+        deployments = prepared.attached
         event(deployments[0], "ready")
     else:
         applied = apply_manifests(
