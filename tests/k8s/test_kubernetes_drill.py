@@ -22,6 +22,7 @@ import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
 
+from slogate.chaos import actions
 from slogate.config import SlogateConfig
 from slogate.errors import ExitCode
 from slogate.platform.kubernetes import in_cluster
@@ -30,8 +31,8 @@ from tests.k8s.applied import NAMESPACE, Applied
 from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down
-from tests.k8s.manifests import REPO
-from tests.k8s.target_pods import settled
+from tests.k8s.target_pods import ready_target_pods
+from tests.support.cli import slogate_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
@@ -126,17 +127,16 @@ def test_an_attached_drill_reads_the_deployed_service_and_leaves_it_as_it_was(
         status = stack.cli("status", "--stack", stack.name)
         assert status.exit_code == 0, status
         assert "part=target-service port=- pid=- running=True ready=3/3" in status.stdout
-        # the drill's fault, as the pod's own account through chaostoolkit-kubernetes
-        before_pods = {pod["metadata"]["name"] for pod in settled(kubectl)}
-        killed = stack.cli(
-            "chaos", str(REPO / "experiments" / "pod-kill.yaml"), "--stack", stack.name,
-            "--no-load", "--skip-steady-state", "--run-dir", str(tmp_path / "run"),
-        )  # fmt: skip
-        assert killed.exit_code == 0, killed
-        journal = json.loads((tmp_path / "run" / "journal.json").read_text())
-        (victim,) = journal["run"][0]["output"]
+        # the drill's fault as the experiment's activity does it (in this process), as the
+        # pod's own account through chaostoolkit-kubernetes
+        before_pods = {pod["metadata"]["name"] for pod in ready_target_pods(kubectl)}
+        configuration = {"slogate_stack": stack.name, "slogate_run_id": "drill"}
+        with slogate_home(stack.home):
+            (victim,) = actions.terminate_replicas(
+                count=1, graceful=False, down_s=1, configuration=configuration
+            )
         assert victim in before_pods
-        assert victim not in {pod["metadata"]["name"] for pod in settled(kubectl)}
+        assert victim not in {pod["metadata"]["name"] for pod in ready_target_pods(kubectl)}
 
         down = stack.down()
         assert down.exit_code == 0, down
