@@ -29,6 +29,7 @@ from slogate.chaos.target import ChaosTarget
 __all__ = [
     "clear_dependency_faults",
     "clear_faults",
+    "disturb_network",
     "hang_dependency",
     "inject_errors",
     "inject_latency",
@@ -131,6 +132,54 @@ def inject_errors(
     return backend_for(configuration).target_fault_everywhere(spec, ttl_s)
 
 
+def disturb_network(
+    action: str = "delay",
+    latency_ms: float | None = None,
+    jitter_ms: float = 0.0,
+    loss_percent: float | None = None,
+    direction: str = "to",
+    peer: str | None = None,
+    ttl_s: float = 30.0,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> str:
+    """A network fault on every replica for `ttl_s` s, as a Chaos Mesh NetworkChaos (Kubernetes
+    with Chaos Mesh installed; refused before the run starts otherwise): `delay` by
+    `latency_ms` (± `jitter_ms`), `loss` of `loss_percent` % of packets, or `partition`
+    (nothing gets through). `peer` (a dependency, e.g. redis) limits it to the traffic between
+    the replicas and that dependency's pods; a partition needs one. Chaos Mesh ends it at
+    `ttl_s` (its `duration`) even if slogate dies. Returns its ledger id."""
+    spec: dict[str, Any] = {"action": action, "direction": direction}
+    if action == "delay":
+        if latency_ms is None or latency_ms <= 0:
+            raise ActivityFailed("disturb_network: action delay needs latency_ms > 0")
+        if jitter_ms < 0:
+            raise ActivityFailed(f"disturb_network: jitter_ms must be >= 0, got {jitter_ms}")
+        spec["delay"] = {"latency": _milliseconds(latency_ms), "jitter": _milliseconds(jitter_ms)}
+    elif action == "loss":
+        if loss_percent is None or not 0 < loss_percent <= 100:
+            raise ActivityFailed("disturb_network: action loss needs loss_percent in (0, 100]")
+        spec["loss"] = {"loss": format(loss_percent, "f").rstrip("0").rstrip(".")}
+    elif action != "partition":
+        raise ActivityFailed(
+            f"disturb_network: action must be delay, loss or partition, got {action!r}"
+        )
+    if direction not in ("to", "from", "both"):
+        raise ActivityFailed(
+            f"disturb_network: direction must be to, from or both, not {direction!r}"
+        )
+    if peer is not None:
+        spec["peer"] = _dependency(peer)
+    elif action == "partition":
+        raise ActivityFailed("disturb_network: a partition needs a peer (e.g. peer: redis)")
+    return backend_for(configuration).disturb_network(spec, ttl_s, kind=f"network_{action}")
+
+
+def _milliseconds(value: float) -> str:
+    """A Go duration in ms, written out in full (300 -> 300ms, 2.5 -> 2.5ms; never 1e+06)."""
+    return format(value, "f").rstrip("0").rstrip(".") + "ms"
+
+
 def clear_faults(configuration: Configuration = None, secrets: Secrets = None) -> int:
     """Roll back every open fault of this run (idempotent; also before any was injected).
 
@@ -157,7 +206,8 @@ def hang_dependency(
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> str:
-    """Freeze the dependency (SIGSTOP: connections open, nothing answered) for `ttl_s` s."""
+    """Freeze the dependency (connections open, nothing answered) for `ttl_s` s: SIGSTOP
+    locally, a Chaos Mesh partition between the replicas and its pods on Kubernetes."""
     part = _dependency(name)
     return backend_for(configuration).process_fault(part, "stop", ttl_s, kind="dependency_hang")
 

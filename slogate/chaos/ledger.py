@@ -50,7 +50,7 @@ class Rollback(BaseModel):
 
     via: str = Field(
         description="target_fault | supervisor_fault | toxiproxy | kubernetes_scale | "
-        "kubernetes_pod_proxy | none (healed by the platform)"
+        "kubernetes_pod_proxy | chaos_mesh | none (healed by the platform)"
     )
     url: str | None = None
     injector_id: str | None = Field(default=None, description="the fault's id at the injector")

@@ -29,6 +29,7 @@ from filelock import FileLock, Timeout
 from slogate.chaos.journal import JournalVerdict, read_journal, verdict_of_journal
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import RollbackReport, roll_back_faults
+from slogate.chaos.stack_fit import check_stack_can_run
 from slogate.chaos.target import RUN_ID_ENV, STACK_ENV
 from slogate.chaos.validation import validate_experiment
 from slogate.errors import ExitCode, InfrastructureError, UsageError, combine_exit_codes
@@ -143,13 +144,14 @@ def run_chaos(plan: ChaosPlan, echo: Echo) -> ChaosOutcome:
     """Run the plan; every fault of the run is rolled back before this returns."""
     if not plan.experiment.is_file():
         raise UsageError(f"experiment {plan.experiment} not found (see experiments/)")
-    validate_experiment(plan.experiment)
+    experiment = validate_experiment(plan.experiment)
     if plan.load_profile is not None:
         try:
             find_profile(plan.load_profile, plan.loadtests_dir)
         except UsageError as error:
             raise UsageError(f"--load {plan.load_profile}: {error}") from None
     require_state(plan.stack)
+    check_stack_can_run(experiment, plan.experiment, plan.stack, plan.run_id)
     lock = FileLock(str(stack_dir(plan.stack) / "chaos.lock"), timeout=0)
     try:
         lock.acquire()

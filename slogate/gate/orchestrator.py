@@ -27,6 +27,8 @@ from pathlib import Path
 from slogate.chaos.ledger import FaultLedger
 from slogate.chaos.rollback import roll_back_faults
 from slogate.chaos.runner import sweep
+from slogate.chaos.stack_fit import check_stack_can_run
+from slogate.chaos.validation import validate_experiment
 from slogate.config import SlogateConfig
 from slogate.errors import ExitCode, SlogateError, UsageError
 from slogate.gate.assemble import RunIdentity, assemble_report
@@ -139,6 +141,8 @@ def run_gate(
             progress.enter(PhaseName.SET_UP)
             sweep(run.ledger, progress.say)
             state = session.up()
+            for experiment in plan.experiments:  # e.g. Chaos Mesh absent: exit 2 before load
+                check_stack_can_run(validate_experiment(experiment), experiment, stack, run_id)
             run.begin("load")
             progress.enter(PhaseName.WARM_UP)
             outcome = run_traffic(context, session.take_load())

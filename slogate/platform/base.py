@@ -166,6 +166,14 @@ class ChaosBackend(Protocol):
         replacement ready within `ready_timeout_s`; what was restarted, and how long it took.
         Recorded as `replica_restart` faults the platform heals (nothing can undo a restart)."""
 
+    def disturb_network(self, spec: dict[str, Any], ttl_s: float, kind: str = "network") -> str:
+        """A network fault (delay, loss, partition) on the target's pods, ended at its TTL by
+        the injector (Chaos Mesh on Kubernetes); its ledger id."""
+
+    def cannot_run(self, activity: str) -> str | None:
+        """Why this stack cannot carry out `activity` (a slogate.chaos.actions function), asked
+        before a run starts; None when it can."""
+
 
 class Platform(Protocol):
     """One way of running a stack (local processes, Kubernetes)."""

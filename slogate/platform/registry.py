@@ -19,6 +19,7 @@ _VIAS = {
     "toxiproxy": "local",
     "kubernetes_scale": "kubernetes",
     "kubernetes_pod_proxy": "kubernetes",
+    "chaos_mesh": "kubernetes",
 }
 
 

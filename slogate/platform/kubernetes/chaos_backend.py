@@ -13,7 +13,13 @@ in the stack's ledger (intent before apply; see platform/base.py).
     latency, errors, ...     the target's /admin/faults on every Ready pod through the API
                              server's pod proxy (pod_proxy.py; TTL at the replica, as locally;
                              `via: kubernetes_pod_proxy`)
-    Redis hang (SIGSTOP)     not on Kubernetes yet (it needs Chaos Mesh): ActivityFailed
+    network delay / loss /   a Chaos Mesh NetworkChaos on the target's pods (chaos_mesh.py),
+    partition                its `duration` the TTL, so Chaos Mesh ends it even if slogate dies;
+                             the rollback deletes it (`via: chaos_mesh`)
+    Redis hang (SIGSTOP)     a NetworkChaos partition between the target's pods and Redis' (both
+                             directions: connections stall, nothing is answered), as above
+    Chaos Mesh absent        refused before any intent, naming the CRD (`cannot_run`, which
+                             `slogate chaos` asks before it starts: exit 2)
 
 chaostoolkit-kubernetes' `scale_deployment` patches the whole Deployment (RBAC `patch` on
 `deployments`); slogate scales through the `deployments/scale` subresource instead, the only
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,9 +41,10 @@ from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
 
 from slogate.chaos.ledger import FaultLedger, Rollback
-from slogate.errors import SlogateError
+from slogate.errors import SlogateError, UsageError
 from slogate.platform.base import PartStatus
 from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
+from slogate.platform.kubernetes import chaos_mesh
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
@@ -52,6 +60,14 @@ CALL_TIMEOUT_S = 30.0
 T = TypeVar("T")
 
 POD_KILL_HOLD_S = 60.0  # how long a replica kill is "open" in the ledger at most
+# what each activity needing Chaos Mesh is, and what to use without it
+NEEDS_CHAOS_MESH = {
+    "disturb_network": ("a network fault (disturb_network)", "drop the activity"),
+    "hang_dependency": (
+        "a Redis hang (hang_dependency) on Kubernetes",
+        "use kill_dependency (the dependency-outage experiment scales Redis to 0)",
+    ),
+}
 
 
 def is_ready(pod: dict[str, Any]) -> bool:
@@ -188,6 +204,10 @@ class KubernetesBackend:
     def process_fault(self, part: str, action: str, ttl_s: float, kind: str) -> str:
         if part == "redis" and action == "kill":
             return self._scale_to_zero(self.settings.redis_deployment, ttl_s, kind)
+        if part == "redis" and action == "stop":
+            self._require_chaos_mesh("hang_dependency")
+            spec = {"action": "partition", "direction": "both", "peer": part}
+            return self.disturb_network(spec, ttl_s, kind)
         if action in ("kill", "term") and part in {r.name for r in self.replicas()}:
             grace = 0 if action == "kill" else -1
             rollback = Rollback(via="none", detail={"pod": part, "healed_by": "replicaset"})
@@ -195,8 +215,8 @@ class KubernetesBackend:
                 kind, part, ttl_s, rollback, lambda: self._deleted(part, grace_period=grace)
             )
         raise ActivityFailed(
-            f"{action} of {part} is not available on Kubernetes yet (pod kill and Redis "
-            "scaled to 0 are; a hang needs Chaos Mesh)"
+            f"{action} of {part} is not available on Kubernetes (pod kill, Redis scaled to 0 "
+            "and, with Chaos Mesh, a Redis hang are)"
         )
 
     def _scale_to_zero(self, deployment: str, ttl_s: float, kind: str) -> str:
@@ -306,3 +326,64 @@ class KubernetesBackend:
         seconds = restart_and_wait(self.api, self._recorder, ref, patch, ready_timeout_s)
         replaced = sorted(before - {p.name for p in self.replicas()})
         return [{"deployment": name, "ready_after_s": round(seconds, 3), "replaced": replaced}]
+
+    # -- Chaos Mesh -----------------------------------------------------------------------------
+
+    def cannot_run(self, activity: str) -> str | None:
+        """Why `activity` (a slogate.chaos.actions function) cannot run on this cluster."""
+        if activity not in NEEDS_CHAOS_MESH:
+            return None
+        fault, alternative = NEEDS_CHAOS_MESH[activity]
+        try:
+            chaos_mesh.require_network_chaos(self.api, fault, alternative)
+        except UsageError as error:  # an API server that does not answer is raised as such
+            return str(error)
+        return None
+
+    def _require_chaos_mesh(self, activity: str) -> None:
+        fault, alternative = NEEDS_CHAOS_MESH[activity]
+        try:
+            chaos_mesh.require_network_chaos(self.api, fault, alternative)
+        except SlogateError as error:
+            raise ActivityFailed(str(error)) from None
+
+    def _labels_of_peer(self, part: str) -> dict[str, str]:
+        """The pod labels of a dependency (`redis`: its Deployment's selector)."""
+        if part != "redis":
+            raise ActivityFailed(f"unknown peer {part!r} for a network fault; known: redis")
+        name = self.settings.redis_deployment
+        deployment = self._get(f"/apis/apps/v1/namespaces/{self.namespace}/deployments/{name}")
+        labels = deployment["spec"]["selector"].get("matchLabels") or {}
+        if not labels:
+            raise ActivityFailed(f"Deployment {name} has no matchLabels for Chaos Mesh to select")
+        return {str(k): str(v) for k, v in labels.items()}
+
+    def disturb_network(self, spec: dict[str, Any], ttl_s: float, kind: str = "network") -> str:
+        """A NetworkChaos on every target pod (chaos_mesh.py): `spec` has `action`,
+        `direction`, the action's block (`delay`, `loss`) and an optional `peer` (a
+        dependency: only the traffic with its pods). Its ledger id."""
+        ttl_s = check_ttl(ttl_s)
+        self._require_chaos_mesh("disturb_network")
+        try:
+            selector = chaos_mesh.labels_of(self.settings.target_selector)
+        except ValueError as error:
+            raise ActivityFailed(f"kubernetes.target_selector: {error}") from None
+        peer = spec.get("peer")
+        peer_labels = None if peer is None else self._labels_of_peer(str(peer))
+        name = f"slogate-{kind.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+        body = chaos_mesh.network_chaos(
+            name, self.namespace, selector, str(spec["action"]), ttl_s, spec,
+            direction=str(spec.get("direction", "to")), peer=peer_labels,
+        )  # fmt: skip
+        rollback = Rollback(
+            via="chaos_mesh",
+            injector_id=name,
+            detail={"namespace": self.namespace, "name": name, "spec": body["spec"]},
+        )
+
+        def apply() -> Applied:
+            chaos_mesh.create(self.api, body)
+            return name, None
+
+        target = self.settings.target_deployment if peer is None else f"target<->{peer}"
+        return self._recorder.inject(kind, target, ttl_s, rollback, apply, (SlogateError,))

@@ -6,9 +6,12 @@ chaos/rollback.py).
                              exists took the fault with it
     via "kubernetes_pod_proxy"  DELETE of the fault at the pod's /admin/faults through the API
                              server's pod proxy (pod_proxy.py); a pod that is gone took it
+    via "chaos_mesh"         DELETE of the NetworkChaos named in `detail` (chaos_mesh.py); one
+                             that is gone (its namespace deleted) took the fault with it
 
-The calls are made as the stack's chaos identity when it has one (the right to scale Redis
-and to use the pods' proxy is all they need), else as the kubeconfig's user.
+The calls are made as the stack's chaos identity when it has one (the right to scale Redis,
+to use the pods' proxy and to delete NetworkChaos is all they need), else as the kubeconfig's
+user.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from kubernetes.client.exceptions import ApiException
 from slogate.chaos.ledger import Fault, Rollback
 from slogate.errors import SlogateError
 from slogate.platform.base import FaultNotRemoved
+from slogate.platform.kubernetes import chaos_mesh
 from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.pod_proxy import remove_fault
@@ -31,7 +35,7 @@ def remove_kubernetes_fault(stack: str, fault: Fault) -> str:
     rollback = fault.rollback
     if rollback is None or rollback.via == "none":
         return "nothing to remove"
-    if rollback.via not in ("kubernetes_scale", "kubernetes_pod_proxy"):
+    if rollback.via not in ("kubernetes_scale", "kubernetes_pod_proxy", "chaos_mesh"):
         raise FaultNotRemoved(f"rollback via {rollback.via!r} is not a Kubernetes one")
     record = load_record(stack)
     if record is None:
@@ -40,6 +44,9 @@ def remove_kubernetes_fault(stack: str, fault: Fault) -> str:
     try:
         if rollback.via == "kubernetes_pod_proxy":
             return _remove_hook_fault(api, stack, rollback)
+        if rollback.via == "chaos_mesh":
+            detail = rollback.detail
+            return chaos_mesh.delete(api, str(detail["namespace"]), str(detail["name"]))
         return _scale_back(api, rollback)
     except SlogateError as error:
         raise FaultNotRemoved(str(error)) from None

@@ -49,6 +49,12 @@ def _post_fault(url: str, body: dict[str, Any], headers: dict[str, str], refused
     return str(fault["id"]), float(fault["expires_at"])
 
 
+LOCAL_NETWORK_FAULTS = (
+    "disturb_network creates a Chaos Mesh NetworkChaos, which exists only on Kubernetes; "
+    "locally use inject_latency, or partition_replicas with `faults: toxiproxy`"
+)
+
+
 class LocalBackend:
     """Faults and probes on one local stack, recorded in its ledger under `run_id`."""
 
@@ -110,6 +116,12 @@ class LocalBackend:
         return self._inject(
             kind, part, ttl_s, rollback, lambda: self._supervisor_fault(part, action, ttl_s)
         )
+
+    def disturb_network(self, spec: dict[str, Any], ttl_s: float, kind: str = "network") -> str:
+        raise ActivityFailed(LOCAL_NETWORK_FAULTS)
+
+    def cannot_run(self, activity: str) -> str | None:
+        return LOCAL_NETWORK_FAULTS if activity == "disturb_network" else None
 
     def persist_dependency(self) -> None:
         """SAVE Redis' data set to its folder, so a restarted Redis loads it (like a Redis

@@ -1,0 +1,146 @@
+"""Chaos Mesh's `NetworkChaos` (chaos-mesh.org/v1alpha1), where Chaos Mesh is installed: the
+object slogate creates for a network fault, the check that the cluster serves the kind, and
+its removal.
+
+    network_chaos(...)        the object: `action` delay | loss | partition on every pod the
+                              target's labels select in the namespace (`mode: all`), towards
+                              `peer`'s pods when given (`target`), `duration` = the fault's TTL,
+                              so Chaos Mesh itself ends it even if slogate dies
+    require_network_chaos()   a SlogateError naming the CRD when `networkchaos.chaos-mesh.org`
+                              is not served (checked through discovery, before any intent)
+    create / delete           POST and DELETE; a DELETE of an object that is gone is a success
+
+RBAC: k8s/chaos/role.yaml grants the chaos ServiceAccount create, get, list and delete on
+`networkchaos` and nothing else of Chaos Mesh's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from slogate.errors import OutcomeUnknown, UsageError
+from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
+
+GROUP_VERSION = "chaos-mesh.org/v1alpha1"
+CRD = "networkchaos.chaos-mesh.org"
+PLURAL = "networkchaos"
+ACTIONS = ("delay", "loss", "partition")
+DIRECTIONS = ("to", "from", "both")
+MANAGED_BY = {"app.kubernetes.io/managed-by": "slogate"}
+
+
+def collection_path(namespace: str) -> str:
+    return f"/apis/{GROUP_VERSION}/namespaces/{namespace}/{PLURAL}"
+
+
+def served(api: Api) -> bool:
+    """Whether the API server serves NetworkChaos (Chaos Mesh's CRD is installed)."""
+    try:
+        group = api.get_or_none(f"/apis/{GROUP_VERSION}")
+    except (ApiException, *TRANSPORT_ERRORS) as error:
+        raise failure(error, f"discovering {GROUP_VERSION}") from None
+    resources = (group or {}).get("resources", [])
+    return any(resource.get("name") == PLURAL for resource in resources)
+
+
+def require_network_chaos(api: Api, fault: str, alternative: str) -> None:
+    """UsageError naming the missing CRD, `fault` (what needed it) and `alternative`."""
+    if not served(api):
+        raise UsageError(
+            f"{fault} needs Chaos Mesh: the cluster ({api.server}) does not serve {CRD} "
+            f"(kind NetworkChaos, {GROUP_VERSION}); install Chaos Mesh "
+            f"(https://chaos-mesh.org/docs/production-installation-using-helm/), or {alternative}"
+        )
+
+
+def labels_of(selector: str) -> dict[str, str]:
+    """`k=v,k2=v2` as a map (Chaos Mesh's `labelSelectors`); ValueError for any other form."""
+    labels: dict[str, str] = {}
+    for term in filter(None, (part.strip() for part in selector.split(","))):
+        key, equals, value = term.partition("=")
+        value = value.removeprefix("=")
+        if not equals or not key.strip() or not value.strip() or "!" in key:
+            raise ValueError(
+                f"label selector {selector!r}: Chaos Mesh needs equality terms (key=value) only"
+            )
+        labels[key.strip()] = value.strip()
+    if not labels:
+        raise ValueError("an empty label selector would select every pod")
+    return labels
+
+
+def duration(ttl_s: float) -> str:
+    """The TTL as a Go duration, never shorter than the TTL: 30 -> 30s, 2.5 -> 2500ms."""
+    if float(ttl_s).is_integer():
+        return f"{int(ttl_s)}s"
+    return f"{math.ceil(ttl_s * 1000)}ms"
+
+
+def _pods(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"namespaces": [namespace], "labelSelectors": labels}
+
+
+def network_chaos(
+    name: str,
+    namespace: str,
+    selector: dict[str, str],
+    action: str,
+    ttl_s: float,
+    parameters: dict[str, Any],
+    direction: str = "to",
+    peer: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The NetworkChaos object; `parameters` is the action's own block (`delay`: latency,
+    jitter; `loss`: loss; partition: none)."""
+    spec: dict[str, Any] = {
+        "action": action,
+        "mode": "all",
+        "selector": _pods(namespace, selector),
+        "duration": duration(ttl_s),
+        "direction": direction,
+    }
+    if action in parameters:
+        spec[action] = parameters[action]
+    if peer is not None:
+        spec["target"] = {"mode": "all", "selector": _pods(namespace, peer)}
+    return {
+        "apiVersion": GROUP_VERSION,
+        "kind": "NetworkChaos",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(MANAGED_BY)},
+        "spec": spec,
+    }
+
+
+def create(api: Api, body: dict[str, Any]) -> None:
+    """POST the object; refused by the server: SlogateError (nothing applied); a timeout, a
+    lost connection or a 5xx: OutcomeUnknown (it may exist; Chaos Mesh ends it at its TTL)."""
+    namespace = str(body["metadata"]["namespace"])
+    what = f"creating NetworkChaos {body['metadata']['name']} in namespace {namespace}"
+    try:
+        api.call("POST", collection_path(namespace), body=body)
+    except ApiException as error:
+        refused = failure(
+            error, what, f"the chaos ServiceAccount needs `create` on {CRD} (k8s/chaos/role.yaml)"
+        )
+        if 400 <= (error.status or 0) < 500:
+            raise refused from None
+        raise OutcomeUnknown(str(refused)) from None
+    except TRANSPORT_ERRORS as error:
+        raise OutcomeUnknown(str(failure(error, what))) from None
+
+
+def delete(api: Api, namespace: str, name: str) -> str:
+    """DELETE the object; what was done (an object that is gone went with its fault)."""
+    try:
+        api.call("DELETE", f"{collection_path(namespace)}/{name}")
+    except ApiException as error:
+        if error.status == 404:
+            return f"NetworkChaos {name} is gone: the fault went with it"
+        raise failure(error, f"deleting NetworkChaos {name} in namespace {namespace}") from None
+    except TRANSPORT_ERRORS as error:
+        raise failure(error, f"deleting NetworkChaos {name}") from None
+    return f"NetworkChaos {name} deleted"
+
