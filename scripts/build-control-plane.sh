@@ -9,7 +9,8 @@
 #                                                           exit 1 naming what is missing
 # NAME limits it to some tools (default: all). `make setup` builds `toxiproxy` alone (under a
 # minute; the local platform's `faults: toxiproxy` runs it), `make test` all of them and fetches
-# the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env; one module download).
+# the Prometheus Operator's CRDs and Chaos Mesh's NetworkChaos CRD (tools/*/crds.env; one
+# module download each).
 #
 # Each tools/NAME/ is its own Go module (go.mod pins the versions, its `tool` block names the
 # commands, build.env names the pinned module, the link flags and binary names other than the
@@ -27,7 +28,7 @@ if [ "${1:-}" = --print ]; then
   mode=print
   shift
 fi
-with_crds=1  # the Prometheus Operator's CRDs come with the full set, not with NAME...
+with_crds=1  # the CRD sets come with the full set, not with NAME...
 if [ $# -gt 0 ]; then
   with_crds=0
   for name in "$@"; do
@@ -71,16 +72,22 @@ for name in "${tools[@]}"; do
   missing+=("$name")
 done
 
-# crds_dir: the cache folder of the Prometheus Operator's CRDs (tools/prometheus-operator/crds.env).
+# CRD sets fetched from Go modules (tools/NAME/crds.env), no build: listed as NAME-crds.
+crd_sets=(prometheus-operator chaos-mesh)
+
+# crds_dir NAME: the cache folder of one CRD set (tools/NAME/crds.env).
 crds_dir() {
   local VERSION
-  VERSION=$(sed -n 's/^VERSION=//p' "$root/tools/prometheus-operator/crds.env")
-  echo "$cache_root/prometheus-operator-crds-$VERSION"
+  VERSION=$(sed -n 's/^VERSION=//p' "$root/tools/$1/crds.env")
+  echo "$cache_root/$1-crds-$VERSION"
 }
 
 if [ "$mode" = print ]; then
-  # the CRDs are listed when present; only the tests of k8s/prometheus-operator/ need them
-  [ -f "$(crds_dir)/complete" ] && echo "prometheus-operator-crds $(crds_dir)/crds"
+  # the CRDs are listed when present; only the tests of k8s/prometheus-operator/ and of
+  # Chaos Mesh's NetworkChaos need them
+  for set in "${crd_sets[@]}"; do
+    if [ -f "$(crds_dir "$set")/complete" ]; then echo "$set-crds $(crds_dir "$set")/crds"; fi
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "not built yet (missing: ${missing[*]} in $cache_root);" \
       "build it with scripts/build-control-plane.sh ${missing[*]} (make test runs it; a cold" \
@@ -124,12 +131,13 @@ for name in "${missing[@]}"; do
   trap - EXIT
 done
 
-# The Prometheus Operator's CRDs: one module download (no build), cached like the binaries.
-crds=$(crds_dir)
-if [ "$with_crds" = 1 ] && [ ! -f "$crds/complete" ]; then
-  MODULE= VERSION= CRD_FOLDER=
-  . "$root/tools/prometheus-operator/crds.env"
-  echo "build-control-plane: fetching the Prometheus Operator's CRDs from $MODULE@$VERSION"
+# The CRD sets: one module download each (no build), cached like the binaries.
+for set in "${crd_sets[@]}"; do
+  crds=$(crds_dir "$set")
+  [ "$with_crds" = 1 ] && [ ! -f "$crds/complete" ] || continue
+  MODULE= VERSION= CRD_FOLDER= CRD_FILES=
+  . "$root/tools/$set/crds.env"
+  echo "build-control-plane: fetching $set's CRDs from $MODULE@$VERSION"
   module_dir=$(cd "$cache_root" && GOFLAGS=-mod=mod go mod download -json "$MODULE@$VERSION" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -d "$module_dir/$CRD_FOLDER" ] || {
@@ -137,16 +145,22 @@ if [ "$with_crds" = 1 ] && [ ! -f "$crds/complete" ]; then
   tmp=$(mktemp -d "$cache_root/.crds.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   mkdir "$tmp/crds"
-  cp "$module_dir/$CRD_FOLDER"/*.yaml "$tmp/crds/"
+  if [ -n "$CRD_FILES" ]; then
+    for file in $CRD_FILES; do cp "$module_dir/$CRD_FOLDER/$file" "$tmp/crds/"; done
+  else
+    cp "$module_dir/$CRD_FOLDER"/*.yaml "$tmp/crds/"
+  fi
   chmod -R u+w,a+rX "$tmp"
   touch "$tmp/complete"
   rm -rf "$crds"
   mv "$tmp" "$crds"
   trap - EXIT
-fi
+done
 
 for name in "${tools[@]}"; do
   echo "$name $(tool_dir "$name")/bin"
 done
-[ -f "$crds/complete" ] && echo "prometheus-operator-crds $crds/crds"
+for set in "${crd_sets[@]}"; do
+  if [ -f "$(crds_dir "$set")/complete" ]; then echo "$set-crds $(crds_dir "$set")/crds"; fi
+done
 exit 0

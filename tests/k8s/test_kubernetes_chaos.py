@@ -193,7 +193,7 @@ def test_the_chaos_identity_is_refused_what_k8s_chaos_forbids(stack: KubernetesS
         backend = platform_for("kubernetes").chaos_backend(
             state, FaultLedger(stack.name), "refused", None
         )
-        with pytest.raises(ActivityFailed, match="not available on Kubernetes yet"):
+        with pytest.raises(ActivityFailed, match="is not available on Kubernetes"):
             backend.process_fault(redis, "kill", 5, kind="replica_kill")
 
     api = chaos_api(record)

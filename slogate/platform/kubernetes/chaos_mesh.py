@@ -143,4 +143,3 @@ def delete(api: Api, namespace: str, name: str) -> str:
     except TRANSPORT_ERRORS as error:
         raise failure(error, f"deleting NetworkChaos {name}") from None
     return f"NetworkChaos {name} deleted"
-

@@ -66,6 +66,19 @@ def find_binaries() -> Binaries:
 def find_prometheus_operator_crds() -> Path:
     """The Prometheus Operator's CRD folder that scripts/build-control-plane.sh fetched from its
     Go module (tools/prometheus-operator/crds.env); BinariesMissing names the build otherwise."""
+    return _crd_folder(
+        "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml",
+        "the Prometheus Operator's CRDs",
+    )  # fmt: skip
+
+
+def find_chaos_mesh_crds() -> Path:
+    """Chaos Mesh's NetworkChaos CRD folder that scripts/build-control-plane.sh fetched from its
+    Go module (tools/chaos-mesh/crds.env); BinariesMissing names the build otherwise."""
+    return _crd_folder("chaos-mesh", "chaos-mesh.org_networkchaos.yaml", "Chaos Mesh's CRD")
+
+
+def _crd_folder(crd_set: str, marker: str, what: str) -> Path:
     result = subprocess.run(
         [str(BUILD_SCRIPT), "--print"],
         capture_output=True,
@@ -75,10 +88,9 @@ def find_prometheus_operator_crds() -> Path:
         cwd=REPO,
     )
     folders = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
-    folder = Path(folders.get("prometheus-operator-crds", ""))
-    if not (folder / "monitoring.coreos.com_prometheusrules.yaml").is_file():
+    folder = Path(folders.get(f"{crd_set}-crds", ""))
+    if not (folder / marker).is_file():
         raise BinariesMissing(
-            "the Prometheus Operator's CRDs are not fetched yet; fetch them with "
-            f"{BUILD_COMMAND} (one Go module download)"
+            f"{what}: not fetched yet; fetch them with {BUILD_COMMAND} (one Go module download)"
         )
     return folder
