@@ -57,8 +57,9 @@ class Rollback(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
     ttl_at_injector: bool = Field(
         default=True,
-        description="the injector ends the fault at its TTL; false (a Deployment scaled to 0): "
-        "nothing does, so a rollback removes it even past its TTL",
+        description="the injector ends the fault at its TTL; false (a Deployment scaled to 0: "
+        "nothing ends it; a NetworkChaos: Chaos Mesh ends the fault, the object stays): a "
+        "rollback removes it even past its TTL",
     )
 
 

@@ -10,7 +10,8 @@ a `via` no platform here knows is reported as an error and left open.
 Idempotent: "no such fault" at the injector means it is already gone (closed as rolled_back),
 an injector that refuses connections has died and taken its faults with it (closed too), and a
 fault past its TTL was removed by its injector (closed as expired), unless its descriptor
-says no injector enforces the TTL (a Deployment scaled to 0): that one is always removed.
+says the TTL does not remove it (a Deployment scaled to 0; a NetworkChaos, whose fault Chaos
+Mesh ends but whose object stays): that one is always removed.
 Every call has a timeout; a fault that could not be removed stays open and is reported.
 """
 

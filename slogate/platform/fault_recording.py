@@ -3,7 +3,8 @@
 
 An apply whose outcome is unknown (OutcomeUnknown: a timeout, a lost connection, after which
 the server may have applied it) is `failed` only when the injector ends the fault at its TTL;
-a fault no injector ends (`ttl_at_injector: false`, a Deployment scaled to 0) is recorded
+a fault the TTL does not remove (`ttl_at_injector: false`: a Deployment scaled to 0, a
+NetworkChaos object) is recorded
 `applied` instead, so the rollback, `down` and the next run's sweep restore it."""
 
 from __future__ import annotations

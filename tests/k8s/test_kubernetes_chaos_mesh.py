@@ -14,6 +14,7 @@ objects are stored and validated but never act on a pod, and nothing ends them a
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,6 +158,7 @@ def test_network_delay_and_redis_hang_are_network_chaos_rolled_back_from_the_led
     delay_name = entries[1]["rollback"]["injector_id"]
     hang_name = entries[3]["rollback"]["injector_id"]
     assert entries[0]["rollback"]["via"] == "chaos_mesh"
+    assert entries[0]["rollback"]["ttl_at_injector"] is False
     assert entries[0]["rollback"]["detail"]["name"] == delay_name  # known before the create
     objects = network_chaos(stack)
     assert set(objects) == {delay_name, hang_name}
@@ -174,8 +176,11 @@ def test_network_delay_and_redis_hang_are_network_chaos_rolled_back_from_the_led
     }  # fmt: skip
     assert objects[hang_name]["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "slogate"}
 
+    # past their TTL Chaos Mesh has ended the faults, but the objects stay: still deleted
     with slogate_home(stack.home):
-        report = roll_back_faults(FaultLedger(stack.name), stack.name, run_id="net")
+        report = roll_back_faults(
+            FaultLedger(stack.name), stack.name, run_id="net", now=time.time() + 3600
+        )
     assert sorted(report.closed) == sorted([delay_id, hang_id]) and report.errors == []
     assert network_chaos(stack) == {}
     closing = {e["fault_id"]: e["message"] for e in ledger(stack, "net")[4:]}

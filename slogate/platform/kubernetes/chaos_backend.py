@@ -15,7 +15,9 @@ in the stack's ledger (intent before apply; see platform/base.py).
                              `via: kubernetes_pod_proxy`)
     network delay / loss /   a Chaos Mesh NetworkChaos on the target's pods (chaos_mesh.py),
     partition                its `duration` the TTL, so Chaos Mesh ends it even if slogate dies;
-                             the rollback deletes it (`via: chaos_mesh`)
+                             the object stays (Chaos Mesh's record) until the rollback,
+                             `down` or the next sweep deletes it, even past its TTL
+                             (`via: chaos_mesh`, `ttl_at_injector: false`)
     Redis hang (SIGSTOP)     a NetworkChaos partition between the target's pods and Redis' (both
                              directions: connections stall, nothing is answered), as above
     Chaos Mesh absent        refused before any intent, naming the CRD (`cannot_run`, which
@@ -379,6 +381,7 @@ class KubernetesBackend:
             via="chaos_mesh",
             injector_id=name,
             detail={"namespace": self.namespace, "name": name, "spec": body["spec"]},
+            ttl_at_injector=False,  # Chaos Mesh ends the fault; the object stays until deleted
         )
 
         def apply() -> Applied:

@@ -116,7 +116,7 @@ def network_chaos(
 
 def create(api: Api, body: dict[str, Any]) -> None:
     """POST the object; refused by the server: SlogateError (nothing applied); a timeout, a
-    lost connection or a 5xx: OutcomeUnknown (it may exist; Chaos Mesh ends it at its TTL)."""
+    lost connection or a 5xx: OutcomeUnknown (it may exist: left open for the rollback)."""
     namespace = str(body["metadata"]["namespace"])
     what = f"creating NetworkChaos {body['metadata']['name']} in namespace {namespace}"
     try:
