@@ -99,6 +99,7 @@ def test_the_feed_ends_with_the_schedule_and_says_so():
     assert not feed.exhausted
     assert feed.claim(ORIGIN) is None and feed.exhausted
     assert feed.claim(ORIGIN + 1) is None  # and stays ended
+    assert missed == []
 
 
 def test_missed_arrivals_are_counted_in_their_own_stage():
