@@ -177,13 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         for index in range(args.runs):
             runs.append(one_run(url, args, Path(work), index))
             print(f"run {index + 1}: " + json.dumps({k: round(v, 3) for k, v in runs[-1].items()}))
+    print_medians(runs)
+    return 0
+
+
+def print_medians(runs: list[dict]) -> None:
+    """One line per figure: its median over the runs, with the smallest and largest."""
     for key in runs[0]:
         values = sorted(run[key] for run in runs)
         print(
             f"{key}: median {statistics.median(values):.3f}"
             f" (min {values[0]:.3f}, max {values[-1]:.3f})"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Imported first by the copies of the locustfiles that `benchmarks.load_cpu_bench` writes. With
 `SLOGATE_BENCH_CPU_FILE` set, the process time (user + system, every thread) from the test's
 start to Locust quitting is written there as JSON; with `SLOGATE_BENCH_PROFILE_FILE` also set,
-that span runs under cProfile and the stats are dumped there. Imports and start-up are
-outside the span.
+that span runs under cProfile, timed by CPU time (a wall-clock profile of a gevent process
+puts its idle time in `gevent.sleep`), and the stats are dumped there. Imports and start-up
+are outside the span.
 """
 
 import cProfile
@@ -22,7 +23,7 @@ def _started(**_):
     if "cpu" in _state:
         return
     if os.environ.get("SLOGATE_BENCH_PROFILE_FILE"):
-        _state["profile"] = cProfile.Profile()
+        _state["profile"] = cProfile.Profile(time.process_time)
         _state["profile"].enable()
     _state["cpu"] = time.process_time()
     _state["wall"] = time.perf_counter()

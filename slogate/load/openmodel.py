@@ -1,16 +1,17 @@
-"""The open-model dispatcher, run inside the Locust process. IMPORTS GEVENT AND LOCUST.
+"""The open model, run inside the Locust process. IMPORTS GEVENT AND LOCUST.
 
 Only a locustfile imports this module, through `slogate.locust` (Locust always runs in a
 subprocess); the engine and pytest never do, so gevent's monkey-patching never reaches them.
 
 One dispatcher per Locust process (the single process, or each worker) walks its share of
 the profile's seeded schedule and starts each request at its intended time from a bounded
-gevent pool, whether or not earlier responses have come back. A start that finds the pool
-full is *missed*; one that begins more than `late_after_ms` after its intended time is
-*late*. Each request's latency is recorded as service time and as time from its intended
-start. Every second each process hands its counts to the aggregate (directly, or as a
-custom message to the master), which serves the client metrics, writes `status.json`, and at
-the end `tally.json` into the run folder.
+pool of long-lived worker greenlets (`slogate.load.dispatcher`), whether or not earlier
+responses have come back. An arrival due while the pool is full is *missed*; a start that
+begins more than `late_after_ms` after its intended time is *late*. Each request's latency
+is recorded as service time and as time from its intended start. Every second each process
+hands its counts to the aggregate (directly, or as a custom message to the master), which
+serves the client metrics, writes `status.json`, and at the end `tally.json` into the run
+folder.
 """
 
 from __future__ import annotations
@@ -24,25 +25,23 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-import gevent.pool
 import psutil
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from slogate.load.actions import Action, choose, routes_of
+from slogate.load.arrival_feed import ArrivalFeed, Claim
+from slogate.load.dispatcher import Dispatcher
 from slogate.load.metrics_endpoint import MetricsEndpoint
 from slogate.load.profiles import Profile, find_profile
 from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
-from slogate.load.schedule import Arrival, iter_arrivals, worker_share
+from slogate.load.schedule import iter_arrivals, worker_share
 from slogate.load.tally import Tally, TallyDocument
 
 log = logging.getLogger("slogate.openmodel")
 
-# A start may come up to this early rather than pay a loop switch per sub-millisecond sleep
-# (at thousands of starts per second that switching alone would saturate the generator).
-EARLY_START_S = 0.0005
 TALLY_MESSAGE = "slogate_tally"
 DONE_MESSAGE = "slogate_done"
 HOLD_POLL_S = 0.02
@@ -82,8 +81,7 @@ class OpenModel:
         self.profile: Profile | None = None
         self.error: str | None = None
         self.metrics = MetricsEndpoint(lambda: self.aggregate)
-        self.window_arrivals = 0  # arrivals reached by the dispatcher in the current second
-        self.window_behind = 0  # ... of which it reached late (before any pool decision)
+        self.dispatcher: Dispatcher | None = None  # while this process runs its schedule
         self.window_opened = 0.0  # perf_counter when the current window opened
         self.watch = SaturationWatch()
         self.process: psutil.Process | None = None
@@ -166,51 +164,37 @@ class OpenModel:
             connection_timeout=min(5.0, profile.request_timeout_s),
             max_retries=0,
         )
-        pool = gevent.pool.Pool(profile.max_in_flight)
         self.watch, self.process = SaturationWatch(), psutil.Process()
         self.process.cpu_percent(None)
+        late_after = profile.late_after_ms / 1000
+        schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
+        feed = ArrivalFeed(
+            worker_share(schedule, worker, workers),
+            time.perf_counter(),
+            late_after,
+            self.recorder.record_missed,
+        )
+        self.dispatcher = dispatcher = Dispatcher(
+            feed,
+            profile.max_in_flight,
+            lambda claim: self._request(client, rng, claim, late_after),
+            self._close_overdue_window,
+        )
         self.window_opened = time.perf_counter()
         monitor = gevent.spawn(self._monitor_forever)
         try:
-            self._dispatch_schedule(profile, rng, client, pool, worker, workers)
+            dispatcher.run(profile.request_timeout_s + 2, self._close_last_window)
         finally:  # also when the web UI's Stop kills this user mid-schedule
+            dispatcher.stop()
             monitor.kill(block=False)
+            self.dispatcher = None
             self.dispatching = False  # the web UI may start another run
         self._hand_over(final=True)
 
-    def _dispatch_schedule(
-        self,
-        profile: Profile,
-        rng: random.Random,
-        client: FastHttpSession,
-        pool: gevent.pool.Pool,
-        worker: int,
-        workers: int,
-    ) -> None:
-        late_after = profile.late_after_ms / 1000
-        schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
-        origin = time.perf_counter()
-        for count, arrival in enumerate(worker_share(schedule, worker, workers)):
-            intended = origin + arrival.offset_s
-            delay = intended - time.perf_counter()
-            if delay > EARLY_START_S:
-                gevent.sleep(delay - EARLY_START_S / 2)
-            elif count % 32 == 0:
-                gevent.sleep(0)  # behind (or nearly on) schedule: let started requests run
-                if count % 1024 == 0:
-                    self._close_overdue_window()
-            self.window_arrivals += 1
-            if time.perf_counter() - intended > late_after:
-                self.window_behind += 1  # the dispatcher itself is behind its schedule
-            if pool.full():
-                self.recorder.record_missed(arrival.stage)
-                continue
-            action = choose(self.actions, rng)
-            pool.spawn(self._request, client, action, rng, arrival, intended, late_after)
+    def _close_last_window(self) -> None:
+        """Judge the schedule's last part second too (called once the last arrival started)."""
         if time.perf_counter() - self.window_opened >= MONITOR_INTERVAL_S / 2:
-            self._close_window()  # judge the schedule's last part second too
-        pool.join(timeout=profile.request_timeout_s + 2)
-        pool.kill(block=True, timeout=2)
+            self._close_window()
 
     def abort(self, message: str) -> None:
         """End the run as failed (e.g. the target has no data): results say why."""
@@ -235,14 +219,14 @@ class OpenModel:
     def _request(
         self,
         client: FastHttpSession,
-        action: Action,
         rng: random.Random,
-        arrival: Arrival,
-        intended: float,
+        claim: Claim,
         late_after: float,
     ) -> None:
         started = time.perf_counter()
-        self.recorder.record_start(arrival.stage, late=started - intended > late_after)
+        intended, stage = claim.intended, claim.arrival.stage
+        self.recorder.record_start(stage, late=started - intended > late_after)
+        action = choose(self.actions, rng)
         prepared = action.prepare(rng)
         if prepared is None and action.fallback:
             action = next(a for a in self.actions if a.route == action.fallback)
@@ -268,7 +252,7 @@ class OpenModel:
             status if answered else 0,
             ended - started,
             ended - intended,
-            arrival.stage,
+            stage,
             transport_error=None if answered else transport_error_kind(error),
         )
         if action.after is not None and 200 <= status < 300:
@@ -309,6 +293,11 @@ class OpenModel:
             self._close_window()
 
     def _close_window(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.sweep()  # arrivals due while the pool is full: missed now
+            arrivals, behind = self.dispatcher.feed.take_window()
+        else:
+            arrivals = behind = 0
         now = time.perf_counter()
         # the recorder holds the last window only: it is handed over when a window closes
         window = Window(
@@ -316,12 +305,11 @@ class OpenModel:
             cpu_percent=self.process.cpu_percent(None) if self.process else 0.0,
             starts=self.recorder.total("starts"),
             late=self.recorder.total("late"),
-            arrivals=self.window_arrivals,
-            behind=self.window_behind,
+            arrivals=arrivals,
+            behind=behind,
             interval_s=MONITOR_INTERVAL_S,
         )
         self.window_opened = now
-        self.window_arrivals = self.window_behind = 0
         self.recorder.saturated_now, seconds = self.watch.close(window)
         self.recorder.saturated_seconds += seconds
         if window.bad:

@@ -31,7 +31,7 @@ class Window:
     starts: int
     late: int  # starts more than late_after_ms after their intended time
     arrivals: int  # arrivals the dispatcher reached (started or missed)
-    behind: int  # ... of which it reached late, before any pool decision
+    behind: int  # ... of which it reached late while the in-flight pool had room
     interval_s: float = 1.0  # how often the monitor meant to wake
 
     @property

@@ -109,6 +109,63 @@ def test_open_model_rate_holds_when_the_target_takes_a_second(seeded_target, tmp
     assert summary["latency"]["intended"]["p50_ms"] >= 1000
 
 
+FULL_POOL_LOCUSTFILE = """\
+from slogate.locust import Action, PreparedRequest, open_model_user
+
+ONE = PreparedRequest("/api/v1/organisations?limit=1")
+OpenModelUser = open_model_user([Action("GET", "/api/v1/organisations", 1, lambda rng: ONE)])
+"""
+FULL_POOL_PROFILES = """\
+profiles:
+  full-pool:
+    description: 40 arrivals in 2 s, at most 4 in flight, each answer taking a second.
+    duration_s: 2
+    rate: 20
+    arrivals: uniform
+    seed: 1
+    max_in_flight: 4
+    request_timeout_s: 10
+"""
+
+
+def test_arrivals_due_while_the_pool_is_full_are_missed_not_delayed(seeded_target, tmp_path):
+    # One arrival every 50 ms, 4 in flight at most, each answer 1 s: the pool fills after the
+    # 4th start (0.15 s) and frees at about 1.0 s, fills again by 1.2 s and frees at about
+    # 2.0 s. The arrivals due meanwhile are skipped and counted as missed, not queued and
+    # started late (which would hide the target's slowness: coordinated omission).
+    loadtests = tmp_path / "loadtests"
+    loadtests.mkdir()
+    (loadtests / "locustfile.py").write_text(FULL_POOL_LOCUSTFILE)
+    (loadtests / "profiles.yaml").write_text(FULL_POOL_PROFILES)
+    fault = httpx.post(
+        seeded_target.url + "/admin/faults",
+        json={"kind": "latency", "fixed_ms": 1000, "ttl_s": 60},
+        headers=seeded_target.admin_headers,
+        timeout=10,
+    )
+    assert fault.status_code in (200, 201), fault.text
+    try:
+        result, summary = run_load(
+            tmp_path / "run", "full-pool", "--host", seeded_target.url,
+            "--loadtests", str(loadtests),
+        )  # fmt: skip
+    finally:
+        httpx.delete(
+            seeded_target.url + "/admin/faults", headers=seeded_target.admin_headers, timeout=10
+        )
+    assert summary is not None, explain(result, tmp_path / "run")
+    assert summary["scheduled"] == 40
+    assert summary["starts"] + summary["missed"] == 40  # every arrival is accounted for
+    # 4 starts per second of 1 s answers: 8 in all (4 if a busy machine stretches the answers
+    # past 2 s; never more than 12, even if a start lands right after each slot frees)
+    assert 4 <= summary["starts"] <= 12, summary
+    assert summary["missed"] >= 28
+    assert summary["late"] <= 2  # the starts themselves kept their schedule
+    assert summary["completed"] == summary["starts"]
+    assert summary["latency"]["intended"]["p50_ms"] >= 1000
+    assert any("missed: in-flight pool full" in problem for problem in summary["problems"])
+
+
 def test_distributed_run_with_two_workers_has_the_same_shape(seeded_target, tmp_path):
     single, single_summary = run_load(
         tmp_path / "single", "smoke", "--host", seeded_target.url, "--rate", "60", "--duration", "4"
