@@ -9,13 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from slogate.errors import ExitCode
+from slogate.host.files import write_atomically
 from slogate.report.compare import (
     Comparison,
     compare_reports,
     parse_threshold,
     short_change,
 )
-from slogate.report.store import DEFAULT_REPORTS_DIR, locate_report, read_report, write_atomically
+from slogate.report.store import DEFAULT_REPORTS_DIR, locate_report, read_report
 
 TONE = {"better": "green", "worse": "red", "same": "dim", "n/a": "dim"}
 
