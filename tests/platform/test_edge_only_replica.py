@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pytest
 from slogate.host.processes import spawn, stop_process
 from slogate.platform.local import haproxy
 from slogate.platform.local.binaries import find_binary
+from tests.support.http_thread import serving
 from tests.support.waiting import free_port, wait_until
 
 pytestmark = pytest.mark.slow
@@ -76,17 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def replica() -> Iterator[Replica]:
-    server = Replica()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def replica() -> AbstractContextManager[Replica]:
+    return serving(Replica())
 
 
 @contextmanager
