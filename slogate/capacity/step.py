@@ -134,7 +134,7 @@ def assess_step(
     """The step at `rate`: its verdicts and error ratio, both over `window` (the load after
     its warm-up)."""
     results = evaluate_spec(share_spec(spec), client, window, scrape_interval_s, rate, window)
-    error_ratio = client_error_ratio(client, window, spec.spec.metrics)
+    error_ratio = client_error_ratio(client, window)
     outcome, broken = judge(summary, results, error_ratio)
     intended = summary.latency.get("intended")
     return StepRecord(

@@ -68,34 +68,17 @@ def _why_no_server_total(
     )
 
 
-def _count_place(
-    client: PrometheusClient, place: Place, window: Window, metrics: ServiceMetrics
-) -> tuple[int | None, int | None, str]:
-    """(requests, errors, why there is no total) at `place` over `window`."""
-    matcher = promql.DEFAULT_PLACE_MATCHERS[place]
-    total, why = _count(client, promql.requests_selector(place, matcher, metrics), window)
-    errors, _ = _count(client, promql.errors_selector(place, matcher, metrics), window)
-    if errors is None and total is not None:
-        errors = 0  # an absent error series beside a present total: no errors
-    return total, errors, why
-
-
-def client_error_ratio(
-    client: PrometheusClient, window: Window, metrics: ServiceMetrics = DEFAULT_METRICS
-) -> float | None:
-    """The share of its API requests the load generator saw fail over `window`, counted as
-    the client's verdicts count them (None: no client request counted there)."""
-    total, errors, _ = _count_place(client, Place.CLIENT, window, metrics)
-    return None if not total or errors is None else errors / total
-
-
 def count_places(
     client: PrometheusClient, window: Window, metrics: ServiceMetrics = DEFAULT_METRICS
 ) -> PlaceCounts:
     """Requests and errors at the client, the server and the edge over `window`."""
     found = PlaceCounts()
     for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
-        total, errors, why = _count_place(client, place, window, metrics)
+        matcher = promql.DEFAULT_PLACE_MATCHERS[place]
+        total, why = _count(client, promql.requests_selector(place, matcher, metrics), window)
+        errors, _ = _count(client, promql.errors_selector(place, matcher, metrics), window)
+        if errors is None and total is not None:
+            errors = 0  # an absent error series beside a present total: no errors
         if total is None:
             if place is Place.SERVER and why.startswith("no series"):
                 why = _why_no_server_total(client, metrics, window, why)
@@ -104,3 +87,17 @@ def count_places(
             found.missing[place.value] = why
         found.counts[f"{place.value}_total"], found.counts[f"{place.value}_errors"] = total, errors
     return found
+
+
+def client_error_ratio(client: PrometheusClient, window: Window) -> float | None:
+    """The share of the load generator's requests that failed (5xx or transport) over
+    `window`: every request it sent, as its own error ratio counts them, from its client
+    metrics (None: it counted no request there)."""
+    source = promql.DEFAULT_PLACE_MATCHERS[Place.CLIENT]
+    sent = promql.selector("http_requests_total", source)
+    failed = promql.selector("http_requests_total", source, 'status_class=~"5xx|transport"')
+    total, _ = _count(client, sent, window)
+    errors, why = _count(client, failed, window)
+    if not total or (errors is None and not why.startswith("no series")):
+        return None
+    return (errors or 0) / total  # no error series beside a total: no errors
