@@ -3,8 +3,9 @@
 capacity.html   the rate-vs-p95/p99/errors curves as SVG, the capacity and the first broken
                 rate marked, which objectives broke first, every step's verdicts (html.py)
 capacity.json   every step (rate, outcome, what broke, achieved rate, p95/p99 from intended
-                start, error ratio, each objective's verdict) and the conclusion; written
-                after every step, so an interrupted search keeps what it measured
+                start, error ratio over the judged window, each objective's verdict) and the
+                conclusion; written after every step (atomically), so an interrupted
+                search keeps what it measured
 junit.xml       one case "capacity >= R": a <failure> when an objective broke below R, an
                 <error> when the search could not say (saturated, inconclusive, --to)
 summary.md      the capacity figure, why the search stopped and the curve
@@ -21,6 +22,7 @@ from slogate.capacity.html import to_html
 from slogate.capacity.search import Conclusion
 from slogate.capacity.step import StepRecord
 from slogate.errors import ExitCode
+from slogate.host.files import write_atomically
 
 
 def _ms(value: float | None) -> str:
@@ -97,8 +99,8 @@ def write_reports(
         "steps": [asdict(r) for r in records],
         "conclusion": conclusion,
     }
-    (folder / "capacity.json").write_text(json.dumps(document, indent=2))
-    (folder / "capacity.html").write_text(to_html(records, found, required, folder.name))
+    write_atomically(folder / "capacity.json", json.dumps(document, indent=2))
+    write_atomically(folder / "capacity.html", to_html(records, found, required, folder.name))
     if found is not None:
-        (folder / "junit.xml").write_text(to_junit(found, required))
-        (folder / "summary.md").write_text(to_markdown(records, found, required))
+        write_atomically(folder / "junit.xml", to_junit(found, required))
+        write_atomically(folder / "summary.md", to_markdown(records, found, required))

@@ -2,8 +2,10 @@
 
 The step's window runs from the end of its warm-up to the load's last answer; every gating
 share objective (availability, latency) of the SLO file is judged over it at every place it
-is measured, with the same statistics as a gate (too few requests: INCONCLUSIVE). `judge` is
-pure: what the generator and the verdicts say decide the step's outcome.
+is measured, with the same statistics as a gate (too few requests: INCONCLUSIVE), and the
+step's error ratio (the curve's errors, "errors exploded") is the client's over the same
+window, so the warm-up counts in neither. `judge` is pure: what the generator and the
+verdicts say decide the step's outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from slogate.capacity.search import Outcome
 from slogate.errors import UsageError
 from slogate.gate.detection import is_share
+from slogate.gate.place_counts import client_error_ratio
 from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary
 from slogate.load.runner import LoadPlan, run_load
@@ -30,15 +33,18 @@ def share_spec(spec: SLOSpec) -> SLOSpec:
     return spec.only(lambda o: is_share(o) and o.is_gating())
 
 
-def judge(summary: LoadSummary, results: list[ObjectiveResult]) -> tuple[Outcome, tuple[str, ...]]:
-    """The step's outcome and, when it broke, what broke.
+def judge(
+    summary: LoadSummary, results: list[ObjectiveResult], error_ratio: float | None
+) -> tuple[Outcome, tuple[str, ...]]:
+    """The step's outcome and, when it broke, what broke (`error_ratio`: the client's over
+    the judged window).
 
     A FAIL (or exploded errors) is a breach at or below the offered rate even when the
     generator saturated; saturated only when nothing failed. Except the client's latency at a
     saturated step: it is timed from each request's intended start, so it holds the
     generator's own lag, which is not the service's breach."""
-    if summary.error_ratio is not None and summary.error_ratio > ERRORS_EXPLODED:
-        return Outcome.BROKE, (f"errors exploded ({summary.error_ratio:.0%})",)
+    if error_ratio is not None and error_ratio > ERRORS_EXPLODED:
+        return Outcome.BROKE, (f"errors exploded ({error_ratio:.0%})",)
     failed = tuple(
         f"{r.objective} ({r.place})"
         for r in results
@@ -91,7 +97,7 @@ class StepRecord:
     achieved_rps: float | None
     p95_ms: float | None  # from intended start, at the client
     p99_ms: float | None
-    error_ratio: float | None
+    error_ratio: float | None  # at the client, over the judged window (warm-up excluded)
     verdicts: tuple[str, ...]  # "availability (client): PASS: ..." per judged objective
     run_dir: str
 
@@ -116,10 +122,20 @@ def run_step(
     assert summary.started_at is not None and summary.ended_at is not None
     window = Window(start=summary.started_at + warmup_s, end=summary.ended_at)
     with PrometheusClient(target.prometheus_url) as client:
-        results = evaluate_spec(
-            share_spec(spec), client, window, target.scrape_interval_s, rate, window
+        return assess_step(
+            client, spec, summary, window, target.scrape_interval_s, rate, duration_s, run_dir
         )
-    outcome, broken = judge(summary, results)
+
+
+def assess_step(
+    client: PrometheusClient, spec: SLOSpec, summary: LoadSummary, window: Window,
+    scrape_interval_s: float, rate: float, duration_s: float, run_dir: Path,
+) -> StepRecord:  # fmt: skip
+    """The step at `rate`: its verdicts and error ratio, both over `window` (the load after
+    its warm-up)."""
+    results = evaluate_spec(share_spec(spec), client, window, scrape_interval_s, rate, window)
+    error_ratio = client_error_ratio(client, window)
+    outcome, broken = judge(summary, results, error_ratio)
     intended = summary.latency.get("intended")
     return StepRecord(
         rate=rate,
@@ -129,7 +145,7 @@ def run_step(
         achieved_rps=summary.achieved_rate,
         p95_ms=intended.p95_ms if intended else None,
         p99_ms=intended.p99_ms if intended else None,
-        error_ratio=summary.error_ratio,
+        error_ratio=error_ratio,
         verdicts=tuple(
             f"{r.objective} ({r.place}): {r.verdict.value}: {r.reason}" for r in results
         ),

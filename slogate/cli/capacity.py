@@ -28,6 +28,7 @@ from slogate.capacity.run import run_search
 from slogate.capacity.search import SearchPlan
 from slogate.capacity.setup import CapacitySetup, from_gate, from_options, required_rate
 from slogate.capacity.step import StackTarget, share_spec
+from slogate.cli._report_options import reports_dir_option
 from slogate.cli._stack_options import config_option
 from slogate.config import load_config
 from slogate.errors import ExitCode, UsageError
@@ -86,7 +87,7 @@ def _stack_that_is_up(stack: str) -> StackState:
 @click.option("--precision", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True, help="Bisect until within this share.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(0, 64), default=0, help="Locust worker processes")
-@click.option("--reports-dir", type=click.Path(path_type=Path), default=Path("reports"))
+@reports_dir_option
 @click.option("--loadtests", type=click.Path(path_type=Path), default=None,
               help="Load tests folder (default: loadtests; not with GATE).")  # fmt: skip
 def capacity(

@@ -8,14 +8,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from slogate.cli._report_options import reports_dir_option
 from slogate.errors import ExitCode
+from slogate.host.files import write_atomically
 from slogate.report.compare import (
     Comparison,
     compare_reports,
     parse_threshold,
     short_change,
 )
-from slogate.report.store import DEFAULT_REPORTS_DIR, locate_report, read_report, write_atomically
+from slogate.report.store import locate_report, read_report
 
 TONE = {"better": "green", "worse": "red", "same": "dim", "n/a": "dim"}
 
@@ -57,12 +59,7 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     help="A regression: 'p95 +10%', 'p99 +50ms', 'bad_share +0.05pp', 'throughput -5%', "
     "'verdict' (repeatable). With thresholds, exit 1 on a regression.",
 )
-@click.option(
-    "--reports-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_REPORTS_DIR,
-    show_default=True,
-)
+@reports_dir_option
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write JSON here.")
 def compare(
     run_a: str, run_b: str, thresholds: tuple[str, ...], reports_dir: Path, json_path: Path | None

@@ -8,12 +8,23 @@ import resource
 import click
 
 from slogate.cli._stack_options import config_option
-from slogate.config import load_config
-from slogate.errors import ExitCode
+from slogate.config import SlogateConfig, load_config
+from slogate.errors import ExitCode, UsageError
 from slogate.host.tools import harness_tools
+from slogate.platform.base import DoctorCheck
 from slogate.platform.registry import platform_for
 
 _MIN_OPEN_FILES = 4096
+
+
+def _platform_checks(config: SlogateConfig) -> list[DoctorCheck]:
+    """The platform's own checks; a platform that cannot be loaded (a Python package missing)
+    is one missing piece, reported with its fix like the others."""
+    try:
+        platform = platform_for(config.platform)
+    except UsageError as error:
+        return [DoctorCheck(ok=False, status="missing", detail=str(error))]
+    return platform.doctor(config)
 
 
 @click.command("doctor")
@@ -21,7 +32,7 @@ _MIN_OPEN_FILES = 4096
 def doctor(config_path: str | None) -> ExitCode:
     """Report what the platform needs and what this machine has."""
     config = load_config(config_path)
-    checks = platform_for(config.platform).doctor(config) + harness_tools()
+    checks = _platform_checks(config) + harness_tools()
     for check in checks:
         click.echo(f"{check.status:<8} {check.detail}")
     problems = sum(1 for check in checks if not check.ok)

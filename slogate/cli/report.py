@@ -6,19 +6,15 @@ from pathlib import Path
 
 import click
 
+from slogate.cli._report_options import reports_dir_option
 from slogate.errors import ExitCode
-from slogate.report.store import DEFAULT_REPORTS_DIR, locate_report, read_report
+from slogate.report.store import locate_report, read_report
 from slogate.report.writer import render_outputs
 
 
 @click.command("report")
 @click.argument("run_id")
-@click.option(
-    "--reports-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_REPORTS_DIR,
-    show_default=True,
-)
+@reports_dir_option
 def report(run_id: str, reports_dir: Path) -> ExitCode:
     """Re-render RUN_ID's report (a run id, a run folder or a report.json path)."""
     path = locate_report(run_id, reports_dir)

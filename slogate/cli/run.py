@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from slogate.cli._report_options import reports_dir_option
 from slogate.cli._stack_options import config_option, platform_option
 from slogate.cli.decoration import COLOUR, decorated, verdict_word
 from slogate.cli.gate_progress import LiveGateProgress
@@ -82,8 +83,7 @@ def print_summary(run: GateRun) -> None:
 @click.option("--stack", default=None, help="stack name (default: a new one for this run)")
 @click.option("--slo", "slo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="SLO file to judge by (default: the gate's `slo:`)")  # fmt: skip
-@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports"), show_default=True, help="where run folders go")  # fmt: skip
+@reports_dir_option
 @click.option("--run-anyway", is_flag=True,
               help="start even when the load is too small to demonstrate an objective")  # fmt: skip
 @click.option("--abort-on-breach", is_flag=True,

@@ -87,3 +87,17 @@ def count_places(
             found.missing[place.value] = why
         found.counts[f"{place.value}_total"], found.counts[f"{place.value}_errors"] = total, errors
     return found
+
+
+def client_error_ratio(client: PrometheusClient, window: Window) -> float | None:
+    """The share of the load generator's requests that failed (5xx or transport) over
+    `window`: every request it sent, as its own error ratio counts them, from its client
+    metrics (None: it counted no request there)."""
+    source = promql.DEFAULT_PLACE_MATCHERS[Place.CLIENT]
+    sent = promql.selector("http_requests_total", source)
+    failed = promql.selector("http_requests_total", source, 'status_class=~"5xx|transport"')
+    total, _ = _count(client, sent, window)
+    errors, why = _count(client, failed, window)
+    if not total or (errors is None and not why.startswith("no series")):
+        return None
+    return (errors or 0) / total  # no error series beside a total: no errors

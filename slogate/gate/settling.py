@@ -32,6 +32,7 @@ from slogate.gate.phases import PhaseWindow
 from slogate.gate.plan import GatePlan
 from slogate.slo import promql
 from slogate.slo.evaluate import MIN_SCRAPE_INTERVALS, Window
+from slogate.slo.power import DETECTION_POWER
 from slogate.slo.prometheus import PrometheusClient, RangeSeries
 from slogate.slo.spec import Objective
 from slogate.slo.stats import required_requests
@@ -107,7 +108,7 @@ def needed_seconds(plan: GatePlan, phase: PhaseWindow, offset_s: float, scrape_s
         if detect is not None and detect > need.seconds:
             why = (
                 f"the requests in which {name} detects the gate's `detect: "
-                f"{plan.gate.detect:g}x` with 90 % power at {rate:g} req/s"
+                f"{plan.gate.detect:g}x` with {DETECTION_POWER * 100:.0f} % power at {rate:g} req/s"
             )
             need = Need(float(detect), why)
     return need

@@ -17,9 +17,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -65,6 +67,18 @@ def spawn(
             start_new_session=True,
             preexec_fn=dies_with_us(death_signal),
         )
+
+
+def reap_in_background(process: subprocess.Popen[Any]) -> None:
+    """Let a child outlive this command (`slogate up`'s port-forwards and supervisor) and still
+    be reaped: a daemon thread waits for it, so whoever ends it (`down` from this or another
+    process, a signal, itself) it leaves no zombie, and its Popen, which the thread holds until
+    then, is never dropped while it runs (Python warns "subprocess N is still running").
+
+    Waiting matters also for a stop by pid (`stop_recorded`): a multi-threaded child (kubectl)
+    that exits shows its leader as a zombie while its other threads still exit, and cannot be
+    reaped until they have; a single poll then finds it still running."""
+    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
 
 
 def record(process: subprocess.Popen[bytes], log: Path) -> ProcessRecord:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slogate.host.files import write_atomically
 from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
 from slogate.load.status import STATUS_JSON, LoadStatus
@@ -20,11 +21,9 @@ TALLY_JSON = "tally.json"
 
 
 def write_json_atomically(folder: Path, name: str, document: Mapping[str, Any]) -> None:
-    """Write `folder/name` via a temporary file, so a reader never sees half a document."""
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.tmp"
-    temporary.write_text(json.dumps(document))
-    temporary.replace(folder / name)
+    """Write `folder/name` so a reader never sees half a document (not fsynced: this runs in
+    the load generator's event loop, every second)."""
+    write_atomically(folder / name, json.dumps(document), durable=False)
 
 
 def current_status(

@@ -23,8 +23,31 @@ _VIAS = {
 }
 
 
+# module -> the Python package that provides it (slogate's dependencies, what `make setup` installs)
+_PACKAGES = {
+    "chaoslib": "chaostoolkit-lib",
+    "chaosk8s": "chaostoolkit-kubernetes",
+    "kubernetes": "kubernetes",
+}
+
+
 def platform_for(name: str) -> Platform:
-    """The platform called `name` (UsageError naming the known ones otherwise)."""
+    """The platform called `name` (UsageError naming the known ones otherwise, or the Python
+    package it cannot import and the fix)."""
+    try:
+        return _import_platform(name)
+    except ImportError as error:
+        module = (error.name or "").split(".")[0]
+        if not module or module == "slogate":
+            raise  # a bug of slogate's own, not a missing package
+        package = _PACKAGES.get(module, module)
+        raise UsageError(
+            f"platform {name!r} needs the Python package {package} (module {module!r}), which "
+            f"cannot be imported ({error}); install slogate's Python packages: make setup"
+        ) from None
+
+
+def _import_platform(name: str) -> Platform:
     if name == "local":
         from slogate.platform.local.platform import LocalPlatform
 

@@ -17,15 +17,15 @@ Layout of a stack's folder (mode 0700: only its owner reads pids, logs and secre
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 import psutil
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from slogate.errors import ConfigError, UsageError
+from slogate.errors import UsageError
+from slogate.host.files import read_model, write_atomically
 
 STATE_ROOT_ENV = "SLOGATE_HOME"
 STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -133,17 +133,7 @@ def state_path(stack: str) -> Path:
 
 def load_state(stack: str) -> StackState | None:
     """The stack's state, or None when it is not up (no state file)."""
-    path = state_path(stack)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return None
-    try:
-        return StackState.model_validate(json.loads(text))
-    except (ValueError, ValidationError) as error:
-        raise ConfigError(
-            str(path), "", f"state file is unreadable ({error}); run `slogate down --stack {stack}`"
-        ) from error
+    return read_model(state_path(stack), StackState, f"run `slogate down --stack {stack}`")
 
 
 def require_state(stack: str) -> StackState:
@@ -158,9 +148,7 @@ def save_state(state: StackState) -> Path:
     """Write the state atomically (write a temporary file, then rename)."""
     ensure_stack_dir(state.stack)
     path = state_path(state.stack)
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(state.model_dump_json(indent=2))
-    temporary.replace(path)
+    write_atomically(path, state.model_dump_json(indent=2))
     return path
 
 

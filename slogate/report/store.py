@@ -1,21 +1,20 @@
 """Where run reports live (`reports/<run-id>/`) and how they are written and read.
 
-report.json is written atomically (a temporary file in the same folder, fsynced, then renamed),
-so a reader never sees half a report, even when the run is killed while writing it. The file
-gets the mode any new file gets (0644 under the usual umask 022), not mkstemp's private 0600:
-a report folder is shared as a CI artefact.
+report.json is written atomically (`slogate.host.files.write_atomically`: a temporary file in
+the same folder, fsynced, then renamed), so a reader never sees half a report, even when the
+run is killed while writing it. The file gets the mode any new file gets (0644 under the usual
+umask 022), not mkstemp's private 0600: a report folder is shared as a CI artefact.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from slogate.errors import ConfigError, UsageError
+from slogate.host.files import write_atomically
 from slogate.report.model import RUN_ID, SCHEMA_VERSION, RunReport, new_run_id
 
 DEFAULT_REPORTS_DIR = Path("reports")
@@ -23,34 +22,6 @@ REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
 JUNIT_XML = "junit.xml"
 SUMMARY_MD = "summary.md"
-
-
-def _new_file_mode() -> int:
-    """The mode `open()` gives a new file: 0666 less the umask (read from /proc, because
-    os.umask can only be read by setting it, which races with other threads)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o644
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(handle, _new_file_mode())
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def allocate_run_folder(gate: str, reports_dir: Path = DEFAULT_REPORTS_DIR) -> tuple[str, Path]:

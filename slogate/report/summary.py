@@ -30,7 +30,9 @@ def _detection(report: RunReport) -> list[str]:
     """What each judged objective could detect (computed before the run)."""
     if not report.detection:
         return []
-    lines = ["", "| phase | objective | smallest breach detected (90 % power) |", "|---|---|---|"]
+    powers = " / ".join(sorted({f"{figure.power * 100:.0f} %" for figure in report.detection}))
+    header = f"| phase | objective | smallest breach detected ({powers} power) |"
+    lines = ["", header, "|---|---|---|"]
     for figure in report.detection:
         text = figure.describe() + figure.power_text()
         if figure.meets_requirement is not None and figure.required_burn is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from slogate.host.files import write_atomically
 from slogate.report.html import to_html
 from slogate.report.junit import to_junit
 from slogate.report.model import RunReport
@@ -11,7 +12,6 @@ from slogate.report.store import (
     JUNIT_XML,
     REPORT_HTML,
     SUMMARY_MD,
-    write_atomically,
     write_report_json,
 )
 from slogate.report.summary import to_markdown

@@ -15,6 +15,7 @@ from slogate.config import load_config
 from slogate.errors import ConfigError, ExitCode, SlogateError, UsageError
 from slogate.gate.plan import plan_gate
 from tests.support.cli import REPO
+from tests.support.experiments import slogate_action
 
 VALID = yaml.safe_load((REPO / "experiments" / "latency-injection.yaml").read_text())
 
@@ -25,9 +26,8 @@ def _with(**changes: object) -> str:
 
 
 def _latency(**arguments: object) -> list[dict[str, object]]:
-    provider = {"type": "python", "module": "slogate.chaos.actions", "func": "inject_latency",
-                "arguments": {"fixed_ms": 150, "ttl_s": 30, **arguments}}  # fmt: skip
-    return [{"type": "action", "name": "add-latency", "provider": provider}]
+    arguments = {"fixed_ms": 150, "ttl_s": 30, **arguments}
+    return [slogate_action("add-latency", "inject_latency", **arguments)]
 
 
 # name -> (file text, what the message must say)
@@ -37,8 +37,7 @@ BAD_EXPERIMENTS = {
     "no method": (_with(method=None), "an experiment requires a method"),
     "no title": (_with(title=None), "experiment requires a title"),
     "an unknown function": (
-        _with(method=[{"type": "action", "name": "x", "provider": {
-            "type": "python", "module": "slogate.chaos.actions", "func": "no_such_action"}}]),
+        _with(method=[slogate_action("x", "no_such_action")]),
         "does not expose a function called 'no_such_action'",
     ),
     "a ttl that is not a number": (
@@ -46,9 +45,7 @@ BAD_EXPERIMENTS = {
         "method[0].provider.arguments.ttl_s: expected a number, got 'ten'",
     ),
     "a count that is not whole": (
-        _with(method=[{"type": "action", "name": "kill", "provider": {
-            "type": "python", "module": "slogate.chaos.actions", "func": "terminate_replicas",
-            "arguments": {"count": 1.5}}}]),
+        _with(method=[slogate_action("kill", "terminate_replicas", count=1.5)]),
         "method[0].provider.arguments.count: expected a whole number or null, got 1.5",
     ),
 }  # fmt: skip

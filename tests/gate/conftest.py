@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.support.cli import REPO, slogate, slogate_env
+from tests.support.experiments import CLEAR_FAULTS, experiment, slogate_action
 
 SLO = "slo/target-service.yaml"
 
@@ -90,39 +91,16 @@ TEST_GATES: dict[str, Any] = {
 
 # A test-only experiment: every replica answers every API request with 500 (the edge's retries
 # meet the same fault), and the method then waits, so only the abort can end it early.
-BREAK_EVERYTHING: dict[str, Any] = {
-    "version": "1.0.0",
-    "title": "break-everything",
-    "description": "100 % 500s on every API route of every replica",
-    "configuration": {
-        "slogate_stack": {"type": "env", "key": "SLOGATE_STACK", "default": "default"},
-        "slogate_run_id": {"type": "env", "key": "SLOGATE_RUN_ID", "default": "manual"},
-    },
-    "method": [
-        {
-            "type": "action",
-            "name": "fail-everything",
-            "provider": {
-                "type": "python",
-                "module": "slogate.chaos.actions",
-                "func": "inject_errors",
-                "arguments": {"ratio": 1.0, "status": 500, "ttl_s": 120, "routes": "/api/"},
-            },
-            "pauses": {"after": 60},
-        }
+BREAK_EVERYTHING = experiment(
+    "break-everything",
+    "100 % 500s on every API route of every replica",
+    [
+        slogate_action(
+            "fail-everything", "inject_errors", 60, ratio=1.0, status=500, ttl_s=120, routes="/api/"
+        )
     ],
-    "rollbacks": [
-        {
-            "type": "action",
-            "name": "clear-faults",
-            "provider": {
-                "type": "python",
-                "module": "slogate.chaos.actions",
-                "func": "clear_faults",
-            },
-        }
-    ],
-}
+    rollbacks=[CLEAR_FAULTS],
+)
 
 
 @dataclass

@@ -66,8 +66,10 @@ def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
         (_summary(saturated=True), [*passed, _result("lag", Verdict.FAIL, gating=False)],
          Outcome.SATURATED, ()),
     ]  # fmt: skip
-    for summary, results, outcome, broken in table:
-        assert judge(summary, results) == (outcome, broken)
+    for summary, results, outcome, broken in table:  # the window's ratio as the summary's
+        assert judge(summary, results, summary.error_ratio) == (outcome, broken)
+    # errors in the warm-up only (the generator's ratio over the whole load): not the step's
+    assert judge(_summary(error_ratio=0.6), passed, 0.0) == (Outcome.HELD, ())
 
 
 def test_a_step_judges_only_the_gating_share_objectives() -> None:

@@ -25,6 +25,7 @@ import yaml
 
 from tests.gate.conftest import Project
 from tests.support.cli import REPO
+from tests.support.experiments import CLEAR_FAULTS, experiment, slogate_action
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toxiproxy-gate")]
 
@@ -59,39 +60,12 @@ SLO = {
         ],
     },
 }
-EXPERIMENT = {
-    "version": "1.0.0",
-    "title": "toxic-latency",
-    "description": "300 ms added in front of every replica by Toxiproxy",
-    "configuration": {
-        "slogate_stack": {"type": "env", "key": "SLOGATE_STACK", "default": "default"},
-        "slogate_run_id": {"type": "env", "key": "SLOGATE_RUN_ID", "default": "manual"},
-    },
-    "method": [
-        {
-            "type": "action",
-            "name": "delay-every-replica",
-            "provider": {
-                "type": "python",
-                "module": "slogate.chaos.actions",
-                "func": "inject_latency",
-                "arguments": {"fixed_ms": 300, "ttl_s": 20},
-            },
-            "pauses": {"after": 8},
-        }
-    ],
-    "rollbacks": [
-        {
-            "type": "action",
-            "name": "clear-faults",
-            "provider": {
-                "type": "python",
-                "module": "slogate.chaos.actions",
-                "func": "clear_faults",
-            },
-        }
-    ],
-}
+EXPERIMENT = experiment(
+    "toxic-latency",
+    "300 ms added in front of every replica by Toxiproxy",
+    [slogate_action("delay-every-replica", "inject_latency", 8, fixed_ms=300, ttl_s=20)],
+    rollbacks=[CLEAR_FAULTS],
+)
 GATE = {
     "description": "client p95 under 100 ms before, during and after 300 ms of proxy latency",
     "load": {"profile": "steady", "rate": 50, "duration_s": 26},

@@ -15,7 +15,6 @@ body).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from typing import Any
 
 import httpx
 import yaml
+
+from tests.support.http_thread import serving
 
 FORWARD_TIMEOUT_S = 10.0
 CONTEXT = "fake-cluster"
@@ -126,11 +127,5 @@ def fake_api_server(namespace: str, token: str) -> Iterator[FakeApiServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

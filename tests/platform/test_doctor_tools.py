@@ -101,6 +101,23 @@ def test_locust_and_chaos_toolkit_missing_name_make_setup(tmp_path: Path) -> Non
         assert line.endswith("install slogate's Python packages: make setup"), line
 
 
+def test_chaos_toolkit_s_library_missing_is_a_missing_piece_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """The platforms import chaoslib (chaostoolkit-lib): without it doctor still runs every
+    other check and reports the platform as missing, with the fix."""
+    python = _interpreter_without(tmp_path, "chaoslib", "chaostoolkit")
+    done = doctor(tmp_path, bin_with(tmp_path / "bin", *LOCAL_BINARIES, "chromium"), python=python)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    (platform,) = lines_about(done.stdout, "platform")
+    assert platform.startswith("missing ") and "Python package chaostoolkit-lib" in platform
+    assert platform.endswith("install slogate's Python packages: make setup"), platform
+    (locust,) = lines_about(done.stdout, "locust")
+    assert locust.startswith("ok "), done.stdout  # the other checks still ran
+    assert done.stdout.splitlines()[-1] == "2 problem(s) found"  # the platform, chaostoolkit
+
+
 KUBERNETES = {"platform": "kubernetes", "kubernetes": {"traffic": False}}
 
 

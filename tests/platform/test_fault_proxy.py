@@ -32,6 +32,7 @@ from slogate.platform.state import StackState
 from tests.platform.conftest import Slogate, write_config
 from tests.support.cli import REPO, slogate_home
 from tests.support.cli import slogate as slogate_command
+from tests.support.experiments import experiment, slogate_action
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fault-proxy")]
@@ -94,28 +95,11 @@ def edge_status(state: StackState) -> dict[str, str]:
     return haproxy.server_status(Path(str(state.part("edge").extra["runtime_socket"])))
 
 
-LATENCY_UNTIL_KILLED = {
-    "version": "1.0.0",
-    "title": "latency-until-killed",
-    "description": "600 ms on every replica's proxy, TTL 5 s; the method then waits",
-    "configuration": {
-        "slogate_stack": {"type": "env", "key": "SLOGATE_STACK", "default": "default"},
-        "slogate_run_id": {"type": "env", "key": "SLOGATE_RUN_ID", "default": "manual"},
-    },
-    "method": [
-        {
-            "type": "action",
-            "name": "delay",
-            "provider": {
-                "type": "python",
-                "module": "slogate.chaos.actions",
-                "func": "inject_latency",
-                "arguments": {"fixed_ms": 600, "ttl_s": 5, "routes": "/api/other"},
-            },
-            "pauses": {"after": 120},
-        }
-    ],
-}
+LATENCY_UNTIL_KILLED = experiment(
+    "latency-until-killed",
+    "600 ms on every replica's proxy, TTL 5 s; the method then waits",
+    [slogate_action("delay", "inject_latency", 120, fixed_ms=600, ttl_s=5, routes="/api/other")],
+)
 
 
 def test_a_latency_toxic_slows_the_edge_not_its_checks_and_ends_at_its_ttl_when_chaos_is_killed(

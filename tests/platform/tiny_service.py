@@ -12,19 +12,16 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
+from tests.support.asgi import respond, serve_lifespan
+
 registry = CollectorRegistry()
 requests_total = Counter("tiny_requests", "Requests served", ["path"], registry=registry)
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await serve_lifespan(receive, send)
+        return
     path = scope["path"]
     requests_total.labels(path).inc()
     status, body, kind = 404, b"not found", b"text/plain"
@@ -38,7 +35,4 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         status, body, kind = 200, json.dumps({"replica": replica}).encode(), b"application/json"
     elif path.startswith("/admin"):
         status, body = 200, b"admin reached"
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]}
-    )
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, body, kind)

@@ -3,25 +3,14 @@ mkstemp's private 0600: a report folder is shared as a CI artefact."""
 
 from __future__ import annotations
 
-import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from slogate.report.writer import write_report
 from tests.report.scenarios import SCENARIOS
-
-
-@contextmanager
-def umask(mask: int) -> Iterator[None]:
-    previous = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(previous)
+from tests.support.umask import umask
 
 
 @pytest.mark.parametrize(

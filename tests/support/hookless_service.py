@@ -18,6 +18,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+from tests.support.asgi import respond, serve_lifespan
+
 ROUTE = "/api/hello"
 registry = CollectorRegistry()
 requests_total = Counter(
@@ -32,19 +34,9 @@ for status_class in ("2xx", "4xx", "5xx"):  # pre-initialised: no lost first inc
 duration.labels(ROUTE)
 
 
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        await _lifespan(receive, send)
+        await serve_lifespan(receive, send)
         return
     started = time.perf_counter()
     path = scope["path"]
@@ -56,10 +48,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif path == ROUTE:
         replica = os.environ.get("HOOKLESS_REPLICA", "?")
         status, body, kind = 200, json.dumps({"replica": replica}).encode(), b"application/json"
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]}
-    )
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, body, kind)
     if path == ROUTE:
         requests_total.labels(ROUTE, scope["method"], f"{status // 100}xx").inc()
         duration.labels(ROUTE).observe(time.perf_counter() - started)

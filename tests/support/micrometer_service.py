@@ -29,6 +29,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
+from tests.support.asgi import respond, serve_lifespan
+
 BUCKETS = (0.1, 0.5, 1.0)
 ITEM = re.compile(r"^/api/items/(\d+)$")
 ROUTES = ("/api/items", "/api/items/{item_id}")
@@ -75,19 +77,9 @@ async def _api(method: str, path: str) -> tuple[int, str, bytes]:
     return 404, uri, b'{"error": "not found"}'
 
 
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        await _lifespan(receive, send)
+        await serve_lifespan(receive, send)
         return
     path, method = scope["path"], scope["method"]
     kind = b"application/json"
@@ -102,7 +94,4 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         requests.labels(method, uri, str(status), _outcome(status)).observe(elapsed)
     else:
         status, body = 404, b'{"error": "not found"}'
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]}
-    )
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, body, kind)

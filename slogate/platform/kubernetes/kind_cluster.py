@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from slogate.config import SlogateConfig
 from slogate.errors import ConfigError, InfrastructureError, UsageError
+from slogate.host.files import read_model, write_atomically
 from slogate.platform.state import ensure_stack_dir, stack_dir
 
 KIND_RECORD = "kind.json"
@@ -144,22 +145,12 @@ def write_kubeconfig(tools: KindTools, name: str, stack: str) -> Path:
 
 
 def save_kind_record(stack: str, record: KindRecord) -> None:
-    path = ensure_stack_dir(stack) / KIND_RECORD
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(record.model_dump_json(indent=2))
-    temporary.replace(path)
+    write_atomically(ensure_stack_dir(stack) / KIND_RECORD, record.model_dump_json(indent=2))
 
 
 def load_kind_record(stack: str) -> KindRecord | None:
     path = stack_dir(stack) / KIND_RECORD
-    try:
-        return KindRecord.model_validate_json(path.read_text())
-    except FileNotFoundError:
-        return None
-    except ValueError as error:
-        raise ConfigError(
-            str(path), "", f"unreadable ({error}); delete the cluster with `kind delete cluster`"
-        ) from error
+    return read_model(path, KindRecord, "delete the cluster with `kind delete cluster`")
 
 
 def has_kind_record(stack: str) -> bool:

@@ -10,7 +10,8 @@ prints it, so there is no race for a free port; `start_forward` waits (with a de
 that line and fails naming the log when kubectl exits first.
 
 Lifecycle: `slogate up` starts the forwards detached (they outlive the command, recorded in
-the state file with their start times; `down` stops them); a gate run starts them dying with
+the state file with their start times; `down` stops them; a thread of the process that
+started one reaps it whenever it ends); a gate run starts them dying with
 it (PR_SET_PDEATHSIG) and `Forwards.revive` starts a dead one again on the same local port
 (a forward ends when the pod it picked goes away: a pod kill, a rolling restart).
 """
@@ -28,7 +29,13 @@ import httpx
 
 from slogate.errors import InfrastructureError
 from slogate.host.ports import HOST
-from slogate.host.processes import record, spawn, stop_process, stop_recorded
+from slogate.host.processes import (
+    reap_in_background,
+    record,
+    spawn,
+    stop_process,
+    stop_recorded,
+)
 from slogate.platform.kubernetes.cluster import ClusterAccess
 from slogate.platform.state import PartState
 
@@ -48,9 +55,6 @@ STOP_GRACE_S = 5.0
 READY_POLL_S = 0.2
 HTTP_TIMEOUT_S = 2.0
 _FORWARDING = re.compile(rb"Forwarding from 127\.0\.0\.1:(\d+) ->")
-# forwards started detached: they belong to the stack, not to this process, which never waits
-# for them; held here (by pid) so one stopped in this process is reaped, not left a zombie
-_DETACHED: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,8 @@ def start_forward(
         while time.monotonic() < deadline:
             found = _FORWARDING.search(log.read_bytes()[offset:])
             if found:
-                if detached:
-                    _DETACHED[process.pid] = process
+                if detached:  # the stack's, stopped by `down`: reaped whenever it ends
+                    reap_in_background(process)
                 return Forward(target, process, int(found.group(1)), log)
             if process.poll() is not None:
                 break
@@ -218,11 +222,7 @@ class Forwards:
 
 
 def stop_forward_parts(parts: list[PartState]) -> list[int]:
-    """Stop the forwards a state file records (only a pid whose start time matches)."""
+    """Stop the forwards a state file records (only a pid whose start time matches; one this
+    process started detached is reaped by its waiter)."""
     records = [p.process for p in parts if p.kind == FORWARD_KIND and p.process is not None]
-    stopped = stop_recorded(records, STOP_GRACE_S)
-    for kept in records:
-        process = _DETACHED.pop(kept.pid, None)
-        if process is not None:
-            process.poll()  # reap it (started detached by this same process)
-    return stopped
+    return stop_recorded(records, STOP_GRACE_S)

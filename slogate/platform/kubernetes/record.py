@@ -8,10 +8,10 @@ made, a cluster-wide policy another stack applied) is left alone.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from slogate.config import KubernetesConfig
-from slogate.errors import ConfigError
+from slogate.host.files import read_model, write_atomically
 from slogate.platform.kubernetes.cluster import ClusterAccess
 from slogate.platform.state import PartState, ensure_stack_dir, stack_dir
 
@@ -55,25 +55,13 @@ class ClusterRecord(BaseModel):
 
 def save_record(stack: str, record: ClusterRecord) -> None:
     """Write the record atomically."""
-    path = ensure_stack_dir(stack) / RECORD_FILE
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(record.model_dump_json(indent=2))
-    temporary.replace(path)
+    write_atomically(ensure_stack_dir(stack) / RECORD_FILE, record.model_dump_json(indent=2))
 
 
 def load_record(stack: str) -> ClusterRecord | None:
     """The stack's record, or None when it has none."""
     path = stack_dir(stack) / RECORD_FILE
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return None
-    try:
-        return ClusterRecord.model_validate_json(text)
-    except (ValueError, ValidationError) as error:
-        raise ConfigError(
-            str(path), "", f"unreadable ({error}); delete the stack's objects with kubectl"
-        ) from error
+    return read_model(path, ClusterRecord, "delete the stack's objects with kubectl")
 
 
 def has_record(stack: str) -> bool:

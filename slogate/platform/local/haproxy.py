@@ -1,6 +1,10 @@
 """The edge: HAProxy in front of the replicas, like an ingress in front of a Service.
 
-- routes only to replicas whose readiness check passes (active checks, sub-second);
+- routes only to replicas whose readiness check passes (active checks, sub-second): one
+  failed check takes a replica out (its requests go to the others), except the only replica
+  of a one-replica stack, which two failed checks in a row take out: there is no other
+  replica to send its requests to, so one slow check (over the check interval, e.g. a busy
+  event loop near capacity) would only turn slow answers into 503s;
 - with `edge.retries: ingress` (the default), retries a failed request on another replica
   (`retries`, `retry-on all-retryable-errors`, `option redispatch`), like an ingress;
   layer-7 retries only for idempotent methods, connection failures for every method (the
@@ -34,6 +38,7 @@ FRONTEND = "api"
 BACKEND = "service"
 ServerState = Literal["ready", "drain", "maint"]
 _UNIX_PATH_MAX = 80  # HAProxy binds "<path>.<pid>.tmp" first; sun_path holds 108
+ONLY_REPLICA_FALL = 2  # failed checks in a row that take out the only replica of a stack
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def runtime_socket_path(run_dir: Path) -> Path:
 def haproxy_config(edge: EdgeSettings) -> str:
     """The generated haproxy.cfg."""
     interval = f"{edge.check_interval_ms}ms"
+    fall = ONLY_REPLICA_FALL if len(edge.replica_ports) == 1 else 1
     retry_policy = RETRY_POLICY[edge.retries]
     traffic = edge.traffic_ports or edge.replica_ports
     servers = "\n".join(
@@ -90,7 +96,7 @@ defaults
     timeout http-keep-alive 10s
     timeout queue 5s
 {retry_policy}
-    default-server inter {interval} fastinter {interval} downinter {interval} fall 1 rise 1
+    default-server inter {interval} fastinter {interval} downinter {interval} fall {fall} rise 1
 
 frontend {FRONTEND}
     bind {HOST}:{edge.port}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from slogate.config import SlogateConfig
 from slogate.errors import ExitCode, InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.host.processes import reap_in_background
 from slogate.interrupts import InterruptSignals
 from slogate.platform.base import OnEvent
 from slogate.platform.local.binaries import require_binaries
@@ -91,7 +92,9 @@ def start_detached(
     # SIGTERM interrupts the wait like Ctrl-C; a second signal cannot skip the clean-up
     with signals.installed() if on_main_thread else nullcontext(signals):
         try:
-            return _follow(supervisor, read_end, log_path, config, progress)
+            state = _follow(supervisor, read_end, log_path, config, progress)
+            reap_in_background(supervisor)  # the stack's now: outlives this command
+            return state
         except (KeyboardInterrupt, Interrupted) as error:
             with signals.shield():
                 _stop_supervisor(supervisor, stack)
