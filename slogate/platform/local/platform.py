@@ -8,6 +8,7 @@ from pathlib import Path
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import ConfigError, MissingDependencyError, UsageError
+from slogate.host.binaries import PACKAGES, binary_version, find_binary
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -19,7 +20,6 @@ from slogate.platform.base import (
     ShouldStop,
     StackDown,
 )
-from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
 from slogate.platform.local.chaos_backend import LocalBackend
 from slogate.platform.local.fault_removal import remove_local_fault
 from slogate.platform.local.gate_session import LocalGateSession
