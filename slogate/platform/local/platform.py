@@ -51,7 +51,7 @@ class LocalPlatform:
     def traffic(self, state: StackState) -> bool:
         return True
 
-    def cannot_measure(self, place: str) -> str | None:
+    def cannot_measure(self, place: str, state: StackState | None = None) -> str | None:
         return None  # the replicas, the load generator and the edge are all scraped
 
     def preflight(self, config: SlogateConfig, stack: str) -> None:
