@@ -127,6 +127,7 @@ def test_up_reaches_the_service_and_prometheus_through_the_api_server_and_down_s
         status = stack.cli("status", "--stack", stack.name)
         assert status.exit_code == 0, status
         assert "-> target-service" in status.stdout and "-> prometheus" in status.stdout
+        assert f"-> federates {local_prometheus['extra']['federates']}" in status.stdout
         # the real target answers through the real API server and kwok
         ready = httpx.get(f"{state['edge_url']}/health/readiness", timeout=HTTP_TIMEOUT_S)
         assert ready.status_code == 200, ready.text
