@@ -2,6 +2,7 @@
 one that scrapes the load generator and federates the cluster's): the pieces both share.
 
     scrape_duration        1.0 -> "1000ms", as Prometheus' config reads a duration
+    global_settings        the scrape and evaluation interval, the stack as external label
     client_scrape_job      the load generator's client metrics, labelled `source="client"`
                            (the label the SLO queries select the client's SLIs on)
     write_prometheus_config, prometheus_command   the config file and the command line
@@ -23,6 +24,16 @@ CLIENT_JOB = "client"
 
 def scrape_duration(seconds: float) -> str:
     return f"{int(seconds * 1000)}ms"
+
+
+def global_settings(interval_s: float, stack: str) -> dict[str, Any]:
+    """Scrape and rule evaluation every `interval_s`; series labelled with the stack."""
+    return {
+        "scrape_interval": scrape_duration(interval_s),
+        "evaluation_interval": scrape_duration(interval_s),
+        "scrape_timeout": scrape_duration(min(interval_s, 1.0) * 0.8),
+        "external_labels": {"stack": stack},
+    }
 
 
 def client_scrape_job(client_metrics_port: int) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from slogate.host.processes import record, spawn, stop_process, stop_recorded
 from slogate.platform.prometheus_server import (
     CLIENT_JOB,
     client_scrape_job,
+    global_settings,
     has_sample_from_every_target,
     prometheus_command,
     scrape_duration,
@@ -74,12 +75,7 @@ def federating_config(
     in-cluster Prometheus' forward) for the series `match` selects."""
     federate_s = interval_s / 2
     return {
-        "global": {
-            "scrape_interval": scrape_duration(interval_s),
-            "evaluation_interval": scrape_duration(interval_s),
-            "scrape_timeout": scrape_duration(min(interval_s, 1.0) * 0.8),
-            "external_labels": {"stack": stack},
-        },
+        "global": global_settings(interval_s, stack),
         "scrape_configs": [
             client_scrape_job(client_metrics_port),
             {

@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from slogate.errors import InfrastructureError
 from slogate.host.ports import HOST
-from slogate.platform.prometheus_server import client_scrape_job, scrape_duration
+from slogate.platform.prometheus_server import client_scrape_job, global_settings
 from slogate.platform.stack_secrets import admin_headers
 from slogate.platform.state import StackState
 
@@ -47,12 +47,7 @@ def prometheus_config(
     """The generated prometheus.yml, as data."""
     rules = rules_dir(run_dir)
     return {
-        "global": {
-            "scrape_interval": scrape_duration(interval_s),
-            "evaluation_interval": scrape_duration(interval_s),
-            "scrape_timeout": scrape_duration(min(interval_s, 1.0) * 0.8),
-            "external_labels": {"stack": stack},
-        },
+        "global": global_settings(interval_s, stack),
         "rule_files": [str(rules / "*.yml"), str(rules / "*.yaml")],
         "scrape_configs": [
             {
