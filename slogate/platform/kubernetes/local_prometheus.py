@@ -36,6 +36,7 @@ from slogate.errors import InfrastructureError
 from slogate.host.binaries import find_binary
 from slogate.host.ports import HOST, free_port
 from slogate.host.processes import record, spawn, stop_process, stop_recorded
+from slogate.platform.kubernetes.record import ClusterRecord
 from slogate.platform.prometheus_server import (
     CLIENT_JOB,
     client_scrape_job,
@@ -50,6 +51,7 @@ from slogate.platform.state import PartState, StackState
 __all__ = [
     "LOCAL_PROMETHEUS",
     "federating_config",
+    "has_local_prometheus",
     "start_local_prometheus",
     "stop_local_prometheus",
     "wait_for_first_samples",
@@ -183,9 +185,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     _STARTED.pop(process.pid, None)
 
 
-def stop_local_prometheus(parts: list[PartState]) -> list[int]:
-    """Stop the local Prometheus a state file or record lists (only a pid whose start time
-    matches); the pids seen running."""
+def has_local_prometheus(state: StackState) -> bool:
+    return any(part.name == LOCAL_PROMETHEUS for part in state.parts)
+
+
+def stop_local_prometheus(parts: list[PartState], record: ClusterRecord | None) -> list[int]:
+    """Stop the local Prometheus the state file's `parts` or the `record` list (only a pid
+    whose start time matches); the pids seen running."""
+    if record is not None and record.local_prometheus is not None:
+        parts = [*parts, record.local_prometheus]
     records = [
         p.process
         for p in parts

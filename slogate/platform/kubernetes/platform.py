@@ -62,6 +62,7 @@ from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
 from slogate.platform.kubernetes.gate_session import KubernetesGateSession
 from slogate.platform.kubernetes.local_prometheus import (
     LOCAL_PROMETHEUS,
+    has_local_prometheus,
     start_local_prometheus,
     stop_local_prometheus,
     wait_for_first_samples,
@@ -151,7 +152,7 @@ class KubernetesPlatform:
         return state.edge_url is not None  # the target's Service is forwarded
 
     def cannot_measure(self, place: str, state: StackState | None = None) -> str | None:
-        if place == "client" and state is not None and _has_local_prometheus(state):
+        if place == "client" and state is not None and has_local_prometheus(state):
             return None  # scraped by the Prometheus on this machine beside the federation
         return NOT_MEASURED.get(place)
 
@@ -225,7 +226,7 @@ class KubernetesPlatform:
             record.forwards if record is not None else []
         )
         stop_forward_parts(forwards)
-        stop_local_prometheus(forwards + _recorded_prometheus(record))
+        stop_local_prometheus(forwards, record)
         if record is not None:
             api = Api(api_client(record.access))
             try:
@@ -317,16 +318,6 @@ class KubernetesPlatform:
         return versions
 
 
-def _has_local_prometheus(state: StackState) -> bool:
-    return any(part.name == LOCAL_PROMETHEUS for part in state.parts)
-
-
-def _recorded_prometheus(record: ClusterRecord | None) -> list[PartState]:
-    if record is None or record.local_prometheus is None:
-        return []
-    return [record.local_prometheus]
-
-
 def _require_record(stack: str) -> ClusterRecord:
     record = load_record(stack)
     if record is None:
@@ -341,7 +332,7 @@ def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> 
     """After a failed or interrupted `up`: delete what it created. When that fails too, an
     InfrastructureError says what is left and how to retry."""
     stop_forward_parts(record.forwards)
-    stop_local_prometheus(_recorded_prometheus(record))
+    stop_local_prometheus([], record)
     problems = delete_objects(api, record.created, CLEANUP_TIMEOUT_S)
     if problems:
         raise InfrastructureError(
