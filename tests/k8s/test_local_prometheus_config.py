@@ -87,3 +87,16 @@ def test_the_client_is_measurable_on_a_stack_with_the_local_prometheus_only() ->
     assert set(without_traffic) == {"edge", "client"}
     assert "kubernetes.traffic: false" in without_traffic["client"]
     assert unmeasured_places(platform_for("local"), state()) == {}
+
+
+@pytest.mark.parametrize("traffic", [True, False])
+def test_doctor_asks_for_prometheus_only_with_traffic(tmp_path: Path, traffic: bool) -> None:
+    settings = {"traffic": traffic, "kubeconfig": str(tmp_path / "none"), "kubectl": "true"}
+    config = parse_config({"platform": "kubernetes", "kubernetes": settings}, "slogate.yaml")
+    checks = platform_for("kubernetes").doctor(config)
+    prometheus = [c for c in checks if c.detail.startswith("prometheus ")]
+    if traffic:
+        (found,) = prometheus
+        assert found.ok and "/prometheus" in found.detail, found  # installed here (make setup)
+    else:
+        assert prometheus == []

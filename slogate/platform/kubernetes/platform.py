@@ -33,7 +33,7 @@ from typing import Literal
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
-from slogate.host.binaries import find_binary
+from slogate.host.binaries import binary_check, find_binary
 from slogate.host.ports import free_port
 from slogate.interrupts import InterruptSignals
 from slogate.load.runner import LoadPlan
@@ -293,7 +293,10 @@ class KubernetesPlatform:
         return notes
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
-        return [kubectl_check(config), kind_check(), self._api_check(config)]
+        checks = [kubectl_check(config), kind_check(), self._api_check(config)]
+        if config.kubernetes.traffic:  # the Prometheus on this machine (local_prometheus.py)
+            checks.append(binary_check("prometheus"))
+        return checks
 
     def _api_check(self, config: SlogateConfig) -> DoctorCheck:
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import ConfigError, MissingDependencyError, UsageError
-from slogate.host.binaries import PACKAGES, binary_version, find_binary
+from slogate.host.binaries import PACKAGES, binary_check, binary_version, find_binary
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -104,16 +104,7 @@ class LocalPlatform:
         return remove_local_fault(stack, fault)
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
-        checks = []
-        for name, package in PACKAGES.items():
-            try:
-                binary = find_binary(name)
-            except MissingDependencyError:
-                detail = f"{name:<13} install: sudo apt-get install -y {package}"
-                checks.append(DoctorCheck(ok=False, status="missing", detail=detail))
-                continue
-            detail = f"{name:<13} {binary_version(binary) or '?':<10} {binary.path}"
-            checks.append(DoctorCheck(ok=True, status="ok", detail=detail))
+        checks = [binary_check(name) for name in PACKAGES]
         if config.faults == "toxiproxy":
             checks.append(_toxiproxy_check())
         for what, port in config.ports.model_dump().items():
