@@ -45,7 +45,7 @@ def test_it_scrapes_the_client_as_the_local_stack_does_and_federates_the_targets
         "params": {"match[]": ['{job="service"}']},
         # twice per in-cluster scrape: every sample it takes is fetched
         "scrape_interval": "500ms",
-        "scrape_timeout": "400ms",
+        "scrape_timeout": "500ms",
         "static_configs": [{"targets": [CLUSTER]}],
     }
     assert config["global"]["scrape_interval"] == local["global"]["scrape_interval"] == "1000ms"

@@ -86,7 +86,9 @@ def federating_config(
                 "metrics_path": "/federate",
                 "params": {"match[]": list(match)},
                 "scrape_interval": scrape_duration(federate_s),
-                "scrape_timeout": scrape_duration(federate_s * 0.8),
+                # the whole interval: a federation cut short closes its connection through
+                # kubectl's tunnel, and cancelled tunnel connections are what stall one
+                "scrape_timeout": scrape_duration(federate_s),
                 "static_configs": [{"targets": [cluster]}],
             },
         ],
