@@ -87,7 +87,8 @@ def federating_config(
                 "params": {"match[]": list(match)},
                 "scrape_interval": scrape_duration(federate_s),
                 # the whole interval: a federation cut short closes its connection through
-                # kubectl's tunnel, and cancelled tunnel connections are what stall one
+                # kubectl's tunnel, and a cancelled tunnel connection can stall the forward
+                # (kubernetes/kubectl#1620)
                 "scrape_timeout": scrape_duration(federate_s),
                 "static_configs": [{"targets": [cluster]}],
             },
