@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from slogate.errors import ConfigError, UsageError
+from slogate.slo.selector_syntax import SELECTOR
 from slogate.yaml_files import read_yaml
 
 DEFAULT_CONFIG_FILE = "slogate.yaml"
@@ -199,6 +200,24 @@ class KubernetesConfig(_Section):
         description="chaos acts with this ServiceAccount's token (k8s/chaos/); null: as the "
         "kubeconfig's user",
     )
+    federate: list[str] = Field(
+        default=['{job="service"}'],
+        min_length=1,
+        description="with traffic: the series of the in-cluster Prometheus (`match[]` "
+        "selectors: the target's jobs) a Prometheus on this machine federates beside the load "
+        "generator's client metrics",
+    )
+
+    @field_validator("federate")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        for selector in value:
+            if not SELECTOR.fullmatch(selector):
+                raise ValueError(
+                    f"{selector!r} is not a PromQL series selector; write e.g. "
+                    "'{job=\"service\"}'"
+                )
+        return value
 
 
 class KindConfig(_Section):

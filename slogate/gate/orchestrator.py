@@ -48,6 +48,7 @@ from slogate.interrupts import InterruptSignals
 from slogate.load.status import LoadStatus
 from slogate.platform.base import GateSession, Platform, SessionHooks
 from slogate.platform.registry import platform_for
+from slogate.platform.state import StackState
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
 from slogate.report.store import allocate_run_folder
 from slogate.report.writer import write_report
@@ -152,7 +153,7 @@ def run_gate(
             with signals.shield() if outcome.interrupted else nullcontext():
                 evidence = measure(
                     plan, evidence, state.prometheus_url or "", state.scrape_interval_s,
-                    unmeasured_places(platform),
+                    unmeasured_places(platform, state),
                 )  # fmt: skip
         except KeyboardInterrupt:
             interrupted = True
@@ -166,9 +167,10 @@ def run_gate(
     return run
 
 
-def unmeasured_places(platform: Platform) -> dict[str, str]:
-    """The places whose SLIs `platform` does not have, and why (its declared capability)."""
-    why = {place.value: platform.cannot_measure(place.value) for place in Place}
+def unmeasured_places(platform: Platform, state: StackState | None = None) -> dict[str, str]:
+    """The places whose SLIs `platform` does not have for a stack in `state`, and why (its
+    declared capability)."""
+    why = {place.value: platform.cannot_measure(place.value, state) for place in Place}
     return {place: reason for place, reason in why.items() if reason is not None}
 
 

@@ -1,5 +1,6 @@
 """What every part of slogate needs from this machine, whatever the platform.
 
+binaries.py    find prometheus, haproxy, redis-server (MissingDependencyError otherwise)
 files.py       small files written atomically (temporary file, then rename) and read back
 ports.py       loopback: free ports, whether a port is taken
 processes.py   a child in its own process group, logging to a file, dying with us; stop it

@@ -7,8 +7,8 @@ state file). A platform:
     traffic          the stack answers requests (False: pods are simulated; steps that need
                      traffic, such as seeding, port-forwards and Prometheus, are skipped)
     cannot_measure   why SLIs at a place (server, client, edge) cannot be measured on this
-                     platform (None: they can); a gate reports such objectives as not
-                     measurable and not gating
+                     platform, for a stack in this state (None: they can); a gate reports such
+                     objectives as not measurable and not gating
     preflight        everything that must hold before anything starts (exit 2 otherwise)
     start            bring a stack up detached, with progress events (`slogate up`)
     run_foreground   bring it up and supervise it in this process until asked to stop
@@ -184,9 +184,10 @@ class Platform(Protocol):
         """The stack's service answers requests slogate can reach (False: its pods are
         simulated, as on kwok; the steps that need traffic are skipped)."""
 
-    def cannot_measure(self, place: str) -> str | None:
+    def cannot_measure(self, place: str, state: StackState | None = None) -> str | None:
         """Why the SLIs measured at `place` (server, client, edge) do not exist on this
-        platform; None when they do."""
+        platform for a stack in `state` (None: what it can measure whatever the stack); None
+        when they do."""
 
     def preflight(self, config: SlogateConfig, stack: str) -> None: ...
 

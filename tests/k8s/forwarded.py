@@ -61,6 +61,17 @@ def forward_processes(namespace: str) -> list[psutil.Process]:
     return found
 
 
+def local_prometheus_processes(home: Path) -> list[psutil.Process]:
+    """Every Prometheus a stack under SLOGATE_HOME `home` started on this machine (its config
+    file is in the stack's run folder)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = process.info["cmdline"] or []
+        if command and command[0].endswith("prometheus") and str(home) in " ".join(command):
+            found.append(process)
+    return found
+
+
 @contextmanager
 def running_prometheus(binary: Path, folder: Path, target_port: int) -> Iterator[str]:
     """A real Prometheus scraping the target on `target_port` every second as the in-cluster

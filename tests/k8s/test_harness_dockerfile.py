@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from slogate.platform.local.binaries import PACKAGES
+from slogate.host.binaries import PACKAGES
 from tests.k8s.applied import NAMESPACE
 from tests.k8s.manifests import REPO, all_documents
 from tests.k8s.test_dockerfile import (

@@ -7,13 +7,20 @@ nodes' loopback address); kwok's ClusterPortForward rule, created here for the s
 namespace, sends the pod's port to a real local process: a target_service on a real Redis
 for the target's container port, a real Prometheus for Prometheus' port. What is simulated
 is only where the pod's port lives (a local process instead of a container).
+
+`up` also starts a Prometheus on this machine that scrapes the load generator and federates
+the forwarded one: a load run here is judged at the client through it, and against a
+weakened target (its fault hook failing half the API requests) the client's error-rate
+objective FAILs, in `slogate check` and in the chaos steady-state probe alike.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,7 @@ import psutil
 import pytest
 import yaml
 
+from slogate.chaos.probes import objective_holds
 from slogate.config import load_config
 from slogate.platform.kubernetes.cluster import ClusterAccess
 from slogate.platform.kubernetes.port_forward import Forwards, ForwardTarget
@@ -35,13 +43,19 @@ from tests.k8s.forwarded import (
     TARGET_PORT,
     forward_processes,
     forwarded_to,
+    local_prometheus_processes,
     running_prometheus,
 )
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down, write_stack
-from tests.support.cli import close_pipes, slogate, slogate_env, stop_slogate
+from tests.support.cli import REPO, close_pipes, slogate, slogate_env, slogate_home, stop_slogate
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.waiting import wait_until
-from tests.target_service.service_process import ServiceProcess, running_service
+from tests.target_service.service_process import (
+    ServiceProcess,
+    admin_env,
+    running_service,
+    service_env,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
@@ -56,7 +70,12 @@ def redis() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="module")
 def service(redis: RedisServer) -> Iterator[ServiceProcess]:
-    with running_service(redis.url) as process:
+    """The target, over a small data set (the load discovers it), its fault hooks on."""
+    subprocess.run(
+        [sys.executable, "-m", "target_service", "seed", "--organisations", "3"],
+        env=service_env(redis.url, 0), cwd=REPO, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    with running_service(redis.url, env=admin_env()) as process:  # its hooks weaken it
         yield process
 
 
@@ -85,7 +104,11 @@ def state_of(stack: KubernetesStack) -> dict[str, Any]:
 
 
 def test_up_reaches_the_service_and_prometheus_through_the_api_server_and_down_stops_the_forwards(
-    stack: KubernetesStack, service: ServiceProcess, prometheus: str, redis: RedisServer
+    stack: KubernetesStack,
+    service: ServiceProcess,
+    prometheus: str,
+    redis: RedisServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     local = {TARGET_PORT: service.port, PROMETHEUS_PORT: int(prometheus.rsplit(":", 1)[1])}
     with forwarded_to(stack.kubectl, stack.namespace, {**local, REDIS_PORT: redis.port}):
@@ -95,29 +118,87 @@ def test_up_reaches_the_service_and_prometheus_through_the_api_server_and_down_s
         forwards = {p["name"]: p for p in state["parts"] if p["kind"] == "port-forward"}
         assert set(forwards) == {"forward-target", "forward-prometheus", "forward-redis"}
         assert state["edge_url"] == forwards["forward-target"]["url"]
-        assert state["prometheus_url"] == forwards["forward-prometheus"]["url"]
-        assert f"edge        {state['edge_url']}" in result.stdout
-        assert f"forward-prometheus {state['prometheus_url']}" in result.stdout
+        # the SLO checks ask the Prometheus on this machine, which federates the forwarded one
+        (local_prometheus,) = [p for p in state["parts"] if p["name"] == "prometheus-local"]
+        assert state["prometheus_url"] == local_prometheus["url"]
+        assert local_prometheus["extra"]["federates"] == forwards["forward-prometheus"]["url"][7:]
+        assert f"prometheus  {state['prometheus_url']}" in result.stdout
+        assert f"forward-prometheus {forwards['forward-prometheus']['url']}" in result.stdout
         status = stack.cli("status", "--stack", stack.name)
         assert status.exit_code == 0, status
         assert "-> target-service" in status.stdout and "-> prometheus" in status.stdout
+        assert f"-> federates {local_prometheus['extra']['federates']}" in status.stdout
         # the real target answers through the real API server and kwok
         ready = httpx.get(f"{state['edge_url']}/health/readiness", timeout=HTTP_TIMEOUT_S)
         assert ready.status_code == 200, ready.text
         metrics = httpx.get(f"{state['edge_url']}/metrics", timeout=HTTP_TIMEOUT_S).text
         assert "process_start_time_seconds" in metrics
         assert httpx.get(f"{state['prometheus_url']}/-/ready", timeout=HTTP_TIMEOUT_S).text
-        # the forwards outlive `up` (detached) and are the recorded processes
+        # the forwards and that Prometheus outlive `up` (detached), the recorded processes
         running = forward_processes(stack.namespace)
         assert sorted(p.pid for p in running) == sorted(
             p["process"]["pid"] for p in forwards.values()
         )
+        assert [p.pid for p in local_prometheus_processes(stack.home)] == [
+            local_prometheus["process"]["pid"]
+        ]
+        the_client_is_judged_and_fails_on_a_weakened_target(stack, service, state, caplog)
         result = stack.down()
         assert result.exit_code == 0, result
         assert forward_processes(stack.namespace) == []
+        assert local_prometheus_processes(stack.home) == []
         assert not stack.namespace_exists() or wait_until(
             lambda: not stack.namespace_exists(), 60, what="the namespace to go"
         )
+
+
+def the_client_is_judged_and_fails_on_a_weakened_target(
+    stack: KubernetesStack,
+    service: ServiceProcess,
+    state: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Load from this machine through the target's forward while the target fails every
+    request for one clinic (about a fifth of the load; the clinics list, which the load reads
+    first, still answers): the client's error-rate objective is measured (client metrics
+    scraped by the local Prometheus) and FAILs, in `slogate check` and in the steady-state
+    probe."""
+    fault = httpx.post(
+        f"{service.url}/admin/faults", headers=service.admin_headers, timeout=HTTP_TIMEOUT_S,
+        json={"kind": "errors", "ratio": 1.0, "ttl_s": 60, "routes": "/api/v1/clinics/"},
+    )  # fmt: skip
+    assert fault.status_code == 201, fault.text
+    try:
+        run = stack.folder / "load-run"
+        load = stack.cli(
+            "load", "smoke", "--host", state["edge_url"], "--rate", "40", "--duration", "5",
+            "--client-metrics-port", str(state["client_metrics_port"]),
+            "--run-dir", str(run), "--loadtests", str(REPO / "loadtests"),
+        )  # fmt: skip
+        assert load.exit_code == 0, load
+    finally:
+        httpx.delete(
+            f"{service.url}/admin/faults/{fault.json()['id']}",
+            headers=service.admin_headers, timeout=HTTP_TIMEOUT_S,
+        )  # fmt: skip
+    report = stack.folder / "check.json"
+    check = stack.cli(
+        "check", str(REPO / "slo" / "target-service.yaml"), "--stack", stack.name,
+        "--load-run", str(run), "--json", str(report),
+    )  # fmt: skip
+    assert check.exit_code == 1, check
+    results = {(r["objective"], r["place"]): r for r in json.loads(report.read_text())["results"]}
+    client = results[("error-rate-under-1pct", "client")]
+    assert (client["verdict"], client["gating"], client["measurable"]) == ("FAIL", True, True)
+    assert client["evidence"]["total"] >= 100 and client["evidence"]["bad"] >= 10, client
+    # the chaos steady-state probe asks the same Prometheus: a FAIL, not "no data"
+    with slogate_home(stack.home), caplog.at_level(logging.INFO, logger="chaostoolkit"):
+        holds = objective_holds(
+            str(REPO / "slo" / "target-service.yaml"), "error-rate-under-1pct", last_s=8,
+            place="client", wait_s=0, configuration={"slogate_stack": stack.name},
+        )  # fmt: skip
+    assert holds is False
+    assert "error-rate-under-1pct at client over the last 8 s: FAIL" in caplog.text
 
 
 def test_up_that_cannot_reach_prometheus_fails_and_leaves_nothing(
@@ -131,6 +212,7 @@ def test_up_that_cannot_reach_prometheus_fails_and_leaves_nothing(
     assert result.exit_code == 4, result
     assert "Prometheus did not answer 200 on /-/ready through its port-forward" in result.stderr
     assert forward_processes(stack.namespace) == []
+    assert local_prometheus_processes(stack.home) == []
     assert not (stack.home / "stacks" / stack.name / "kubernetes.json").exists()
     assert not (stack.home / "stacks" / stack.name / "state.json").exists()
 
@@ -208,5 +290,6 @@ def test_ctrl_c_while_waiting_for_prometheus_stops_the_forwards_and_deletes_the_
             close_pipes(process)
     assert process.returncode == 130, stderr
     assert forward_processes(stack.namespace) == []
+    assert local_prometheus_processes(stack.home) == []
     assert not record.exists()
     assert not stack.namespace_exists()

@@ -14,8 +14,8 @@ from chaoslib.exceptions import ActivityFailed
 
 from slogate.config import parse_config
 from slogate.errors import ConfigError, UsageError
+from slogate.host.binaries import find_binary
 from slogate.platform.local import haproxy, toxiproxy
-from slogate.platform.local.binaries import find_binary
 from slogate.platform.local.toxics import toxic_for
 from tests.support.cli import REPO
 

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from slogate.config import EdgeRetries, SlogateConfig, parse_config
+from slogate.host.binaries import find_binary
 from slogate.platform.local import haproxy, prometheus, redis
-from slogate.platform.local.binaries import find_binary
 from slogate.platform.local.replicas import replica_launch
+from slogate.platform.prometheus_server import prometheus_command, write_prometheus_config
 
 
 def _edge(tmp_path: Path, retries: EdgeRetries = "ingress") -> str:
@@ -97,7 +98,7 @@ def _prometheus(tmp_path: Path) -> dict:
 
 def test_prometheus_config_is_valid_for_promtool(tmp_path: Path) -> None:
     path = tmp_path / "prometheus.yml"
-    prometheus.write_prometheus_config(_prometheus(tmp_path), path)
+    write_prometheus_config(_prometheus(tmp_path), path)
     (tmp_path / "rules" / "slo.yml").write_text(
         "groups:\n- name: g\n  rules:\n  - record: x:up\n    expr: up\n"
     )
@@ -181,5 +182,5 @@ def test_redis_gets_its_password_from_a_private_config_file(tmp_path: Path) -> N
 
 
 def test_prometheus_runs_without_its_lifecycle_api(tmp_path: Path) -> None:
-    command = prometheus.prometheus_command("prometheus", tmp_path / "p.yml", tmp_path, 9090)
+    command = prometheus_command("prometheus", tmp_path / "p.yml", tmp_path, 9090)
     assert not [flag for flag in command if "lifecycle" in flag]

@@ -11,6 +11,8 @@ chaos_identity.py a token of the chaos ServiceAccount, as a kubeconfig chaos run
 chaos_backend.py  pod kill (terminate_pods), Redis scaled to 0 and back, in the fault ledger
 fault_removal.py  a ledger fault removed from its Rollback descriptor alone
 deadline.py       a call into a library that sets no timeout, bounded all the same
+local_prometheus.py the Prometheus on this machine: scrapes the load generator, federates
+                  the in-cluster one (client SLIs on Kubernetes)
 """
 
 __all__: list[str] = []

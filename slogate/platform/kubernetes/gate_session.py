@@ -5,20 +5,28 @@ keeps them alive: a forward ends when the pod behind it goes away (a pod kill, a
 restart), and the thread starts it again on the same local port, so the load generator and
 the SLO checks keep their URLs. The load starts once the target answers through its forward
 (and after seeding, through Redis' forward; an attached stack is not seeded: its Redis
-holds the deployed service's data). In a pod the Services are reached by cluster DNS and there
-is no forward to keep. `down` stops the thread and the forwards, then
-deletes what `up` created.
+holds the deployed service's data); while its interpreter starts (held before its first
+request), the session waits for the first samples of the Prometheus on this machine
+(local_prometheus.py: about 5 s after its start). In a pod the Services are reached by cluster
+DNS and there is no forward to keep and no Prometheus on this machine. `down` stops the thread,
+the forwards and that Prometheus, then deletes what `up` created.
 """
 
 from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from slogate.config import SlogateConfig
 from slogate.host.children import LOAD_STOP_GRACE_S, stop_child
-from slogate.platform.base import SessionHooks
+from slogate.platform.base import SessionHooks, StackEvent
+from slogate.platform.kubernetes.local_prometheus import (
+    LOCAL_PROMETHEUS,
+    has_local_prometheus,
+    wait_for_first_samples,
+)
 from slogate.platform.kubernetes.port_forward import Forwards
 from slogate.platform.kubernetes.reach import redis_url
 from slogate.platform.seeding import seed_stack
@@ -63,6 +71,7 @@ class KubernetesGateSession:
         self.brought_up = False
 
     def up(self) -> StackState:
+        began = time.monotonic()
         hooks = self.hooks
         state, reached = self.platform.bring_up(
             self.config, self.stack, hooks.on_event, detached=False
@@ -76,6 +85,10 @@ class KubernetesGateSession:
             seed_stack(self.config, redis_url(state), hooks.seed_log)
         if hooks.start_load is not None and state.edge_url is not None:
             self.load = hooks.start_load(state.edge_url, state.client_metrics_port or 0)
+        if has_local_prometheus(state):  # none in a pod: the Services by cluster DNS
+            wait_for_first_samples(state)
+            elapsed = time.monotonic() - began
+            hooks.on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="ready", t=elapsed))
         return state
 
     def take_load(self) -> subprocess.Popen[bytes] | None:

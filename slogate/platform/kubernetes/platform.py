@@ -8,10 +8,12 @@ Ctrl-C on the way deletes what it created. `down` deletes exactly what `up` crea
 
 `traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. With it
 true, `up` then port-forwards the target's, Prometheus' and Redis' Services to loopback
-(reach.py), waits for Prometheus' `/-/ready` and the target's readiness through them, and
-records the forwards in the state file (`down` stops them). On a cluster whose pods run no
-container (kwok, the test control plane) it is false, and those steps and seeding are skipped
-by that capability (`traffic(state)`: the state has a forwarded URL).
+(reach.py), waits for Prometheus' `/-/ready` and the target's readiness through them, starts
+a Prometheus on this machine that scrapes the load generator and federates the in-cluster one
+(local_prometheus.py: the URL the SLO checks ask), and records the forwards and that
+Prometheus in the state file (`down` stops them). On a cluster whose pods run no container
+(kwok, the test control plane) it is false, and those steps and seeding are skipped by that
+capability (`traffic(state)`: the state has a forwarded URL).
 
 `attach` (kubernetes.attach, a scheduled drill) gates the target Deployment already deployed:
 `up` applies nothing (it checks the Deployment is there and rolled out, attach.py), seeds
@@ -20,8 +22,9 @@ ServiceAccount, chaos acts as that same account, and the Services are reached by
 (`reach_mode`: no port-forward, no kubectl).
 
 What this platform cannot measure (`cannot_measure`): there is no edge (a Service routes,
-HAProxy's counters do not exist), and the in-cluster Prometheus cannot scrape the load
-generator on this machine, so the edge's and the client's SLIs are reported as not measurable.
+HAProxy's counters do not exist), so the edge's SLIs are reported as not measurable; so are
+the client's on a stack without the local Prometheus (no traffic): the in-cluster Prometheus
+cannot scrape the load generator on this machine.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Literal
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.host.binaries import binary_check, find_binary
 from slogate.host.ports import free_port
 from slogate.interrupts import InterruptSignals
 from slogate.load.runner import LoadPlan
@@ -64,6 +68,13 @@ from slogate.platform.kubernetes.cluster import Api, ClusterAccess, api_client, 
 from slogate.platform.kubernetes.fault_removal import remove_kubernetes_fault
 from slogate.platform.kubernetes.gate_session import KubernetesGateSession
 from slogate.platform.kubernetes.in_cluster import IN_CLUSTER_KUBECONFIG, stack_access
+from slogate.platform.kubernetes.local_prometheus import (
+    LOCAL_PROMETHEUS,
+    has_local_prometheus,
+    start_local_prometheus,
+    stop_local_prometheus,
+    wait_for_first_samples,
+)
 from slogate.platform.kubernetes.locust import WEB_PORT, deploy_load
 from slogate.platform.kubernetes.manifests import Manifest, build_manifests, with_admin_token
 from slogate.platform.kubernetes.port_forward import Forward, stop_forward_parts
@@ -104,7 +115,8 @@ CLEANUP_TIMEOUT_S = 120.0
 NOT_MEASURED = {
     "edge": "no edge on Kubernetes: a Service routes the requests, so HAProxy's counters "
     "(and what an edge absorbed) do not exist",
-    "client": "the in-cluster Prometheus cannot scrape the load generator on this machine",
+    "client": "the in-cluster Prometheus cannot scrape the load generator on this machine, "
+    "and without traffic (kubernetes.traffic: false) no Prometheus here scrapes it",
 }
 FOREGROUND_POLL_S = 0.2
 
@@ -127,6 +139,8 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
         )
     access = stack_access(config, stack)
     attach = config.kubernetes.attach
+    if config.kubernetes.traffic and reach_mode(config) == "port-forward":
+        find_binary("prometheus")  # the Prometheus on this machine (local_prometheus.py)
     token = ensure_secret(stack, ADMIN_TOKEN)
     manifests = [] if attach else build_manifests(config)
     manifests = with_admin_token(manifests, access.namespace, token) if manifests else []
@@ -153,7 +167,9 @@ class KubernetesPlatform:
     def traffic(self, state: StackState) -> bool:
         return state.edge_url is not None  # the target's Service is forwarded
 
-    def cannot_measure(self, place: str) -> str | None:
+    def cannot_measure(self, place: str, state: StackState | None = None) -> str | None:
+        if place == "client" and state is not None and has_local_prometheus(state):
+            return None  # scraped by the Prometheus on this machine beside the federation
         return NOT_MEASURED.get(place)
 
     def preflight(self, config: SlogateConfig, stack: str) -> None:
@@ -226,6 +242,7 @@ class KubernetesPlatform:
             record.forwards if record is not None else []
         )
         stop_forward_parts(forwards)
+        stop_local_prometheus(forwards, record)
         if record is not None:
             api = Api(api_client(record.access))
             try:
@@ -299,7 +316,10 @@ class KubernetesPlatform:
         if config.kubernetes.attach and reach_mode(config) == "cluster-dns":
             detail = f"{'kubectl':<13} not needed: attached, in a pod (no kustomize, no forward)"
             kubectl = DoctorCheck(ok=True, status="not needed", detail=detail)
-        return [kubectl, kind_check(), self._api_check(config)]
+        checks = [kubectl, kind_check(), self._api_check(config)]
+        if config.kubernetes.traffic and reach_mode(config) == "port-forward":
+            checks.append(binary_check("prometheus"))  # local_prometheus.py
+        return checks
 
     def _api_check(self, config: SlogateConfig) -> DoctorCheck:
         try:
@@ -338,6 +358,7 @@ def _undo(api: Api, stack: str, record: ClusterRecord, error: BaseException) -> 
     """After a failed or interrupted `up`: delete what it created. When that fails too, an
     InfrastructureError says what is left and how to retry."""
     stop_forward_parts(record.forwards)
+    stop_local_prometheus([], record)
     problems = delete_objects(api, record.created, CLEANUP_TIMEOUT_S)
     if problems:
         raise InfrastructureError(
@@ -368,13 +389,16 @@ def _bring_up(
     began = time.monotonic()
     namespace = prepared.access.namespace
 
+    def elapsed() -> float:
+        return time.monotonic() - began
+
     def created(ref: ObjectRef) -> None:
         record.created.append(ref)
         save_record(stack, record)
 
     def event(ref: ObjectRef, phase: Literal["started", "ready"]) -> None:
         if ref.kind == "Deployment":
-            on_event(StackEvent(part=ref.name, phase=phase, t=time.monotonic() - began))
+            on_event(StackEvent(part=ref.name, phase=phase, t=elapsed()))
 
     if config.kubernetes.attach:
         deployments = prepared.attached
@@ -420,19 +444,31 @@ def _bring_up(
         state.scrape_interval_s = config.timings.scrape_interval_s
         state.parts += parts
     elif config.kubernetes.traffic:
+        client_metrics_port = free_port()
 
         def forwarded(forward: Forward) -> None:
             record.forwards.append(forward.part())
             save_record(stack, record)
+            if forward.target.part == PROMETHEUS:  # its first scrape overlaps the rest
+                on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="started", t=elapsed()))
+                record.local_prometheus = start_local_prometheus(
+                    config, stack, run_dir, client_metrics_port, forward.url, detached
+                )
+                save_record(stack, record)
 
         reached = reach_stack(
             config, prepared.access, run_dir / "logs", detached, on_event, forwarded
         )
+        assert record.local_prometheus is not None  # started with Prometheus' forward
         state.edge_url = reached.url(TARGET)
-        state.prometheus_url = reached.url(PROMETHEUS)
-        state.client_metrics_port = free_port()
+        state.prometheus_url = record.local_prometheus.url
+        state.client_metrics_port = client_metrics_port
         state.scrape_interval_s = config.timings.scrape_interval_s
         state.parts += [forward.part() for forward in reached.parts()]
+        state.parts.append(record.local_prometheus)
+        if detached:  # a gate's session waits once its load generator is starting
+            wait_for_first_samples(state)
+            on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="ready", t=elapsed()))
     save_state(state)
-    on_event(StackEvent(part="stack", phase="ready", t=time.monotonic() - began))
+    on_event(StackEvent(part="stack", phase="ready", t=elapsed()))
     return state, reached

@@ -51,6 +51,9 @@ class ClusterRecord(BaseModel):
     forwards: list[PartState] = Field(
         default_factory=list, description="port-forwards started (stopped by `down`)"
     )
+    local_prometheus: PartState | None = Field(
+        default=None, description="the Prometheus started on this machine (stopped by `down`)"
+    )
 
 
 def save_record(stack: str, record: ClusterRecord) -> None:

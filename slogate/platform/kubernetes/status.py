@@ -15,7 +15,8 @@ def deployment_rows(
     api: Api, namespace: str, state: StackState, ledger: FaultLedger
 ) -> list[PartRow]:
     """Per Deployment: ready/wanted replicas, container restarts of its pods, and open faults
-    on it; then each port-forward `up` started: its local port, and whether it still runs."""
+    on it; then each port-forward `up` started and the Prometheus on this machine: the local
+    port, and whether it still runs."""
     open_faults = ledger.open_faults()
     rows = []
     for part in state.parts_of_kind("deployment"):
@@ -51,12 +52,13 @@ def deployment_rows(
                 faults=",".join(faults),
             )
         )
-    for part in state.parts_of_kind("port-forward"):
+    for part in state.parts_of_kind("port-forward") + state.parts_of_kind("prometheus"):
         running = part.process is not None and part.process.is_running()
+        reaches = part.extra.get("service") or f"federates {part.extra.get('federates')}"
         rows.append(
             PartRow(
                 part=part.name, port=part.port, pid=part.process.pid if part.process else None,
-                running=running, ready=f"-> {part.extra.get('service')}" if running else "ended",
+                running=running, ready=f"-> {reaches}" if running else "ended",
                 restarts="-", faults="",
             )
         )  # fmt: skip

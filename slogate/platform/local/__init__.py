@@ -3,12 +3,11 @@
 Reached through `slogate.platform.registry` only (platform.py implements the protocol).
 
 platform.py     LocalPlatform: the Platform protocol over the modules below
-binaries.py     find prometheus, haproxy, redis-server (MissingDependencyError otherwise)
 ports.py        the stack's ports: free or pinned, reserved until the stack stops
 redis.py        redis-server's config (its password) and command line; a stack's Redis URL
 replicas.py     command line and environment of one replica of the service
 haproxy.py      the edge: generated config (/admin denied on the decoded path), runtime API
-prometheus.py   generated config, rule files hook, readiness, reload (SIGHUP via supervisor)
+prometheus.py   generated config (scrape jobs), rule files hook, reload (SIGHUP via supervisor)
 readiness.py    HTTP and Redis probes used while waiting for parts
 faults.py       process faults with a TTL (kill, term, stop)
 supervisor.py   the kubelet: owns the children, restarts them, enforces faults

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from slogate.config import SlogateConfig
 from slogate.errors import ExitCode, InfrastructureError, Interrupted, SlogateError, UsageError
+from slogate.host.binaries import require_binaries
 from slogate.host.processes import reap_in_background
 from slogate.interrupts import InterruptSignals
 from slogate.platform.base import OnEvent
-from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.daemon import DaemonMessage, LaunchSpec
 from slogate.platform.local.ports import check_pinned_ports
 from slogate.platform.local.stack import down_stack

@@ -8,6 +8,7 @@ from pathlib import Path
 from slogate.chaos.ledger import Fault, FaultLedger
 from slogate.config import SlogateConfig
 from slogate.errors import ConfigError, MissingDependencyError, UsageError
+from slogate.host.binaries import PACKAGES, binary_check, binary_version, find_binary
 from slogate.host.ports import port_in_use
 from slogate.platform.base import (
     ChaosBackend,
@@ -19,7 +20,6 @@ from slogate.platform.base import (
     ShouldStop,
     StackDown,
 )
-from slogate.platform.local.binaries import PACKAGES, binary_version, find_binary
 from slogate.platform.local.chaos_backend import LocalBackend
 from slogate.platform.local.fault_removal import remove_local_fault
 from slogate.platform.local.gate_session import LocalGateSession
@@ -51,7 +51,7 @@ class LocalPlatform:
     def traffic(self, state: StackState) -> bool:
         return True
 
-    def cannot_measure(self, place: str) -> str | None:
+    def cannot_measure(self, place: str, state: StackState | None = None) -> str | None:
         return None  # the replicas, the load generator and the edge are all scraped
 
     def preflight(self, config: SlogateConfig, stack: str) -> None:
@@ -104,16 +104,7 @@ class LocalPlatform:
         return remove_local_fault(stack, fault)
 
     def doctor(self, config: SlogateConfig) -> list[DoctorCheck]:
-        checks = []
-        for name, package in PACKAGES.items():
-            try:
-                binary = find_binary(name)
-            except MissingDependencyError:
-                detail = f"{name:<13} install: sudo apt-get install -y {package}"
-                checks.append(DoctorCheck(ok=False, status="missing", detail=detail))
-                continue
-            detail = f"{name:<13} {binary_version(binary) or '?':<10} {binary.path}"
-            checks.append(DoctorCheck(ok=True, status="ok", detail=detail))
+        checks = [binary_check(name) for name in PACKAGES]
         if config.faults == "toxiproxy":
             checks.append(_toxiproxy_check())
         for what, port in config.ports.model_dump().items():

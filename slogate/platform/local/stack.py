@@ -24,17 +24,22 @@ import psutil
 
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError, Interrupted
+from slogate.host.binaries import require_binaries
 from slogate.host.ports import HOST
 from slogate.host.processes import stop_recorded
 from slogate.platform.base import OnEvent, StackDown, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis, toxiproxy
-from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
 from slogate.platform.local.orphans import stop_stack_processes
 from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.replicas import replica_launch
 from slogate.platform.local.supervisor import Part, Supervisor
+from slogate.platform.prometheus_server import (
+    has_sample_from_every_target,
+    prometheus_command,
+    write_prometheus_config,
+)
 from slogate.platform.stack_secrets import ADMIN_TOKEN, REDIS_PASSWORD, ensure_secret
 from slogate.platform.state import (
     PartState,
@@ -134,8 +139,8 @@ class LocalStack:
         interval = self.config.timings.scrape_interval_s
         config = prometheus.prometheus_config(targets, run_dir, interval, self.stack)
         config_file = run_dir / "prometheus.yml"
-        prometheus.write_prometheus_config(config, config_file)
-        command = prometheus.prometheus_command(
+        write_prometheus_config(config, config_file)
+        command = prometheus_command(
             binary, config_file, run_dir / "prometheus-data", ports.prometheus
         )
         self._add("prometheus", "prometheus", command, ports.prometheus, run_dir)
@@ -234,7 +239,7 @@ class LocalStack:
 
         def sampled() -> bool:
             try:
-                return prometheus.has_sample_from_every_target(url, expected_up, expected_any)
+                return has_sample_from_every_target(url, expected_up, expected_any)
             except (httpx.HTTPError, KeyError, ValueError):
                 return False
 

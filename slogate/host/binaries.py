@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 
 from slogate.errors import MissingDependencyError
+from slogate.platform.base import DoctorCheck
 
 # binary -> Debian package
 PACKAGES: dict[str, str] = {
@@ -56,3 +57,14 @@ def binary_version(binary: Binary) -> str | None:
         return None
     match = _VERSION.search(result.stdout + result.stderr)
     return match.group(1) if match else None
+
+
+def binary_check(name: str) -> DoctorCheck:
+    """`slogate doctor`'s line for one binary: its version and path, or how to install it."""
+    try:
+        binary = find_binary(name)
+    except MissingDependencyError as missing:
+        detail = f"{name:<13} install: sudo apt-get install -y {missing.package}"
+        return DoctorCheck(ok=False, status="missing", detail=detail)
+    detail = f"{name:<13} {binary_version(binary) or '?':<10} {binary.path}"
+    return DoctorCheck(ok=True, status="ok", detail=detail)
