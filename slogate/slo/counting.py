@@ -74,6 +74,9 @@ class Count:
 
 RAW_PART_S = 300.0  # parts at most this long are read raw
 PARTS = 8  # a part with a reset is split into this many
+# How far before a part (but the first) its reset check looks for the series' previous
+# sample: scrape intervals up to a minute; a series scraped less often is split further.
+REACH_S = 60.0
 Key = tuple[tuple[str, str], ...]
 
 
@@ -170,6 +173,18 @@ def _raw_deltas(
     return result
 
 
+def _part_resets_query(narrowed: str, seconds: float, reach: float, nan_seen: bool) -> str:
+    """Resets in a part (its `seconds` up to the query's time) after the last sample at or
+    before its start, which lies at most `reach` before that start: the resets of the range
+    reaching back that far, minus those inside the reach alone. A series with no sample
+    within reach is absent from the answer (the subtraction matches nothing). With
+    `nan_seen`, NaN for a series with a NaN sample in the range (`resets()` skips NaN)."""
+    part_ms, reach_ms = promql.duration_ms(seconds), promql.duration_ms(reach)
+    selection = f"{narrowed}[{part_ms + reach_ms}ms]"
+    query = f"resets({selection}) - resets({narrowed}[{reach_ms}ms] offset {part_ms}ms)"
+    return query + (f" + 0 * sum_over_time({selection})" if nan_seen else "")
+
+
 def _narrow(series: str, members: list[dict[str, str]]) -> str:
     """`series` narrowed by the labels all `members` share (typically the restarted replica)."""
     common = set(members[0].items())
@@ -195,9 +210,10 @@ def _part_deltas(
 ) -> dict[Key, float]:
     """Reset-aware deltas over (low, high] of `members`, given their values at `low`.
 
-    `reach`: the baseline samples lie at most this far before `low`, so a `resets()` range
-    reaching back that far sees the step from the baseline; `carried`: series whose baseline
-    may be older (a gap), which are always split further or read raw.
+    `reach`: how far before `low` the first part's reset check looks for the baseline sample
+    (the later parts look REACH_S back); `carried`: series whose baseline may be older (a
+    gap), which are always split further or read raw, like a series with no sample within
+    reach before its part.
     """
     narrowed = _narrow(series, members)
     wanted = {_key(labels): labels for labels in members}
@@ -223,19 +239,13 @@ def _part_deltas(
     ]
     batch: list[tuple[str, float]] = []
     for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else step
-        selection = f"{narrowed}[{promql.duration(b - a + reach_here)}]"
+        reach_here = reach if part == 0 else min(step, REACH_S)
         ends_query = promql.end_values_query(narrowed, b - a)
-        resets_query = (
-            f"resets({selection}) + 0 * sum_over_time({selection})"
-            if nan_seen
-            else f"resets({selection})"
-        )
-        batch += [(ends_query, b), (resets_query, b)]
+        batch += [(ends_query, b), (_part_resets_query(narrowed, b - a, reach_here, nan_seen), b)]
     count.queries += [query for query, _ in batch]
     answers = client.vectors(batch)  # every part at once; judged in order below
     for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else step
+        reach_here = reach if part == 0 else min(step, REACH_S)
         ends = {_key(s.labels): s.value for s in answers[2 * part]}
         resets = {_key(s.labels): s.value for s in answers[2 * part + 1]}
         at_a = dict(values)
@@ -247,9 +257,10 @@ def _part_deltas(
                 if before is not None:
                     carried.add(key)
                 continue
-            reset_count = resets.get(key, 0.0)
+            reset_count = resets.get(key)  # None: no sample within reach before the part
             if (
                 key in carried
+                or reset_count is None
                 or math.isnan(after)
                 or math.isnan(reset_count)
                 or reset_count > 0

@@ -38,9 +38,14 @@ DEFAULT_PLACE_MATCHERS: dict[Place, str] = {
 }
 
 
+def duration_ms(seconds: float) -> int:
+    """`seconds` in whole milliseconds, at least 1 (what `duration` writes)."""
+    return max(1, round(seconds * 1000))
+
+
 def duration(seconds: float) -> str:
     """A PromQL duration in whole milliseconds (`3600000ms`)."""
-    return f"{max(1, round(seconds * 1000))}ms"
+    return f"{duration_ms(seconds)}ms"
 
 
 def selector(metric: str, *matchers: str) -> str:
