@@ -42,8 +42,12 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# vegeta, the open-model reference of benchmarks/vegeta_bench.py: built from its Go module on
+# demand (about 10 s; cached like the control plane's tools), not by setup or test.
 bench: setup
 	scripts/system-packages.sh wrk
+	@if command -v go >/dev/null 2>&1; then scripts/build-control-plane.sh vegeta; \
+	else echo "bench: 'go' is not on PATH: vegeta not built (benchmarks.vegeta_bench is skipped; install Go 1.26)"; fi
 	$(BIN)/python -m benchmarks
 
 clean:

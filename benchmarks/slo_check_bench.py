@@ -16,7 +16,8 @@ latency buckets (the naive way to count reset-aware deltas) to show what the hyb
 With `--before DIR` (an older checkout, e.g. a `git worktree` of an earlier commit) each run
 also evaluates with that tree's code, in a child process against the same Prometheus,
 alternating which tree goes first; both trees are timed in children (imports not timed) and
-the median of the per-run ratios is printed. The load average (1 min) is printed with it.
+the median of the per-run ratios is printed, and whether both trees gave the same results
+(everything but the PromQL text). The load average (1 min) is printed with it.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def time_raw_fetch(url: str, end: float) -> float:
 
 # one evaluation in a child process, through the API both old and new trees have
 CHILD = """
-import sys, time
+import json, sys, time
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import load_spec
@@ -186,8 +187,12 @@ spec = load_spec(sys.argv[1])
 window = Window(start=float(sys.argv[3]), end=float(sys.argv[4]))
 with PrometheusClient(sys.argv[2]) as client:
     started, cpu = time.perf_counter(), time.process_time()
-    evaluate_spec(spec, client, window)
+    results = evaluate_spec(spec, client, window)
     print(time.perf_counter() - started, time.process_time() - cpu, client.queries)
+rows = [r.model_dump(mode="json") for r in results]
+for row in rows:
+    row["evidence"].pop("queries")  # the PromQL may differ between trees, nothing else
+print(json.dumps(rows, sort_keys=True))
 """
 
 
@@ -197,6 +202,7 @@ class Sample:
     client_cpu: float  # the evaluating process, every thread
     server_cpu: float  # Prometheus
     queries: int
+    results: str  # every result as JSON, without its queries
 
 
 def time_in_child(tree: Path, url: str, window: Window, prometheus: psutil.Process) -> Sample:
@@ -212,8 +218,9 @@ def time_in_child(tree: Path, url: str, window: Window, prometheus: psutil.Proce
         timeout=300,
     )
     server = sum(prometheus.cpu_times()[:2]) - server
-    wall, client_cpu, queries = done.stdout.split()
-    return Sample(float(wall), float(client_cpu), server, int(queries))
+    timing, results = done.stdout.splitlines()[-2:]
+    wall, client_cpu, queries = timing.split()
+    return Sample(float(wall), float(client_cpu), server, int(queries), results)
 
 
 def compare_trees(before: Path, url: str, pid: int, window: Window, runs: int) -> None:
@@ -235,6 +242,8 @@ def compare_trees(before: Path, url: str, pid: int, window: Window, runs: int) -
             f"{statistics.median(s.server_cpu for s in runs_of) * 1000:.0f} ms; "
             f"{runs_of[0].queries} queries"
         )
+    identical = {s.results for runs_of in samples.values() for s in runs_of}
+    print(f"  results (all but the PromQL) identical in every run: {len(identical) == 1}")
     for what in ("wall", "client_cpu", "server_cpu"):
         ratios = [
             getattr(a, what) / getattr(b, what)

@@ -94,7 +94,7 @@ class Service:
                 self.process.wait(timeout=10)
 
 
-def spawn_service(redis_url: str, **env: str) -> Service:
+def spawn_service(redis_url: str, core: str = "0", **env: str) -> Service:
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_")}
     full_env.update(
@@ -104,14 +104,14 @@ def spawn_service(redis_url: str, **env: str) -> Service:
     )  # fmt: skip
     full_env.update(env)
     process = subprocess.Popen(
-        ["taskset", "-c", "0", sys.executable, "-m", "target_service"], env=full_env, cwd=REPO
+        ["taskset", "-c", core, sys.executable, "-m", "target_service"], env=full_env, cwd=REPO
     )
     return Service(process, f"http://127.0.0.1:{port}")
 
 
 @contextmanager
-def running_service(redis_url: str, **env: str) -> Iterator[Service]:
-    service = spawn_service(redis_url, **env)
+def running_service(redis_url: str, core: str = "0", **env: str) -> Iterator[Service]:
+    service = spawn_service(redis_url, core, **env)
     try:
         wait_for(service.ready, 30, "target_service ready")
         yield service

@@ -7,10 +7,11 @@
 #                                                           list the bin dirs
 #        scripts/build-control-plane.sh --print [NAME...]   list the bin dirs, build nothing;
 #                                                           exit 1 naming what is missing
-# NAME limits it to some tools (default: all). `make setup` builds `toxiproxy` alone (under a
-# minute; the local platform's `faults: toxiproxy` runs it), `make test` all of them and fetches
-# the Prometheus Operator's CRDs and Chaos Mesh's NetworkChaos CRD (tools/*/crds.env; one
-# module download each).
+# NAME limits it to some tools (default: all but the on-demand ones). `make setup` builds
+# `toxiproxy` alone (under a minute; the local platform's `faults: toxiproxy` runs it), `make
+# test` the default ones and fetches the Prometheus Operator's CRDs and Chaos Mesh's
+# NetworkChaos CRD (tools/*/crds.env; one module download each). On demand only: `vegeta` (the
+# open-model reference of benchmarks/vegeta_bench.py; `make bench` builds it, about 10 s).
 #
 # Each tools/NAME/ is its own Go module (go.mod pins the versions, its `tool` block names the
 # commands, build.env names the pinned module, the link flags and binary names other than the
@@ -22,7 +23,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${SLOGATE_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/slogate/k8s}
-tools=(etcd kubernetes kwok prometheus toxiproxy)
+tools=(etcd kubernetes kwok prometheus toxiproxy)  # the default; also on demand: vegeta
 mode=build
 if [ "${1:-}" = --print ]; then
   mode=print
@@ -32,7 +33,7 @@ with_crds=1  # the CRD sets come with the full set, not with NAME...
 if [ $# -gt 0 ]; then
   with_crds=0
   for name in "$@"; do
-    [ -f "$root/tools/$name/go.mod" ] || { echo "usage: $0 [--print] [NAME...] (NAME: ${tools[*]})" >&2; exit 2; }
+    [ -f "$root/tools/$name/go.mod" ] || { echo "usage: $0 [--print] [NAME...] (NAME: ${tools[*]} vegeta)" >&2; exit 2; }
   done
   tools=("$@")
 fi

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from slogate.slo import promql
 from slogate.slo.prometheus import PrometheusClient
@@ -53,15 +53,30 @@ class Count:
     reset_series: int = 0
     nan: bool = False
     queries: list[str] = field(default_factory=list)
+    per_series: list[tuple[dict[str, str], float]] = field(default_factory=list)
 
     @property
     def present(self) -> bool:
         """True when at least one series matched."""
         return self.series > 0
 
+    def grouped(self, label: str | None) -> Count:
+        """This count with `by_group` summed by `label` from its per-series deltas (the same
+        order of addition as counting with `group_by=label`), or as it is for None."""
+        if label is None:
+            return self
+        by_group: dict[str, float] = {}
+        for labels, delta in self.per_series:
+            group = labels.get(label, "")
+            by_group[group] = by_group.get(group, 0.0) + delta
+        return replace(self, by_group=by_group)
+
 
 RAW_PART_S = 300.0  # parts at most this long are read raw
 PARTS = 8  # a part with a reset is split into this many
+# How far before a part (but the first) its reset check looks for the series' previous
+# sample: scrape intervals up to a minute; a series scraped less often is split further.
+REACH_S = 60.0
 Key = tuple[tuple[str, str], ...]
 
 
@@ -112,14 +127,14 @@ def count_counters(
         else:
             deltas.append((sample.labels, sample.value - (start_value or 0.0)))
     if reset:
-        deltas += _raw_deltas(client, series, reset, start, end, count)
-    for labels, delta in deltas:
-        count.series += 1
+        # NaN samples anywhere in the window show as a NaN `resets` answer: without one, the
+        # parts' reset checks need no NaN check of their own (their ranges lie inside it)
+        nan_seen = any(math.isnan(resets.get(_key(labels), math.nan)) for labels in reset)
+        deltas += _raw_deltas(client, series, reset, start, end, starts, nan_seen, count)
+    for _, delta in deltas:
         count.total += delta
-        if group_by is not None:
-            group = labels.get(group_by, "")
-            count.by_group[group] = count.by_group.get(group, 0.0) + delta
-    return count
+    count.series, count.per_series = len(deltas), deltas
+    return count.grouped(group_by)
 
 
 def _raw_deltas(
@@ -128,6 +143,8 @@ def _raw_deltas(
     reset: list[dict[str, str]],
     start: float,
     end: float,
+    at_start: dict[Key, float],
+    nan_seen: bool,
     count: Count,
 ) -> list[tuple[dict[str, str], float]]:
     """Deltas of the series that reset, exactly, without fetching the whole window raw.
@@ -135,16 +152,15 @@ def _raw_deltas(
     The window is split into parts; a part whose series neither reset nor turn NaN gets its
     delta from its end values; only the parts with a reset are split again, down to parts of
     at most RAW_PART_S, which are fetched raw. A week-long window with one restart costs a
-    few dozen small queries instead of every sample of the week.
+    few dozen small queries instead of every sample of the week. `at_start`: every series'
+    value at the window's start (the first query's answer); `nan_seen`: whether a series of
+    `reset` has a NaN sample in the window (else the parts' reset checks skip the NaN check).
     """
-    start_query = promql.start_values_query(_narrow(series, reset))
-    count.queries.append(start_query)
     starts: dict[Key, float | None] = {_key(labels): None for labels in reset}
-    for sample in client.vector(start_query, start):
-        if _key(sample.labels) in starts:
-            starts[_key(sample.labels)] = sample.value
+    for key in starts:
+        starts[key] = at_start.get(key)
     deltas = _part_deltas(
-        client, series, reset, start, end, starts, promql.LOOKBACK_S, set(), count
+        client, series, reset, start, end, starts, promql.LOOKBACK_S, set(), nan_seen, count
     )
     result = []
     for labels in reset:
@@ -155,6 +171,18 @@ def _raw_deltas(
         count.reset_series += 1
         result.append((labels, delta))
     return result
+
+
+def _part_resets_query(narrowed: str, seconds: float, reach: float, nan_seen: bool) -> str:
+    """Resets in a part (its `seconds` up to the query's time) after the last sample at or
+    before its start, which lies at most `reach` before that start: the resets of the range
+    reaching back that far, minus those inside the reach alone. A series with no sample
+    within reach is absent from the answer (the subtraction matches nothing). With
+    `nan_seen`, NaN for a series with a NaN sample in the range (`resets()` skips NaN)."""
+    part_ms, reach_ms = promql.duration_ms(seconds), promql.duration_ms(reach)
+    selection = f"{narrowed}[{part_ms + reach_ms}ms]"
+    query = f"resets({selection}) - resets({narrowed}[{reach_ms}ms] offset {part_ms}ms)"
+    return query + (f" + 0 * sum_over_time({selection})" if nan_seen else "")
 
 
 def _narrow(series: str, members: list[dict[str, str]]) -> str:
@@ -177,13 +205,15 @@ def _part_deltas(
     baselines: dict[Key, float | None],
     reach: float,
     carried: set[Key],
+    nan_seen: bool,
     count: Count,
 ) -> dict[Key, float]:
     """Reset-aware deltas over (low, high] of `members`, given their values at `low`.
 
-    `reach`: the baseline samples lie at most this far before `low`, so a `resets()` range
-    reaching back that far sees the step from the baseline; `carried`: series whose baseline
-    may be older (a gap), which are always split further or read raw.
+    `reach`: how far before `low` the first part's reset check looks for the baseline sample
+    (the later parts look REACH_S back); `carried`: series whose baseline may be older (a
+    gap), which are always split further or read raw, like a series with no sample within
+    reach before its part.
     """
     narrowed = _narrow(series, members)
     wanted = {_key(labels): labels for labels in members}
@@ -209,15 +239,13 @@ def _part_deltas(
     ]
     batch: list[tuple[str, float]] = []
     for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else step
-        selection = f"{narrowed}[{promql.duration(b - a + reach_here)}]"
+        reach_here = reach if part == 0 else min(step, REACH_S)
         ends_query = promql.end_values_query(narrowed, b - a)
-        resets_query = f"resets({selection}) + 0 * sum_over_time({selection})"
-        batch += [(ends_query, b), (resets_query, b)]
+        batch += [(ends_query, b), (_part_resets_query(narrowed, b - a, reach_here, nan_seen), b)]
     count.queries += [query for query, _ in batch]
     answers = client.vectors(batch)  # every part at once; judged in order below
     for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else step
+        reach_here = reach if part == 0 else min(step, REACH_S)
         ends = {_key(s.labels): s.value for s in answers[2 * part]}
         resets = {_key(s.labels): s.value for s in answers[2 * part + 1]}
         at_a = dict(values)
@@ -229,9 +257,10 @@ def _part_deltas(
                 if before is not None:
                     carried.add(key)
                 continue
-            reset_count = resets.get(key, 0.0)
+            reset_count = resets.get(key)  # None: no sample within reach before the part
             if (
                 key in carried
+                or reset_count is None
                 or math.isnan(after)
                 or math.isnan(reset_count)
                 or reset_count > 0
@@ -246,7 +275,7 @@ def _part_deltas(
             keys = {_key(labels) for labels in again}
             inner = _part_deltas(
                 client, series, again, a, b, {k: at_a[k] for k in keys}, reach_here,
-                carried_at_a & keys, count,
+                carried_at_a & keys, nan_seen, count,
             )  # fmt: skip
             for key, delta in inner.items():
                 totals[key] += delta

@@ -138,17 +138,18 @@ class Evaluator:
     place_matchers: dict[Place, str] = field(
         default_factory=lambda: dict(promql.DEFAULT_PLACE_MATCHERS)
     )
-    _counts: dict[tuple[str, str | None, float, float], Future[Count]] = field(default_factory=dict)
+    _counts: dict[tuple[str, float, float], Future[Count]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unavailable: str | None = None
 
     def count(
         self, series: str, group_by: str | None = None, window: Window | None = None
     ) -> Count:
-        """`series` counted over `window` (default: the evaluator's), once per evaluator:
-        an objective asking for a count another one is fetching waits for that answer."""
+        """`series` counted over `window` (default: the evaluator's), once per evaluator
+        whatever `group_by` (the groups are summed from the per-series deltas): an objective
+        asking for a count another one is fetching waits for that answer."""
         span = window or self.window
-        key = (series, group_by, span.start, span.end)
+        key = (series, span.start, span.end)
         with self._lock:
             pending = self._counts.get(key)
             if pending is None:
@@ -158,15 +159,15 @@ class Evaluator:
                 self._counts[key] = owned
         if pending is not None:
             counted: Count = pending.result()
-            return counted
+            return counted.grouped(group_by)
         try:
-            owned.set_result(count_counters(self.client, series, span.start, span.end, group_by))
+            owned.set_result(count_counters(self.client, series, span.start, span.end))
         except BaseException as error:
             if isinstance(error, PrometheusUnavailable):
                 self._unavailable = str(error)
             owned.set_exception(error)
             raise
-        return owned.result()
+        return owned.result().grouped(group_by)
 
     def evaluate(self, spec: SLOSpec) -> list[ObjectiveResult]:
         """Every objective at every place; up to CONCURRENT_OBJECTIVES at once (their queries

@@ -14,10 +14,10 @@ value at both ends and whether it reset in between:
 
 The three are independent and sent at once (PrometheusClient.vectors).
 
-A series without resets has the exact delta end - start; those that reset are fetched raw in
-one query (S narrowed by the labels they share, `[D + LOOKBACK]`) and summed pairwise (see
-counting.py). Both paths read the same samples, so the fast path is exact, not an
-approximation.
+A series without resets has the exact delta end - start; those that reset go to the raw path
+(counting.py: S narrowed by the labels they share, the window split into parts, only the
+parts with a reset split again and, once short, read raw and summed pairwise). Both paths read
+the same samples, so the fast path is exact, not an approximation.
 """
 
 from __future__ import annotations
@@ -38,9 +38,14 @@ DEFAULT_PLACE_MATCHERS: dict[Place, str] = {
 }
 
 
+def duration_ms(seconds: float) -> int:
+    """`seconds` in whole milliseconds, at least 1 (what `duration` writes)."""
+    return max(1, round(seconds * 1000))
+
+
 def duration(seconds: float) -> str:
     """A PromQL duration in whole milliseconds (`3600000ms`)."""
-    return f"{max(1, round(seconds * 1000))}ms"
+    return f"{duration_ms(seconds)}ms"
 
 
 def selector(metric: str, *matchers: str) -> str:
