@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slogate.host.binaries import find_binary
 from slogate.host.processes import spawn, stop_process
 from slogate.platform.local import haproxy
-from slogate.platform.local.binaries import find_binary
 from tests.support.http_thread import serving
 from tests.support.waiting import free_port, wait_until
 
