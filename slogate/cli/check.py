@@ -10,8 +10,10 @@ from pydantic import ValidationError
 
 from slogate.cli.slo_table import print_table
 from slogate.errors import ConfigError, ExitCode, UsageError
+from slogate.gate.measurable import Unmeasured, in_spec_order, split_places, unmeasured_places
 from slogate.host.outputs import require_writable_file
 from slogate.load.results import read_load_window
+from slogate.platform.registry import platform_for
 from slogate.platform.state import require_state
 from slogate.report import check as check_files
 from slogate.slo.evaluate import CheckReport, evaluate_spec
@@ -114,12 +116,14 @@ def check(
             require_prometheus_url(url, f"{prometheus_config}: prometheus.url")
     if prometheus_url is not None:
         url = require_prometheus_url(prometheus_url, "--prometheus")
+    unmeasured: Unmeasured = {}
     if url is None:
         state = require_state(stack)
         if state.prometheus_url is None:
             raise UsageError(f"stack {stack!r} has no Prometheus; pass --prometheus URL")
         url = state.prometheus_url
         scrape_interval = scrape_interval or state.scrape_interval_s
+        unmeasured = unmeasured_places(platform_for(state.platform), state)
     updates: dict[str, object] = {}
     if bearer_token_file is not None:
         updates["bearer_token"] = bearer_token_file.read_text().strip()
@@ -141,8 +145,12 @@ def check(
     if timeout_s is not None:
         updates["timeout_s"] = timeout_s
     auth = auth.model_copy(update=updates)
+    measurable, missing = split_places(spec, unmeasured)  # e.g. no edge on Kubernetes
     with PrometheusClient(url, auth) as client:
-        results = evaluate_spec(spec, client, window, scrape_interval, offered_rps, load_window)
+        results = evaluate_spec(
+            measurable, client, window, scrape_interval, offered_rps, load_window
+        )
+    results = in_spec_order(spec, results + missing)
     report = CheckReport(
         slo=spec.metadata.name,
         prometheus_url=url,

@@ -2,8 +2,9 @@
 
 A platform declares the places whose SLIs do not exist on it (`Platform.cannot_measure`: on
 Kubernetes the edge, whose HAProxy counters are absent because a Service routes, and the
-client, whose metrics the in-cluster Prometheus cannot scrape). A gate judges every objective
-at the places it can measure and reports each (objective, place) it cannot as INCONCLUSIVE,
+client, when no Prometheus on this machine scrapes the load generator). A gate, and
+`slogate check` of a stack, judge every objective
+at the places they can measure and report each (objective, place) it cannot as INCONCLUSIVE,
 not gating, `measurable: false`, with the platform's reason: summary.md, the HTML report and
 the terminal say "not measurable", junit.xml marks the case skipped with the reason.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from slogate.platform.base import Platform
+from slogate.platform.state import StackState
 from slogate.slo.evaluate import ObjectiveResult
-from slogate.slo.spec import SLOSpec
+from slogate.slo.spec import Place, SLOSpec
 from slogate.slo.stats import Verdict
 
 NOT_MEASURABLE = "not measurable"
@@ -54,3 +57,10 @@ def in_spec_order(spec: SLOSpec, results: list[ObjectiveResult]) -> list[Objecti
         for j, p in enumerate(o.measured_at)
     }
     return sorted(results, key=lambda r: order.get((r.objective, r.place), (len(order), 0)))
+
+
+def unmeasured_places(platform: Platform, state: StackState | None = None) -> dict[str, str]:
+    """The places whose SLIs `platform` does not have for a stack in `state`, and why (its
+    declared capability)."""
+    why = {place.value: platform.cannot_measure(place.value, state) for place in Place}
+    return {place: reason for place, reason in why.items() if reason is not None}

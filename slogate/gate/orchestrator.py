@@ -38,6 +38,7 @@ from slogate.gate.environment import collect_environment
 from slogate.gate.eta import PRE_FLIGHT, measured_estimates
 from slogate.gate.evidence import Failure, RunEvidence, gather_evidence, measure
 from slogate.gate.history import keep_stack_history
+from slogate.gate.measurable import unmeasured_places
 from slogate.gate.phases import fault_label
 from slogate.gate.plan import GatePlan, plan_gate
 from slogate.gate.preflight import find_shortfalls, run_error_budget
@@ -48,11 +49,9 @@ from slogate.interrupts import InterruptSignals
 from slogate.load.status import LoadStatus
 from slogate.platform.base import GateSession, Platform, SessionHooks
 from slogate.platform.registry import platform_for
-from slogate.platform.state import StackState
 from slogate.report.model import Environment, PhaseName, PhaseSpan, RunReport
 from slogate.report.store import allocate_run_folder
 from slogate.report.writer import write_report
-from slogate.slo.spec import Place
 
 
 @dataclass
@@ -165,13 +164,6 @@ def run_gate(
                 interrupted = interrupted or signals.stop_requested()
                 _finish(run, evidence, failures, interrupted, outcome, session, platform, progress)
     return run
-
-
-def unmeasured_places(platform: Platform, state: StackState | None = None) -> dict[str, str]:
-    """The places whose SLIs `platform` does not have for a stack in `state`, and why (its
-    declared capability)."""
-    why = {place.value: platform.cannot_measure(place.value, state) for place in Place}
-    return {place: reason for place, reason in why.items() if reason is not None}
 
 
 def _gathered(run: GateRun, outcome: TrafficOutcome | None) -> RunEvidence:

@@ -7,25 +7,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from slogate.errors import ExitCode
-from slogate.gate.measurable import in_spec_order, split_places
-from slogate.gate.orchestrator import unmeasured_places
+from slogate.gate.measurable import in_spec_order, split_places, unmeasured_places
 from slogate.platform.registry import platform_for
+from slogate.platform.state import StackState, save_state
 from slogate.report.model import PhaseResults
 from slogate.report.writer import write_report
-from slogate.slo.evaluate import ObjectiveResult, Window, evaluate_spec
+from slogate.slo.evaluate import ObjectiveResult, Window, evaluate_spec, exit_code_of
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import SLOSpec, load_spec
 from slogate.slo.stats import Verdict
 from tests.report.scenarios import passing_pod_kill
 from tests.slo.backfill import backfilled_prometheus
 from tests.slo.known_data import WINDOW, base_time, known_data
-from tests.support.cli import REPO
+from tests.support.cli import REPO, run_cli, slogate_home
 
 SLO_FILE = REPO / "slo" / "target-service.yaml"
 
@@ -99,6 +100,48 @@ def test_the_server_verdicts_are_those_of_the_whole_file_and_the_rest_not_measur
         else:
             assert not mine.measurable and whole.measurable
     assert any(r.place == "client" and r.verdict is Verdict.PASS for r in everywhere)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("slo-prometheus")
+@pytest.mark.parametrize("platform", ["kubernetes", "local"])
+def test_check_of_a_stack_reports_what_its_platform_cannot_measure(
+    platform: str, spec: SLOSpec, prometheus: tuple[str, int], tmp_path: Path
+) -> None:
+    """`slogate check --stack S` over known data: on a Kubernetes stack (no Prometheus on
+    this machine: no client, no edge) those places are reported not measurable and not
+    gating, the server's verdicts are those of the whole file, and the exit code is the
+    server's; the same data under a local stack is judged everywhere (the control)."""
+    url, t0 = prometheus
+    save = StackState(stack="s", platform=platform, started_at=t0, run_dir=str(tmp_path),
+                      prometheus_url=url)  # fmt: skip
+    since, until = (datetime.fromtimestamp(t0 + s, UTC).isoformat() for s in WINDOW)
+    out = tmp_path / "check.json"
+    with slogate_home(tmp_path / "home"):
+        save_state(save)
+        result = run_cli(
+            "check", str(SLO_FILE), "--stack", "s", "--since", since, "--until", until,
+            "--json", str(out),
+        )  # fmt: skip
+    assert "Traceback" not in result.stderr
+    saved = json.loads(out.read_text())
+    places = {(r["objective"], r["place"]): r for r in saved["results"]}
+    assert sorted(places) == sorted(pairs(spec))  # nothing dropped
+    window = Window(start=t0 + WINDOW[0], end=t0 + WINDOW[1])
+    with PrometheusClient(url) as client:
+        everywhere = {(r.objective, r.place): r for r in evaluate_spec(spec, client, window, 1.0)}
+    unmeasured = unmeasured_places(platform_for(platform), save)
+    for key, reported in places.items():
+        if key[1] in unmeasured:
+            assert (reported["measurable"], reported["gating"]) == (False, False)
+            assert reported["reason"].startswith("not measurable on this platform")
+        else:
+            assert reported["measurable"] and reported["verdict"] == everywhere[key].verdict
+    assert set(unmeasured) == ({"edge", "client"} if platform == "kubernetes" else set())
+    judged = [r for key, r in everywhere.items() if key[1] not in unmeasured]
+    assert result.exit_code == saved["exit_code"] == exit_code_of(judged)
+    if platform == "kubernetes":
+        assert "not measurable" in result.stdout
 
 
 def kubernetes_pod_kill(kubernetes: dict[str, str]) -> tuple[list[ObjectiveResult], ...]:

@@ -13,7 +13,7 @@ import pytest
 
 from slogate.config import parse_config
 from slogate.errors import ConfigError
-from slogate.gate.orchestrator import unmeasured_places
+from slogate.gate.measurable import unmeasured_places
 from slogate.platform.kubernetes.local_prometheus import LOCAL_PROMETHEUS, federating_config
 from slogate.platform.local.prometheus import ScrapeTargets, prometheus_config
 from slogate.platform.prometheus_server import write_prometheus_config
