@@ -4,8 +4,9 @@ A platform declares the places whose SLIs do not exist on it (`Platform.cannot_m
 Kubernetes the edge, whose HAProxy counters are absent because a Service routes, and the
 client, when no Prometheus on this machine scrapes the load generator). A gate, and
 `slogate check` of a stack, judge every objective at the places they can measure and report
-each (objective, place) they cannot as INCONCLUSIVE, not gating, `measurable: false`, with the platform's reason: summary.md, the HTML report and
-the terminal say "not measurable", junit.xml marks the case skipped with the reason.
+each (objective, place) they cannot as INCONCLUSIVE, not gating, `measurable: false`, with
+the platform's reason: summary.md, the HTML report and the terminal say "not measurable",
+junit.xml marks the case skipped with the reason.
 """
 
 from __future__ import annotations
