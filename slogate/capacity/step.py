@@ -4,8 +4,11 @@ The step's window runs from the end of its warm-up to the load's last answer; ev
 share objective (availability, latency) of the SLO file is judged over it at every place it
 is measured, with the same statistics as a gate (too few requests: INCONCLUSIVE), and the
 step's error ratio (the curve's errors, "errors exploded") is the client's over the same
-window, so the warm-up counts in neither. `judge` is pure: what the generator and the
-verdicts say decide the step's outcome.
+window, so the warm-up counts in neither. When Prometheus has no client count for the window
+(the client was not scraped, the query failed), the step falls back to the generator's own
+error ratio over its whole load (warm-up included) and its record says so: errors the server
+never sees (connection refused) still explode the step. `judge` is pure: what the generator
+and the verdicts say decide the step's outcome.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from slogate.slo.spec import SLOSpec
 from slogate.slo.stats import Verdict
 
 ERRORS_EXPLODED = 0.5  # more than half the answers failed: the service is down, not slow
+COUNTED_IN_PROMETHEUS = "the client's metrics in Prometheus, over the judged window"
+COUNTED_BY_GENERATOR = (
+    "the load generator's own count over its whole load, warm-up included (Prometheus had "
+    "no client count for the judged window)"
+)
 
 
 def share_spec(spec: SLOSpec) -> SLOSpec:
@@ -100,6 +108,16 @@ class StepRecord:
     error_ratio: float | None  # at the client, over the judged window (warm-up excluded)
     verdicts: tuple[str, ...]  # "availability (client): PASS: ..." per judged objective
     run_dir: str
+    error_ratio_from: str = COUNTED_IN_PROMETHEUS  # or COUNTED_BY_GENERATOR
+
+
+def step_error_ratio(counted: float | None, summary: LoadSummary) -> tuple[float | None, str]:
+    """The step's error ratio and where it comes from: `counted` (the client's in Prometheus
+    over the judged window) or, when Prometheus had none, the generator's own (never none
+    at all while the generator counted its answers: "errors exploded" is always checked)."""
+    if counted is not None:
+        return counted, COUNTED_IN_PROMETHEUS
+    return summary.error_ratio, COUNTED_BY_GENERATOR
 
 
 def run_step(
@@ -134,7 +152,7 @@ def assess_step(
     """The step at `rate`: its verdicts and error ratio, both over `window` (the load after
     its warm-up)."""
     results = evaluate_spec(share_spec(spec), client, window, scrape_interval_s, rate, window)
-    error_ratio = client_error_ratio(client, window)
+    error_ratio, error_ratio_from = step_error_ratio(client_error_ratio(client, window), summary)
     outcome, broken = judge(summary, results, error_ratio)
     intended = summary.latency.get("intended")
     return StepRecord(
@@ -150,4 +168,5 @@ def assess_step(
             f"{r.objective} ({r.place}): {r.verdict.value}: {r.reason}" for r in results
         ),
         run_dir=str(run_dir),
+        error_ratio_from=error_ratio_from,
     )

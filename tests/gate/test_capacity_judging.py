@@ -9,7 +9,15 @@ import pytest
 from slogate.capacity.report import curve, figure, write_reports
 from slogate.capacity.search import Conclusion, Outcome
 from slogate.capacity.setup import from_gate
-from slogate.capacity.step import StepRecord, constant_profile, judge, share_spec
+from slogate.capacity.step import (
+    COUNTED_BY_GENERATOR,
+    COUNTED_IN_PROMETHEUS,
+    StepRecord,
+    constant_profile,
+    judge,
+    share_spec,
+    step_error_ratio,
+)
 from slogate.cli.capacity import required_rate
 from slogate.config import load_config
 from slogate.errors import ExitCode, UsageError
@@ -70,6 +78,23 @@ def test_a_step_is_judged_by_its_generator_and_its_gating_verdicts() -> None:
         assert judge(summary, results, summary.error_ratio) == (outcome, broken)
     # errors in the warm-up only (the generator's ratio over the whole load): not the step's
     assert judge(_summary(error_ratio=0.6), passed, 0.0) == (Outcome.HELD, ())
+
+
+def test_a_step_without_a_client_count_in_prometheus_is_judged_on_the_generators_errors() -> None:
+    """A client that was not scraped (or an errors query that failed): 60 % connection-refused
+    errors the server never saw still explode the step, instead of the server's verdicts
+    alone holding it; the record says where the ratio came from."""
+    passed = [_result("availability", Verdict.PASS, place="server")]
+    refused = _summary(error_ratio=0.6)
+    ratio, source = step_error_ratio(None, refused)
+    assert (ratio, source) == (0.6, COUNTED_BY_GENERATOR)
+    assert judge(refused, passed, ratio) == (Outcome.BROKE, ("errors exploded (60%)",))
+    # the reference: a clean generator without a Prometheus count holds
+    assert judge(_summary(error_ratio=0.0), passed, step_error_ratio(None, _summary())[0]) == (
+        Outcome.HELD, (),
+    )  # fmt: skip
+    # a Prometheus count, when there is one, wins (the warm-up's errors are not the step's)
+    assert step_error_ratio(0.0, refused) == (0.0, COUNTED_IN_PROMETHEUS)
 
 
 def test_a_step_judges_only_the_gating_share_objectives() -> None:

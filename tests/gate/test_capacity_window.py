@@ -5,6 +5,8 @@ Rebuilt in a real Prometheus over backfilled client metrics, as the load generat
 them: a service that fails a third of its requests while warming up and none after holds
 (before, the curve showed its generator's whole-run error ratio: 11 %); a
 weakened one, clean while warming up but failing 2 % after, breaks, with 2 % in the curve.
+A step whose window Prometheus holds no client count for (its client was not scraped) is
+judged on the generator's own errors: 60 % refused connections break it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from slogate.capacity.search import Outcome
-from slogate.capacity.step import StepRecord, assess_step
+from slogate.capacity.step import COUNTED_BY_GENERATOR, StepRecord, assess_step
 from slogate.load.profiles import find_profile
 from slogate.load.results import summarise
 from slogate.load.run_files import TallyFile
@@ -72,15 +74,21 @@ def prometheus() -> Iterator[tuple[str, int]]:
         yield server.url, t0
 
 
-def _step(prometheus: tuple[str, int], service: str, tmp_path: Path) -> StepRecord:
+def _step(
+    prometheus: tuple[str, int], service: str, tmp_path: Path, unscraped: float | None = None
+) -> StepRecord:
+    """`service`'s step; `unscraped`: instead, a step after the backfilled series end whose
+    generator counted that error ratio."""
     url, t0 = prometheus
-    start, warming, _ = LOADS[service]
+    start, warming, _ = LOADS[service] if unscraped is None else (200, 0, 0)
     started, ended = t0 + start, t0 + start + WARMUP_S + JUDGED_S
     profile = find_profile("baseline", REPO / "loadtests").with_overrides(
         RATE, WARMUP_S + JUDGED_S, None
     )
     ran = TallyFile(Tally(), complete=True, started_at=started, ended_at=ended)
     whole_run = warming * WARMUP_S / (RATE * (WARMUP_S + JUDGED_S) + warming * WARMUP_S)
+    if unscraped is not None:
+        whole_run = unscraped
     summary = summarise(ran, profile, 1).model_copy(update={"error_ratio": whole_run})
     (tmp_path / "step.yaml").write_text(SPEC)
     with PrometheusClient(url) as client:
@@ -105,3 +113,13 @@ def test_errors_after_the_warm_up_break_the_step_and_show_in_the_curve(
     record = _step(prometheus, "weakened", tmp_path)
     assert record.error_ratio == pytest.approx(3 / (RATE + 3))
     assert (record.outcome, record.broken) == (Outcome.BROKE, ("availability (client)",))
+
+
+def test_a_step_whose_client_was_not_scraped_is_judged_on_the_generators_errors(
+    prometheus: tuple[str, int], tmp_path: Path
+) -> None:
+    """After the backfilled series end: no client count in Prometheus for the window."""
+    record = _step(prometheus, "refused", tmp_path, unscraped=0.6)
+    assert record.error_ratio == pytest.approx(0.6)
+    assert record.error_ratio_from == COUNTED_BY_GENERATOR
+    assert (record.outcome, record.broken) == (Outcome.BROKE, ("errors exploded (60%)",))

@@ -17,7 +17,9 @@ client's objectives are measurable on Kubernetes. It is started as soon as the i
 Prometheus' forward runs (its first scrape comes about 5 s after its start: that wait overlaps
 the readiness checks), recorded in the state file and `kubernetes.json` with its start time
 like the forwards, and stopped with them: `slogate up`'s outlives the command, a gate's dies
-with it; `down`, a failed `up` and Ctrl-C stop it.
+with it; `down`, a failed `up` and Ctrl-C stop it. A thread of the process that started it
+waits for it, so whoever stops it (by pid too: a multi-threaded Go binary's leader can be
+reaped only once its threads have exited) it leaves no zombie.
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError
 from slogate.host.binaries import find_binary
 from slogate.host.ports import HOST, free_port
-from slogate.host.processes import record, spawn, stop_process, stop_recorded
+from slogate.host.processes import (
+    reap_in_background,
+    record,
+    spawn,
+    stop_process,
+    stop_recorded,
+)
 from slogate.platform.kubernetes.record import ClusterRecord
 from slogate.platform.prometheus_server import (
     CLIENT_JOB,
@@ -66,8 +74,6 @@ FIRST_SAMPLES_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
 POLL_S = 0.05
 HTTP_TIMEOUT_S = 2.0
-# every local Prometheus started by this process, by pid: one stopped here is reaped
-_STARTED: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def federating_config(
@@ -123,11 +129,11 @@ def start_local_prometheus(
         port = free_port()
         command = prometheus_command(binary, config_file, data, port)
         process = spawn(command, log, death_signal=0 if detached else signal.SIGTERM)
-        _STARTED[process.pid] = process
+        reap_in_background(process)  # a stop by pid (`down`, another process) leaves no zombie
         try:
             ready = _wait_ready(process, f"http://{HOST}:{port}")
         except BaseException:
-            _stop(process)
+            stop_process(process, STOP_GRACE_S)
             raise
         if ready:
             return PartState(
@@ -135,7 +141,7 @@ def start_local_prometheus(
                 process=record(process, log),
                 extra={"federates": cluster, "client": f"{HOST}:{client_metrics_port}"},
             )  # fmt: skip
-        _stop(process)
+        stop_process(process, STOP_GRACE_S)
     raise InfrastructureError(
         f"the Prometheus on this machine that scrapes the load generator and federates the "
         f"cluster's did not become ready ({START_ATTEMPTS} attempts); see {log}"
@@ -183,11 +189,6 @@ def wait_for_first_samples(state: StackState, timeout_s: float = FIRST_SAMPLES_T
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    stop_process(process, STOP_GRACE_S)
-    _STARTED.pop(process.pid, None)
-
-
 def has_local_prometheus(state: StackState) -> bool:
     return any(part.name == LOCAL_PROMETHEUS for part in state.parts)
 
@@ -202,9 +203,4 @@ def stop_local_prometheus(parts: list[PartState], record: ClusterRecord | None) 
         for p in parts
         if p.name == LOCAL_PROMETHEUS and p.kind == KIND and p.process is not None
     ]
-    stopped = stop_recorded(records, STOP_GRACE_S)
-    for kept in records:
-        process = _STARTED.pop(kept.pid, None)
-        if process is not None:
-            process.poll()  # reap it (started by this same process)
-    return stopped
+    return stop_recorded(records, STOP_GRACE_S)  # one started here: its waiter thread reaps it
