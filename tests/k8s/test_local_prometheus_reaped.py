@@ -34,6 +34,6 @@ def test_a_detached_local_prometheus_stopped_by_pid_is_reaped(tmp_path: Path) ->
         pid = part.process.pid
         gc.collect()  # `up` returned: nothing but the waiter holds the Popen
         assert stop_local_prometheus([part], None) == [pid]
-        wait_until(lambda: not psutil.pid_exists(pid), 10, what="the stopped Prometheus to be reaped")
+        wait_until(lambda: not psutil.pid_exists(pid), 10, what="it to be reaped")
         gc.collect()
     assert [str(w.message) for w in caught] == []
