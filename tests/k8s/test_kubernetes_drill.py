@@ -32,7 +32,7 @@ from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down
 from tests.k8s.target_pods import ready_target_pods
-from tests.support.cli import slogate_home
+from tests.support.cli import REPO, slogate_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
@@ -147,6 +147,30 @@ def test_an_attached_drill_reads_the_deployed_service_and_leaves_it_as_it_was(
     after = kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)
     assert after["metadata"]["uid"] == before["metadata"]["uid"]
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
+
+
+def test_an_attached_drill_refuses_a_hook_fault_before_any_intent(
+    in_a_pod: Path, tmp_path: Path, kubectl: Kubectl
+) -> None:
+    """The deployed pods check their own admin token, not the one slogate made for the stack:
+    `slogate chaos` refuses the latency experiment (inject_latency through the pod proxy)
+    before any load or ledger intent, exit 2 naming the file, the activity and what to use."""
+    experiment = REPO / "experiments" / "latency-injection.yaml"
+    with brought_down(drill(tmp_path, kubectl)) as stack:
+        up = stack.up()
+        assert up.exit_code == 0, up
+        result = stack.cli(
+            "chaos", str(experiment), "--stack", stack.name, "--no-load",
+            "--skip-steady-state", "--run-dir", str(stack.folder / "run"),
+        )  # fmt: skip
+        assert result.exit_code == ExitCode.USAGE, result
+        assert f"{experiment}: method[0] (delay-api-requests): inject_latency sets its fault " in (
+            result.stderr
+        )
+        assert "(kubernetes.attach: they would answer 401 mid-load)" in result.stderr
+        assert "pod-kill (terminate_replicas), rolling_restart, dependency-outage" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (stack.home / "stacks" / stack.name / "ledger.jsonl").exists()
 
 
 def test_a_missing_or_unready_deployment_exits_2_naming_it(
