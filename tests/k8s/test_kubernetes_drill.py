@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
 import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
@@ -205,8 +206,10 @@ def test_in_a_pod_the_services_are_reached_by_cluster_dns_with_no_port_forward(
     in_a_pod: Path, tmp_path: Path, kubectl: Kubectl
 ) -> None:
     """With traffic the drill reads the Services' named ports as slogate-chaos (prometheus:http
-    is 9090) and waits at their cluster DNS names; this machine has no cluster DNS, so it ends
-    there (exit 4), having started no kubectl (none exists) and left nothing behind."""
+    is 9090), starts the Prometheus beside its load generator federating the in-cluster one at
+    its DNS name (so the client is measurable in a drill), and waits at the cluster DNS names;
+    this machine has no cluster DNS, so it ends there (exit 4), having started no kubectl
+    (none exists) and left nothing behind, that Prometheus included."""
     stack = drill(tmp_path, kubectl, traffic=True)
     result = stack.up()
     assert result.exit_code == ExitCode.INFRASTRUCTURE, result
@@ -217,6 +220,12 @@ def test_in_a_pod_the_services_are_reached_by_cluster_dns_with_no_port_forward(
     assert "kubectl" not in result.stderr.split("within 1 s")[0]
     assert not (stack.home / "stacks" / "drill" / "kubernetes.json").exists()
     kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)  # still there
+    beside = stack.home / "stacks" / "drill" / "run" / "prometheus-local.yml"
+    federate = [j for j in yaml.safe_load(beside.read_text())["scrape_configs"]
+                if j["job_name"] == "federate"]  # fmt: skip
+    assert federate[0]["static_configs"] == [{"targets": [f"prometheus.{NAMESPACE}.svc:9090"]}]
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if str(beside) in " ".join(p.info["cmdline"] or [])]  # fmt: skip
 
 
 # What the drill's account may do in its namespace (core and apps groups): a read of what
