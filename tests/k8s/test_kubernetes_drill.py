@@ -169,7 +169,9 @@ def test_an_attached_drill_refuses_a_hook_fault_before_any_intent(
             result.stderr
         )
         assert "(kubernetes.attach: they would answer 401 mid-load)" in result.stderr
-        assert "pod-kill (terminate_replicas), rolling_restart, dependency-outage" in result.stderr
+        assert "pod-kill (terminate_replicas), or one of rolling_restart, kill_dependency" in (
+            result.stderr
+        )
         assert "Traceback" not in result.stderr
         assert not (stack.home / "stacks" / stack.name / "ledger.jsonl").exists()
 

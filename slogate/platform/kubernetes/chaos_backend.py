@@ -78,8 +78,8 @@ NEEDS_CHAOS_MESH = {
 NEEDS_FAULT_HOOKS = ("inject_latency", "inject_errors")
 WITHOUT_FAULT_HOOKS = (
     "use an experiment without them against the deployed service: pod-kill "
-    "(terminate_replicas), rolling_restart, dependency-outage (kill_dependency), or a network "
-    "fault through Chaos Mesh (disturb_network)"
+    "(terminate_replicas), or one of rolling_restart, kill_dependency (the second half of "
+    "dependency-outage) or a network fault through Chaos Mesh (disturb_network)"
 )
 
 
