@@ -25,6 +25,7 @@ with it; `down`, a failed `up` and Ctrl-C stop it.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -208,6 +209,8 @@ def stop_local_prometheus(parts: list[PartState], record: ClusterRecord | None) 
     stopped = stop_recorded(records, STOP_GRACE_S)
     for kept in records:
         process = _STARTED.pop(kept.pid, None)
-        if process is not None:
-            process.poll()  # reap it (started by this same process)
+        if process is not None:  # reap it (started by this same process): stopped above, it
+            # may still be exiting, when poll() would leave it unreaped
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_GRACE_S)
     return stopped
