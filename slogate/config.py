@@ -193,7 +193,8 @@ class KubernetesConfig(_Section):
         default=None,
         description="slogate runs in a pod: the API through the pod's service-account token, "
         "the Services by cluster DNS, no port-forwards; null: detected "
-        "($KUBERNETES_SERVICE_HOST and the mounted token)",
+        "($KUBERNETES_SERVICE_HOST and the mounted token) when no kubeconfig is given "
+        "(kubernetes.kubeconfig, context, $KUBECONFIG, ~/.kube/config); never with kind",
     )
     chaos_service_account: str | None = Field(
         default="slogate-chaos",

@@ -66,6 +66,48 @@ def test_in_cluster_is_the_setting_or_else_detected_as_the_kubernetes_client_doe
     assert in_cluster(config, env) is expected
 
 
+def pod_env(home: Path, **extra: str) -> dict[str, str]:
+    return {**POD_ENV, "HOME": str(home), **extra}
+
+
+@pytest.mark.parametrize(
+    ("platform", "settings", "extra", "expected"),
+    [
+        ("kubernetes", {}, {}, True),  # a pod given no kubeconfig: its own cluster
+        ("kubernetes", {"kubeconfig": "ci-cluster.yaml"}, {}, False),
+        ("kubernetes", {"context": "staging"}, {}, False),
+        ("kubernetes", {}, {"KUBECONFIG": "/ci/kubeconfig"}, False),
+        ("kind", {}, {}, False),  # kind's cluster is on this machine, never the pod's
+        ("kind", {"in_cluster": True}, {}, False),
+        ("kubernetes", {"kubeconfig": "ci-cluster.yaml", "in_cluster": True}, {}, True),
+    ],
+)
+def test_a_pod_given_a_kubeconfig_acts_on_that_cluster_not_its_own(
+    account_dir: Path,
+    tmp_path: Path,
+    platform: str,
+    settings: dict[str, object],
+    extra: dict[str, str],
+    expected: bool,
+) -> None:
+    """A CI runner that is itself a pod (ARC, GitLab's Kubernetes executor) with
+    `kubernetes.kubeconfig`, `context` or `$KUBECONFIG` set: like the `kubernetes` client's
+    `load_config`, the kubeconfig wins; only `in_cluster: true` forces the pod's own."""
+    mounted(account_dir)
+    config = SlogateConfig.model_validate({"platform": platform, "kubernetes": settings})
+    assert in_cluster(config, pod_env(tmp_path, **extra)) is expected
+
+
+def test_a_pod_with_a_kubeconfig_in_its_home_acts_on_that_cluster(
+    account_dir: Path, tmp_path: Path
+) -> None:
+    mounted(account_dir)
+    assert in_cluster(kubernetes(), pod_env(tmp_path)) is True
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text("apiVersion: v1\nkind: Config\n")
+    assert in_cluster(kubernetes(), pod_env(tmp_path)) is False
+
+
 def test_the_reach_mode_is_cluster_dns_in_a_pod(account_dir: Path) -> None:
     assert reach_mode(kubernetes(in_cluster=True)) == "cluster-dns"
     assert reach_mode(kubernetes(in_cluster=False)) == "port-forward"

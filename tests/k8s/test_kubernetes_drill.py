@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
 import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
@@ -32,7 +33,7 @@ from tests.k8s.controlplane.cluster import ControlPlane
 from tests.k8s.controlplane.kubectl import Kubectl
 from tests.k8s.kubernetes_stack import KubernetesStack, brought_down
 from tests.k8s.target_pods import ready_target_pods
-from tests.support.cli import slogate_home
+from tests.support.cli import REPO, slogate_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
@@ -149,6 +150,32 @@ def test_an_attached_drill_reads_the_deployed_service_and_leaves_it_as_it_was(
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
 
 
+def test_an_attached_drill_refuses_a_hook_fault_before_any_intent(
+    in_a_pod: Path, tmp_path: Path, kubectl: Kubectl
+) -> None:
+    """The deployed pods check their own admin token, not the one slogate made for the stack:
+    `slogate chaos` refuses the latency experiment (inject_latency through the pod proxy)
+    before any load or ledger intent, exit 2 naming the file, the activity and what to use."""
+    experiment = REPO / "experiments" / "latency-injection.yaml"
+    with brought_down(drill(tmp_path, kubectl)) as stack:
+        up = stack.up()
+        assert up.exit_code == 0, up
+        result = stack.cli(
+            "chaos", str(experiment), "--stack", stack.name, "--no-load",
+            "--skip-steady-state", "--run-dir", str(stack.folder / "run"),
+        )  # fmt: skip
+        assert result.exit_code == ExitCode.USAGE, result
+        assert f"{experiment}: method[0] (delay-api-requests): inject_latency sets its fault " in (
+            result.stderr
+        )
+        assert "(kubernetes.attach: they would answer 401 mid-load)" in result.stderr
+        assert "pod-kill (terminate_replicas), or one of rolling_restart, kill_dependency" in (
+            result.stderr
+        )
+        assert "Traceback" not in result.stderr
+        assert not (stack.home / "stacks" / stack.name / "ledger.jsonl").exists()
+
+
 def test_a_missing_or_unready_deployment_exits_2_naming_it(
     in_a_pod: Path, tmp_path: Path, kubectl: Kubectl
 ) -> None:
@@ -181,8 +208,10 @@ def test_in_a_pod_the_services_are_reached_by_cluster_dns_with_no_port_forward(
     in_a_pod: Path, tmp_path: Path, kubectl: Kubectl
 ) -> None:
     """With traffic the drill reads the Services' named ports as slogate-chaos (prometheus:http
-    is 9090) and waits at their cluster DNS names; this machine has no cluster DNS, so it ends
-    there (exit 4), having started no kubectl (none exists) and left nothing behind."""
+    is 9090), starts the Prometheus beside its load generator federating the in-cluster one at
+    its DNS name (so the client is measurable in a drill), and waits at the cluster DNS names;
+    this machine has no cluster DNS, so it ends there (exit 4), having started no kubectl
+    (none exists) and left nothing behind, that Prometheus included."""
     stack = drill(tmp_path, kubectl, traffic=True)
     result = stack.up()
     assert result.exit_code == ExitCode.INFRASTRUCTURE, result
@@ -193,6 +222,12 @@ def test_in_a_pod_the_services_are_reached_by_cluster_dns_with_no_port_forward(
     assert "kubectl" not in result.stderr.split("within 1 s")[0]
     assert not (stack.home / "stacks" / "drill" / "kubernetes.json").exists()
     kubectl.get("deployment", "target-service", "--namespace", NAMESPACE)  # still there
+    beside = stack.home / "stacks" / "drill" / "run" / "prometheus-local.yml"
+    federate = [j for j in yaml.safe_load(beside.read_text())["scrape_configs"]
+                if j["job_name"] == "federate"]  # fmt: skip
+    assert federate[0]["static_configs"] == [{"targets": [f"prometheus.{NAMESPACE}.svc:9090"]}]
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if str(beside) in " ".join(p.info["cmdline"] or [])]  # fmt: skip
 
 
 # What the drill's account may do in its namespace (core and apps groups): a read of what

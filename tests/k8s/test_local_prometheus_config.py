@@ -10,11 +10,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from slogate.config import parse_config
 from slogate.errors import ConfigError
 from slogate.gate.measurable import unmeasured_places
-from slogate.platform.kubernetes.local_prometheus import LOCAL_PROMETHEUS, federating_config
+from slogate.platform.kubernetes.local_prometheus import (
+    LOCAL_PROMETHEUS,
+    federating_config,
+    start_local_prometheus,
+    stop_local_prometheus,
+)
+from slogate.platform.kubernetes.reach import CLUSTER_SERVICE, PROMETHEUS, TARGET
 from slogate.platform.local.prometheus import ScrapeTargets, prometheus_config
 from slogate.platform.prometheus_server import write_prometheus_config
 from slogate.platform.registry import platform_for
@@ -86,7 +93,42 @@ def test_the_client_is_measurable_on_a_stack_with_the_local_prometheus_only() ->
     without_traffic = unmeasured_places(kubernetes, state())
     assert set(without_traffic) == {"edge", "client"}
     assert "kubernetes.traffic: false" in without_traffic["client"]
+    assert "the in-cluster one cannot reach it" in without_traffic["client"]
     assert unmeasured_places(platform_for("local"), state()) == {}
+
+
+def test_in_a_pod_it_federates_the_in_cluster_prometheus_at_its_dns_name(tmp_path: Path) -> None:
+    """The drill's pod (cluster-dns reach mode) starts the same Prometheus beside its load
+    generator, federating the in-cluster one at the URL reach_by_cluster_dns gives it; the
+    client is then measurable there as on an engineer's machine. A real Prometheus: a name
+    that does not resolve here only makes its federation target down, not its start fail."""
+    config = parse_config({"platform": "kubernetes", "kubernetes": {"namespace": "shop"}}, "x")
+    (tmp_path / "logs").mkdir()
+    part = start_local_prometheus(
+        config, "drill", tmp_path, 9646, "http://prometheus.shop.svc:9090", detached=False
+    )
+    try:
+        written = yaml.safe_load((tmp_path / f"{LOCAL_PROMETHEUS}.yml").read_text())
+        assert jobs(written)["federate"]["static_configs"] == [
+            {"targets": ["prometheus.shop.svc:9090"]}
+        ]
+        assert jobs(written)["client"]["static_configs"] == [
+            {"targets": ["127.0.0.1:9646"], "labels": {"source": "client"}}
+        ]
+        assert part.extra == {"federates": "prometheus.shop.svc:9090", "client": "127.0.0.1:9646"}
+        by_dns = [
+            PartState(name=name, kind=CLUSTER_SERVICE, url=url)
+            for name, url in (
+                (PROMETHEUS, "http://prometheus.shop.svc:9090"),
+                (TARGET, "http://target-service.shop.svc:8080"),
+            )
+        ]
+        assert set(unmeasured_places(platform_for("kubernetes"), state(*by_dns, part))) == {"edge"}
+        without = unmeasured_places(platform_for("kubernetes"), state(*by_dns))
+        assert "this machine" not in without["client"]  # true in a pod too
+    finally:
+        stopped = stop_local_prometheus([part], None)
+    assert part.process is not None and stopped == [part.process.pid]
 
 
 @pytest.mark.parametrize("traffic", [True, False])

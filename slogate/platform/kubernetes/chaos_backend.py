@@ -22,6 +22,9 @@ in the stack's ledger (intent before apply; see platform/base.py).
                              directions: connections stall, nothing is answered), as above
     Chaos Mesh absent        refused before any intent, naming the CRD (`cannot_run`, which
                              `slogate chaos` asks before it starts: exit 2)
+    hooks when attached      refused the same way: the deployed pods (`kubernetes.attach`)
+                             check their own admin token, not the stack's, so a hook fault
+                             would be answered 401 mid-load
 
 chaostoolkit-kubernetes' `scale_deployment` patches the whole Deployment (RBAC `patch` on
 `deployments`); slogate scales through the `deployments/scale` subresource instead, the only
@@ -70,6 +73,14 @@ NEEDS_CHAOS_MESH = {
         "use kill_dependency (the dependency-outage experiment scales Redis to 0)",
     ),
 }
+
+# the activities that set a fault through the target's hooks (the stack's admin token)
+NEEDS_FAULT_HOOKS = ("inject_latency", "inject_errors")
+WITHOUT_FAULT_HOOKS = (
+    "use an experiment without them against the deployed service: pod-kill "
+    "(terminate_replicas), or one of rolling_restart, kill_dependency (the second half of "
+    "dependency-outage) or a network fault through Chaos Mesh (disturb_network)"
+)
 
 
 def is_ready(pod: dict[str, Any]) -> bool:
@@ -333,6 +344,13 @@ class KubernetesBackend:
 
     def cannot_run(self, activity: str) -> str | None:
         """Why `activity` (a slogate.chaos.actions function) cannot run on this cluster."""
+        if self.settings.attach and activity in NEEDS_FAULT_HOOKS:
+            return (
+                f"{activity} sets its fault through the target's fault hooks with this stack's "
+                f"admin token, which the deployed pods of Deployment "
+                f"{self.settings.target_deployment} in namespace {self.namespace} do not know "
+                f"(kubernetes.attach: they would answer 401 mid-load); {WITHOUT_FAULT_HOOKS}"
+            )
         if activity not in NEEDS_CHAOS_MESH:
             return None
         fault, alternative = NEEDS_CHAOS_MESH[activity]

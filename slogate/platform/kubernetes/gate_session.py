@@ -8,8 +8,9 @@ the SLO checks keep their URLs. The load starts once the target answers through 
 holds the deployed service's data); while its interpreter starts (held before its first
 request), the session waits for the first samples of the Prometheus on this machine
 (local_prometheus.py: about 5 s after its start). In a pod the Services are reached by cluster
-DNS and there is no forward to keep and no Prometheus on this machine. `down` stops the thread,
-the forwards and that Prometheus, then deletes what `up` created.
+DNS: there is no forward to keep, and that Prometheus runs in the pod beside the load
+generator. `down` stops the thread, the forwards and that Prometheus, then deletes what `up`
+created.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class KubernetesGateSession:
             seed_stack(self.config, redis_url(state), hooks.seed_log)
         if hooks.start_load is not None and state.edge_url is not None:
             self.load = hooks.start_load(state.edge_url, state.client_metrics_port or 0)
-        if has_local_prometheus(state):  # none in a pod: the Services by cluster DNS
+        if has_local_prometheus(state):  # every stack with traffic
             wait_for_first_samples(state)
             elapsed = time.monotonic() - began
             hooks.on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="ready", t=elapsed))

@@ -1,8 +1,10 @@
 """slogate running in a pod (a scheduled drill): the API and the Services as a pod sees them.
 
-In-cluster (`kubernetes.in_cluster`, or when unset detected as the `kubernetes` client's own
-`load_incluster_config` does: `$KUBERNETES_SERVICE_HOST` is set and the pod's service-account
-token is mounted) the platform
+In-cluster (`kubernetes.in_cluster: true`, or when unset detected the way the `kubernetes`
+client's `load_config` decides, kubeconfig first: no `kubernetes.kubeconfig` or `context` is
+set, no `$KUBECONFIG` and no `~/.kube/config` exists, `$KUBERNETES_SERVICE_HOST` is set and
+the pod's service-account token is mounted; never for `platform: kind`, whose cluster is on
+this machine) the platform
 
 - talks to the API as the pod's ServiceAccount: a kubeconfig in the stack's folder pointing at
   `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT` with the mounted CA and the token
@@ -48,13 +50,26 @@ CONTEXT = "in-cluster"
 
 
 def in_cluster(config: SlogateConfig, environ: Mapping[str, str] = os.environ) -> bool:
-    """`kubernetes.in_cluster`, or when unset whether this process runs in a pod."""
-    configured = config.kubernetes.in_cluster
-    if configured is not None:
-        return configured
+    """`kubernetes.in_cluster`, or when unset whether this process runs in a pod and was
+    given no kubeconfig. A pod that names a cluster (a CI runner that is itself a pod, with
+    `kubernetes.kubeconfig`, `context` or `$KUBECONFIG`) acts on that cluster, not its own."""
+    if config.platform == "kind":
+        return False  # the cluster kind made on this machine, through its kubeconfig
+    settings = config.kubernetes
+    if settings.in_cluster is not None:
+        return settings.in_cluster
+    if settings.kubeconfig or settings.context or environ.get("KUBECONFIG"):
+        return False
+    if _default_kubeconfig(environ).is_file():
+        return False
     return (
         bool(environ.get("KUBERNETES_SERVICE_HOST")) and (SERVICE_ACCOUNT_DIR / "token").is_file()
     )
+
+
+def _default_kubeconfig(environ: Mapping[str, str]) -> Path:
+    home = environ.get("HOME")
+    return (Path(home) if home else Path.home()) / ".kube" / "config"
 
 
 def write_in_cluster_kubeconfig(

@@ -1,11 +1,13 @@
-"""The Prometheus on this machine that a Kubernetes stack with traffic gets beside its forwards.
+"""The Prometheus beside the load generator that a Kubernetes stack with traffic gets: on this
+machine beside its forwards, or in the drill's pod (in_cluster.py).
 
 The in-cluster Prometheus cannot scrape the load generator, which runs here. So `up` starts a
 Prometheus here (the local platform's binary, on a free port) that
 
 - scrapes the load generator's client metrics endpoint (job "client", `source="client"`, as
   the local stack's Prometheus does: the label the SLO queries select the client on), and
-- federates the in-cluster Prometheus through its port-forward (`/federate` with `match[]` =
+- federates the in-cluster Prometheus through its port-forward, or in a pod at its cluster
+  DNS name, `prometheus.NAMESPACE.svc:PORT` (`/federate` with `match[]` =
   `kubernetes.federate`, the target's jobs; `honor_labels`, so each series keeps its job,
   `source="server"`, replica and pod). It federates every half scrape interval: a sample the
   in-cluster Prometheus took stays its latest for one interval, so two federations in that
@@ -13,9 +15,10 @@ Prometheus here (the local platform's binary, on a free port) that
   leave a two-interval gap, which the gate reads as a hole in its evidence).
 
 SLO queries, chaos probes and reports ask this one (the state's `prometheus_url`), so the
-client's objectives are measurable on Kubernetes. It is started as soon as the in-cluster
-Prometheus' forward runs (its first scrape comes about 5 s after its start: that wait overlaps
-the readiness checks), recorded in the state file and `kubernetes.json` with its start time
+client's objectives are measurable on Kubernetes, from this machine and in a drill alike. It
+is started as soon as the in-cluster Prometheus' URL is known (its forward runs, or its DNS
+name is read; its first scrape comes about 5 s after its start: that wait overlaps the
+readiness checks), recorded in the state file and `kubernetes.json` with its start time
 like the forwards, and stopped with them: `slogate up`'s outlives the command, a gate's dies
 with it; `down`, a failed `up` and Ctrl-C stop it. A thread of the process that started it
 waits for it, so whoever stops it (by pid too: a multi-threaded Go binary's leader can be

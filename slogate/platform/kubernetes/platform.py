@@ -8,8 +8,9 @@ Ctrl-C on the way deletes what it created. `down` deletes exactly what `up` crea
 
 `traffic` (kubernetes.traffic in slogate.yaml) says whether the pods answer requests. With it
 true, `up` then port-forwards the target's, Prometheus' and Redis' Services to loopback
-(reach.py), waits for Prometheus' `/-/ready` and the target's readiness through them, starts
-a Prometheus on this machine that scrapes the load generator and federates the in-cluster one
+(reach.py; in a pod it reaches them by cluster DNS instead), waits for Prometheus' `/-/ready`
+and the target's readiness there, starts a Prometheus beside the load generator (on this
+machine, or in the drill's pod) that scrapes it and federates the in-cluster one
 (local_prometheus.py: the URL the SLO checks ask), and records the forwards and that
 Prometheus in the state file (`down` stops them). On a cluster whose pods run no container
 (kwok, the test control plane) it is false, and those steps and seeding are skipped by that
@@ -24,7 +25,7 @@ ServiceAccount, chaos acts as that same account, and the Services are reached by
 What this platform cannot measure (`cannot_measure`): there is no edge (a Service routes,
 HAProxy's counters do not exist), so the edge's SLIs are reported as not measurable; so are
 the client's on a stack without the local Prometheus (no traffic): the in-cluster Prometheus
-cannot scrape the load generator on this machine.
+cannot scrape the load generator.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ CLEANUP_TIMEOUT_S = 120.0
 NOT_MEASURED = {
     "edge": "no edge on Kubernetes: a Service routes the requests, so HAProxy's counters "
     "(and what an edge absorbed) do not exist",
-    "client": "the in-cluster Prometheus cannot scrape the load generator on this machine, "
-    "and without traffic (kubernetes.traffic: false) no Prometheus here scrapes it",
+    "client": "no Prometheus scrapes the load generator: the in-cluster one cannot reach it, "
+    "and slogate starts one beside it only with traffic (this stack has kubernetes.traffic: "
+    "false)",
 }
 FOREGROUND_POLL_S = 0.2
 
@@ -139,8 +141,8 @@ def _prepare(config: SlogateConfig, stack: str) -> _Prepared:
         )
     access = stack_access(config, stack)
     attach = config.kubernetes.attach
-    if config.kubernetes.traffic and reach_mode(config) == "port-forward":
-        find_binary("prometheus")  # the Prometheus on this machine (local_prometheus.py)
+    if config.kubernetes.traffic:
+        find_binary("prometheus")  # the one beside the load generator (local_prometheus.py)
     token = ensure_secret(stack, ADMIN_TOKEN)
     manifests = [] if attach else build_manifests(config)
     manifests = with_admin_token(manifests, access.namespace, token) if manifests else []
@@ -317,7 +319,7 @@ class KubernetesPlatform:
             detail = f"{'kubectl':<13} not needed: attached, in a pod (no kustomize, no forward)"
             kubectl = DoctorCheck(ok=True, status="not needed", detail=detail)
         checks = [kubectl, kind_check(), self._api_check(config)]
-        if config.kubernetes.traffic and reach_mode(config) == "port-forward":
+        if config.kubernetes.traffic:
             checks.append(binary_check("prometheus"))  # local_prometheus.py
         return checks
 
@@ -436,35 +438,36 @@ def _bring_up(
         ],
     )
     reached = None
-    if config.kubernetes.traffic and mode == "cluster-dns":
-        parts = reach_by_cluster_dns(config, prepared.api, namespace, on_event)
-        state.edge_url = next(str(p.url) for p in parts if p.name == TARGET)
-        state.prometheus_url = next(str(p.url) for p in parts if p.name == PROMETHEUS)
-        state.client_metrics_port = free_port()
-        state.scrape_interval_s = config.timings.scrape_interval_s
-        state.parts += parts
-    elif config.kubernetes.traffic:
+    if config.kubernetes.traffic:
         client_metrics_port = free_port()
+
+        def beside(cluster_url: str) -> None:  # its first scrape overlaps the readiness waits
+            on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="started", t=elapsed()))
+            record.local_prometheus = start_local_prometheus(
+                config, stack, run_dir, client_metrics_port, cluster_url, detached
+            )
+            save_record(stack, record)
 
         def forwarded(forward: Forward) -> None:
             record.forwards.append(forward.part())
             save_record(stack, record)
-            if forward.target.part == PROMETHEUS:  # its first scrape overlaps the rest
-                on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="started", t=elapsed()))
-                record.local_prometheus = start_local_prometheus(
-                    config, stack, run_dir, client_metrics_port, forward.url, detached
-                )
-                save_record(stack, record)
+            if forward.target.part == PROMETHEUS:
+                beside(forward.url)
 
-        reached = reach_stack(
-            config, prepared.access, run_dir / "logs", detached, on_event, forwarded
-        )
-        assert record.local_prometheus is not None  # started with Prometheus' forward
-        state.edge_url = reached.url(TARGET)
+        if mode == "cluster-dns":  # in a pod: the in-cluster Prometheus at its DNS name
+            parts = reach_by_cluster_dns(config, prepared.api, namespace, on_event, beside)
+            state.edge_url = next(str(p.url) for p in parts if p.name == TARGET)
+            state.parts += parts
+        else:
+            reached = reach_stack(
+                config, prepared.access, run_dir / "logs", detached, on_event, forwarded
+            )
+            state.edge_url = reached.url(TARGET)
+            state.parts += [forward.part() for forward in reached.parts()]
+        assert record.local_prometheus is not None  # started once Prometheus' URL was known
         state.prometheus_url = record.local_prometheus.url
         state.client_metrics_port = client_metrics_port
         state.scrape_interval_s = config.timings.scrape_interval_s
-        state.parts += [forward.part() for forward in reached.parts()]
         state.parts.append(record.local_prometheus)
         if detached:  # a gate's session waits once its load generator is starting
             wait_for_first_samples(state)

@@ -3,7 +3,8 @@ from a pod (in_cluster.py) by cluster DNS with no port-forward.
 
 `reach_mode` is the platform's declared capability that picks one: `port-forward` unless
 slogate runs in the cluster (`cluster-dns`). `reach_by_cluster_dns` waits for the same two
-answers as `reach_stack`, at `http://SERVICE.NAMESPACE.svc:PORT`, and starts nothing.
+answers as `reach_stack`, at `http://SERVICE.NAMESPACE.svc:PORT`, and starts nothing itself
+(its caller starts the Prometheus beside the load generator once Prometheus' URL is known).
 
 `reach_stack` starts a forward to the target's Service (the URL the load uses, where the local
 platform has its edge), to Prometheus (the URL the SLO checks ask) and to Redis (the seed
@@ -102,10 +103,15 @@ def reach_stack(
 
 
 def reach_by_cluster_dns(
-    config: SlogateConfig, api: Api, namespace: str, on_event: OnEvent
+    config: SlogateConfig,
+    api: Api,
+    namespace: str,
+    on_event: OnEvent,
+    on_prometheus: Callable[[str], None] | None = None,
 ) -> list[PartState]:
     """The Services at their cluster DNS names, once Prometheus and the target answer there
-    (InfrastructureError naming the part otherwise); parts named as the forwards are."""
+    (InfrastructureError naming the part otherwise); parts named as the forwards are.
+    `on_prometheus(url)` is called with Prometheus' URL before the waits."""
     began = time.monotonic()
     settings = config.kubernetes
     named = (
@@ -123,6 +129,8 @@ def reach_by_cluster_dns(
         for part, service, scheme in named
     ]
     urls = {part.name: str(part.url) for part in parts}
+    if on_prometheus is not None:
+        on_prometheus(urls[PROMETHEUS])
     timeout, via = settings.rollout_timeout_s, "by cluster DNS"
     wait_until_ready(urls[PROMETHEUS], "/-/ready", timeout, "Prometheus", via)
     on_event(StackEvent(part=PROMETHEUS, phase="ready", t=time.monotonic() - began))
