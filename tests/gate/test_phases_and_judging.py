@@ -78,7 +78,8 @@ def test_a_run_cut_short_in_its_warm_up_has_an_empty_baseline() -> None:
 
 
 def network_chaos(applied: float, ttl_s: float, rolled_back: float) -> Fault:
-    return fault("1-latency", T0 + applied - 0.5, T0 + applied, T0 + rolled_back).model_copy(update={
+    delay = fault("1-latency", T0 + applied - 0.5, T0 + applied, T0 + rolled_back)
+    return delay.model_copy(update={
         "kind": "network_delay", "expires_at": T0 + applied + ttl_s,
         "rollback": Rollback(via="chaos_mesh", ttl_at_injector=False),
     })  # fmt: skip
