@@ -87,7 +87,12 @@ def with_chaos_mesh(kubectl: Kubectl, crd_removed_after: None) -> None:
     wait_until(lambda: served(kubectl), CRD_TIMEOUT_S, what="NetworkChaos served")
 
 
-INJECTED = {"status": {"conditions": [{"type": "AllInjected", "status": "True"}]}}
+INJECTED = {  # what Chaos Mesh's controller writes once every selected pod is disturbed
+    "status": {
+        "experiment": {"desiredPhase": "Run"},
+        "conditions": [{"type": "AllInjected", "status": "True"}],
+    }
+}
 
 
 @pytest.fixture
@@ -97,6 +102,7 @@ def fake_controller(
     """Fake controller (no Chaos Mesh controller can run here): marks each NetworkChaos of the
     stack's namespace injected as soon as it is seen; yields {name: when it was marked}."""
     marked: dict[str, float] = {}
+    refused: list[str] = []
     stop = threading.Event()
 
     def play() -> None:
@@ -109,12 +115,15 @@ def fake_controller(
             for item in items:
                 name = str(item["metadata"]["name"])
                 if name not in marked and chaos_mesh.injected(item) != "True":
-                    kubectl.run_unchecked(
+                    patched = kubectl.run_unchecked(
                         "patch", "networkchaos.chaos-mesh.org", name, "--namespace",
                         stack.namespace, "--type=merge", "--patch", json.dumps(INJECTED),
                         timeout=30,
                     )  # fmt: skip
-                    marked[name] = time.time()
+                    if patched.returncode == 0:
+                        marked[name] = time.time()
+                    elif "NotFound" not in patched.stderr:  # deleted meanwhile: fine
+                        refused.append(patched.stderr)
             stop.wait(0.1)  # the controller's own poll interval
 
     thread = threading.Thread(target=play, name="fake-chaos-mesh", daemon=True)
@@ -124,6 +133,7 @@ def fake_controller(
     finally:
         stop.set()
         thread.join(timeout=60)
+    assert refused == [], refused
 
 
 @pytest.fixture(scope="module")
