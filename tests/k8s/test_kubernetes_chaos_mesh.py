@@ -348,6 +348,57 @@ def test_the_api_servers_schema_refuses_a_malformed_network_chaos(
     assert network_chaos(stack) == {}
 
 
+REFUSED_NETWORK_CHAOS = {
+    "on prometheus": ({"app.kubernetes.io/name": "prometheus"}, None, "all", "selects others"),
+    "another namespace": (TARGET_LABELS, "default", "all", "selects others"),
+    "one pod only": (TARGET_LABELS, None, "one", "selects others"),
+    "towards prometheus": (TARGET_LABELS, None, "all", "aims elsewhere"),
+}
+
+
+def test_the_admission_policy_admits_slogates_network_chaos_and_refuses_others(
+    with_chaos_mesh: None, stack: KubernetesStack
+) -> None:
+    """RBAC cannot look into a NetworkChaos; the ValidatingAdmissionPolicy
+    slogate-chaos-network-faults-on-target-only (k8s/chaos/) admits, from the chaos account,
+    only slogate's own objects (every target pod, towards Redis' at most, in its namespace;
+    the ones slogate writes are admitted in the tests above) and refuses a partition of
+    Prometheus, of another namespace's pods, of one pod (mode `one`) and towards Prometheus."""
+    with slogate_home(stack.home):
+        record = load_record(stack.name)
+    assert record is not None and record.chaos_kubeconfig
+    api = chaos_api(record)
+    refused: dict[str, str] = {}
+    try:
+        own = chaos_mesh.network_chaos(
+            "slogate-admitted", stack.namespace, TARGET_LABELS, "partition", 30, {},
+            direction="both", peer={"app.kubernetes.io/name": "redis"},
+        )  # fmt: skip
+        chaos_mesh.create(api, own)
+        assert chaos_mesh.delete(api, stack.namespace, "slogate-admitted").endswith("deleted")
+        for case, (labels, namespace, mode, _) in REFUSED_NETWORK_CHAOS.items():
+            body = chaos_mesh.network_chaos(
+                f"slogate-refused-{len(refused)}", stack.namespace, labels, "partition", 30, {},
+                direction="both", peer={"app.kubernetes.io/name": "redis"},
+            )  # fmt: skip
+            body["spec"]["mode"] = mode
+            if namespace is not None:
+                body["spec"]["selector"]["namespaces"] = [namespace]
+            if case == "towards prometheus":
+                body["spec"]["target"]["selector"]["labelSelectors"] = {
+                    "app.kubernetes.io/name": "prometheus"
+                }
+            with pytest.raises(UsageError) as error:
+                chaos_mesh.create(api, body)
+            refused[case] = str(error.value)
+    finally:
+        api.close()
+    for case, message in refused.items():
+        assert "slogate-chaos-network-faults-on-target-only" in message, (case, message)
+        assert REFUSED_NETWORK_CHAOS[case][3] in message, (case, message)
+    assert network_chaos(stack) == {}
+
+
 def test_the_chaos_account_may_create_read_and_delete_network_chaos_only(
     with_chaos_mesh: None, deployed: Applied, kubectl: Kubectl
 ) -> None:
