@@ -18,6 +18,7 @@ object itself); without it the activity fails and the object is deleted."""
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -99,40 +100,44 @@ INJECTED = {  # what Chaos Mesh's controller writes once every selected pod is d
 def fake_controller(
     with_chaos_mesh: None, kubectl: Kubectl, stack: KubernetesStack
 ) -> Iterator[dict[str, float]]:
-    """Fake controller (no Chaos Mesh controller can run here): marks each NetworkChaos of the
-    stack's namespace injected as soon as it is seen; yields {name: when it was marked}."""
+    """Fake controller (no Chaos Mesh controller can run here): watches the stack's namespace
+    (`kubectl get --watch`) and marks each NetworkChaos injected as soon as it is seen;
+    yields {name: when it was marked}."""
     marked: dict[str, float] = {}
     refused: list[str] = []
-    stop = threading.Event()
+    watch = subprocess.Popen(
+        kubectl.command(
+            "get", "networkchaos.chaos-mesh.org", "--namespace", stack.namespace, "--watch",
+            "--output", "name", "--request-timeout=0",
+        ),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
 
     def play() -> None:
-        while not stop.is_set():
-            listing = kubectl.run_unchecked(
-                "get", "networkchaos.chaos-mesh.org", "--namespace", stack.namespace,
-                "--output", "json", timeout=30,
+        assert watch.stdout is not None
+        for line in watch.stdout:
+            name = line.strip().rpartition("/")[2]
+            if not name or name in marked:
+                continue
+            patched = kubectl.run_unchecked(
+                "patch", "networkchaos.chaos-mesh.org", name, "--namespace", stack.namespace,
+                "--type=merge", "--patch", json.dumps(INJECTED), timeout=30,
             )  # fmt: skip
-            items = json.loads(listing.stdout)["items"] if listing.returncode == 0 else []
-            for item in items:
-                name = str(item["metadata"]["name"])
-                if name not in marked and chaos_mesh.injected(item) != "True":
-                    patched = kubectl.run_unchecked(
-                        "patch", "networkchaos.chaos-mesh.org", name, "--namespace",
-                        stack.namespace, "--type=merge", "--patch", json.dumps(INJECTED),
-                        timeout=30,
-                    )  # fmt: skip
-                    if patched.returncode == 0:
-                        marked[name] = time.time()
-                    elif "NotFound" not in patched.stderr:  # deleted meanwhile: fine
-                        refused.append(patched.stderr)
-            stop.wait(0.1)  # the controller's own poll interval
+            if patched.returncode == 0:
+                marked[name] = time.time()
+            elif "NotFound" not in patched.stderr:  # deleted meanwhile: fine
+                refused.append(patched.stderr)
 
     thread = threading.Thread(target=play, name="fake-chaos-mesh", daemon=True)
     thread.start()
     try:
         yield marked
     finally:
-        stop.set()
+        watch.kill()
+        watch.wait(timeout=30)
         thread.join(timeout=60)
+        if watch.stdout is not None:
+            watch.stdout.close()
     assert refused == [], refused
 
 
