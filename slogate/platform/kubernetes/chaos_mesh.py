@@ -17,7 +17,9 @@ its removal.
                               that matches no pod)
 
 RBAC: k8s/chaos/role.yaml grants the chaos ServiceAccount create, get, list and delete on
-`networkchaos` and nothing else of Chaos Mesh's.
+`networkchaos` and nothing else of Chaos Mesh's; the admission policy
+slogate-chaos-network-faults-on-target-only (k8s/chaos/) admits only objects like these (the
+target's pods, `mode: all`, towards Redis' at most, in the namespace).
 """
 
 from __future__ import annotations
