@@ -99,6 +99,15 @@ class Fault(BaseModel):
     rollback: Rollback | None
     experiment: str | None = None
 
+    def disturbed_until(self, otherwise: float) -> float:
+        """When the fault stopped disturbing: its close (`otherwise` while open), and at the
+        latest its expiry when the injector ends it there although its record stays (a Chaos
+        Mesh NetworkChaos past its `duration`, deleted by a later rollback)."""
+        end = self.ended_at if self.ended_at is not None else otherwise
+        if self.rollback is not None and self.rollback.via == "chaos_mesh":
+            return min(end, self.expires_at)
+        return end
+
     @property
     def is_open(self) -> bool:
         """Intended or applied, and not yet closed: it may still be active at the injector."""

@@ -66,7 +66,7 @@ def fault_spans(
         own = [f for f in faults if f.experiment == experiment.experiment_id]
         if own:
             start = min(f.applied_at if f.applied_at is not None else f.intended_at for f in own)
-            end = max(f.ended_at if f.ended_at is not None else ended for f in own)
+            end = max(f.disturbed_until(ended) for f in own)
         else:
             start, end = experiment.started_at, ended
         spans.append((experiment.name, start, min(end, run_end)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from slogate.chaos.ledger import Fault, FaultEvent
+from slogate.chaos.ledger import Fault, FaultEvent, Rollback
 from slogate.config import PhaseObjectives
 from slogate.gate.phases import ExperimentSpan, PhaseWindow, fault_label, phase_windows
 from slogate.gate.verdicts import compare_counts, first_recovery, judge_recovery
@@ -75,6 +75,28 @@ def test_no_windows_without_a_load() -> None:
 
 def test_a_run_cut_short_in_its_warm_up_has_an_empty_baseline() -> None:
     assert labels(phase_windows(T0, T0 + 3, 5.0, OBJECTIVES, [], [])) == [("baseline", 3, 3)]
+
+
+def network_chaos(applied: float, ttl_s: float, rolled_back: float) -> Fault:
+    delay = fault("1-latency", T0 + applied - 0.5, T0 + applied, T0 + rolled_back)
+    return delay.model_copy(update={
+        "kind": "network_delay", "expires_at": T0 + applied + ttl_s,
+        "rollback": Rollback(via="chaos_mesh", ttl_at_injector=False),
+    })  # fmt: skip
+
+
+def test_a_network_chaos_fault_phase_ends_at_its_duration_not_at_a_later_rollback() -> None:
+    """Chaos Mesh ends a NetworkChaos at its `duration` though the object stays until the
+    rollback deletes it: the fault phase ends at the expiry, or at a rollback before it."""
+    late = phase_windows(T0, T0 + 60, 5.0, OBJECTIVES, [LATER], [network_chaos(25, 10, 48)])
+    assert labels(late)[1:] == [("fault:latency", 25, 35), ("recovery", 35, 60)]
+    early = phase_windows(T0, T0 + 60, 5.0, OBJECTIVES, [LATER], [network_chaos(25, 30, 40)])
+    assert labels(early)[1:] == [("fault:latency", 25, 40), ("recovery", 40, 60)]
+    scaled = fault("1-latency", T0 + 24.5, T0 + 25, T0 + 48).model_copy(update={
+        "expires_at": T0 + 35, "rollback": Rollback(via="kubernetes_scale", ttl_at_injector=False),
+    })  # fmt: skip
+    kept = phase_windows(T0, T0 + 60, 5.0, OBJECTIVES, [LATER], [scaled])  # nothing ends it
+    assert labels(kept)[1:] == [("fault:latency", 25, 48), ("recovery", 48, 60)]
 
 
 def test_the_fault_label_is_built_in_one_place() -> None:

@@ -9,11 +9,17 @@ CRD a run that needs it is refused before anything (exit 2, naming the CRD).
 
 No Chaos Mesh controller runs here (no container runtime: pods are simulated by kwok), so the
 objects are stored and validated but never act on a pod, and nothing ends them at their
-`duration`: the rollback's DELETE is what removes them."""
+`duration`: the rollback's DELETE is what removes them. slogate records a NetworkChaos applied
+only once Chaos Mesh reports it injected (`status.conditions[AllInjected]`): the tests play
+the controller (fake controller: no Chaos Mesh controller can run here), a thread that sets
+that condition on each object slogate creates (the CRD has no status subresource: on the
+object itself); without it the activity fails and the object is deleted."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -82,6 +88,59 @@ def with_chaos_mesh(kubectl: Kubectl, crd_removed_after: None) -> None:
     wait_until(lambda: served(kubectl), CRD_TIMEOUT_S, what="NetworkChaos served")
 
 
+INJECTED = {  # what Chaos Mesh's controller writes once every selected pod is disturbed
+    "status": {
+        "experiment": {"desiredPhase": "Run"},
+        "conditions": [{"type": "AllInjected", "status": "True"}],
+    }
+}
+
+
+@pytest.fixture
+def fake_controller(
+    with_chaos_mesh: None, kubectl: Kubectl, stack: KubernetesStack
+) -> Iterator[dict[str, float]]:
+    """Fake controller (no Chaos Mesh controller can run here): watches the stack's namespace
+    (`kubectl get --watch`) and marks each NetworkChaos injected as soon as it is seen;
+    yields {name: when it was marked}."""
+    marked: dict[str, float] = {}
+    refused: list[str] = []
+    watch = subprocess.Popen(
+        kubectl.command(
+            "get", "networkchaos.chaos-mesh.org", "--namespace", stack.namespace, "--watch",
+            "--output", "name", "--request-timeout=0",
+        ),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+    def play() -> None:
+        assert watch.stdout is not None
+        for line in watch.stdout:
+            name = line.strip().rpartition("/")[2]
+            if not name or name in marked:
+                continue
+            patched = kubectl.run_unchecked(
+                "patch", "networkchaos.chaos-mesh.org", name, "--namespace", stack.namespace,
+                "--type=merge", "--patch", json.dumps(INJECTED), timeout=30,
+            )  # fmt: skip
+            if patched.returncode == 0:
+                marked[name] = time.time()
+            elif "NotFound" not in patched.stderr:  # deleted meanwhile: fine
+                refused.append(patched.stderr)
+
+    thread = threading.Thread(target=play, name="fake-chaos-mesh", daemon=True)
+    thread.start()
+    try:
+        yield marked
+    finally:
+        watch.kill()
+        watch.wait(timeout=30)
+        thread.join(timeout=60)
+        if watch.stdout is not None:
+            watch.stdout.close()
+    assert refused == [], refused
+
+
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -140,7 +199,7 @@ def test_without_chaos_mesh_a_run_that_needs_it_is_refused_before_anything(
 
 
 def test_network_delay_and_redis_hang_are_network_chaos_rolled_back_from_the_ledger(
-    with_chaos_mesh: None, stack: KubernetesStack
+    fake_controller: dict[str, float], stack: KubernetesStack
 ) -> None:
     with slogate_home(stack.home):
         delay_id = actions.disturb_network(
@@ -160,6 +219,11 @@ def test_network_delay_and_redis_hang_are_network_chaos_rolled_back_from_the_led
     assert entries[0]["rollback"]["via"] == "chaos_mesh"
     assert entries[0]["rollback"]["ttl_at_injector"] is False
     assert entries[0]["rollback"]["detail"]["name"] == delay_name  # known before the create
+    # applied once (fake) Chaos Mesh reported it injected; expiring a TTL after that
+    assert entries[1]["ts"] >= fake_controller[delay_name] > entries[0]["ts"]
+    assert entries[3]["ts"] >= fake_controller[hang_name] > entries[2]["ts"]
+    assert entries[1]["expires_at"] - entries[1]["ts"] == pytest.approx(90, abs=0.5)
+    assert entries[3]["expires_at"] - entries[3]["ts"] == pytest.approx(2.5, abs=0.5)
     objects = network_chaos(stack)
     assert set(objects) == {delay_name, hang_name}
     selector = {"namespaces": [stack.namespace], "labelSelectors": TARGET_LABELS}
@@ -191,7 +255,7 @@ def test_network_delay_and_redis_hang_are_network_chaos_rolled_back_from_the_led
 
 
 def test_the_sweep_deletes_a_leftover_and_chaos_toolkit_creates_one_the_runner_removes(
-    with_chaos_mesh: None, stack: KubernetesStack
+    fake_controller: dict[str, float], stack: KubernetesStack
 ) -> None:
     """A run that died left a NetworkChaos; the next `slogate chaos` sweeps it from the ledger
     alone, its Chaos Toolkit child creates its own loss fault, and the runner deletes that one
@@ -237,6 +301,27 @@ def test_the_sweep_deletes_a_leftover_and_chaos_toolkit_creates_one_the_runner_r
     assert events[2]["message"].startswith("NetworkChaos slogate-network-loss-")
 
 
+def test_a_network_chaos_chaos_mesh_never_injects_fails_and_is_deleted(
+    with_chaos_mesh: None, stack: KubernetesStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody injects (a controller that is down, a selector matching no pod): the object is
+    stored but the fault never acts, so the activity fails (it would otherwise let a gate
+    PASS an undisturbed service), naming the object, the condition seen and the fix; the
+    object is deleted and the ledger says failed, nothing open."""
+    monkeypatch.setattr(chaos_mesh, "INJECTED_DEADLINE_S", 1.0)
+    with slogate_home(stack.home), pytest.raises(ActivityFailed) as failed:
+        actions.hang_dependency(name="redis", ttl_s=30, configuration=configuration(stack, "idle"))
+    message = str(failed.value)
+    assert "NetworkChaos slogate-dependency-hang-" in message, message
+    assert "not injected within 1 s (condition AllInjected: absent)" in message
+    assert "is Chaos Mesh's controller running" in message
+    assert "kubernetes.target_selector" in message and "the object was deleted" in message
+    assert [e["event"] for e in ledger(stack, "idle")] == ["intent", "failed"]
+    assert network_chaos(stack) == {}
+    with slogate_home(stack.home):
+        assert FaultLedger(stack.name).open_faults("idle") == []
+
+
 def test_the_api_servers_schema_refuses_a_malformed_network_chaos(
     with_chaos_mesh: None, stack: KubernetesStack
 ) -> None:
@@ -265,6 +350,57 @@ def test_the_api_servers_schema_refuses_a_malformed_network_chaos(
     finally:
         api.close()
     assert "spec.delay.latency" in str(invalid.value), invalid.value
+    assert network_chaos(stack) == {}
+
+
+REFUSED_NETWORK_CHAOS = {
+    "on prometheus": ({"app.kubernetes.io/name": "prometheus"}, None, "all", "selects others"),
+    "another namespace": (TARGET_LABELS, "default", "all", "selects others"),
+    "one pod only": (TARGET_LABELS, None, "one", "selects others"),
+    "towards prometheus": (TARGET_LABELS, None, "all", "aims elsewhere"),
+}
+
+
+def test_the_admission_policy_admits_slogates_network_chaos_and_refuses_others(
+    with_chaos_mesh: None, stack: KubernetesStack
+) -> None:
+    """RBAC cannot look into a NetworkChaos; the ValidatingAdmissionPolicy
+    slogate-chaos-network-faults-on-target-only (k8s/chaos/) admits, from the chaos account,
+    only slogate's own objects (every target pod, towards Redis' at most, in its namespace;
+    the ones slogate writes are admitted in the tests above) and refuses a partition of
+    Prometheus, of another namespace's pods, of one pod (mode `one`) and towards Prometheus."""
+    with slogate_home(stack.home):
+        record = load_record(stack.name)
+    assert record is not None and record.chaos_kubeconfig
+    api = chaos_api(record)
+    refused: dict[str, str] = {}
+    try:
+        own = chaos_mesh.network_chaos(
+            "slogate-admitted", stack.namespace, TARGET_LABELS, "partition", 30, {},
+            direction="both", peer={"app.kubernetes.io/name": "redis"},
+        )  # fmt: skip
+        chaos_mesh.create(api, own)
+        assert chaos_mesh.delete(api, stack.namespace, "slogate-admitted").endswith("deleted")
+        for case, (labels, namespace, mode, _) in REFUSED_NETWORK_CHAOS.items():
+            body = chaos_mesh.network_chaos(
+                f"slogate-refused-{len(refused)}", stack.namespace, labels, "partition", 30, {},
+                direction="both", peer={"app.kubernetes.io/name": "redis"},
+            )  # fmt: skip
+            body["spec"]["mode"] = mode
+            if namespace is not None:
+                body["spec"]["selector"]["namespaces"] = [namespace]
+            if case == "towards prometheus":
+                body["spec"]["target"]["selector"]["labelSelectors"] = {
+                    "app.kubernetes.io/name": "prometheus"
+                }
+            with pytest.raises(UsageError) as error:
+                chaos_mesh.create(api, body)
+            refused[case] = str(error.value)
+    finally:
+        api.close()
+    for case, message in refused.items():
+        assert "slogate-chaos-network-faults-on-target-only" in message, (case, message)
+        assert REFUSED_NETWORK_CHAOS[case][3] in message, (case, message)
     assert network_chaos(stack) == {}
 
 

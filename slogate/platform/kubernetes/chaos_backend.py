@@ -15,6 +15,9 @@ in the stack's ledger (intent before apply; see platform/base.py).
                              `via: kubernetes_pod_proxy`)
     network delay / loss /   a Chaos Mesh NetworkChaos on the target's pods (chaos_mesh.py),
     partition                its `duration` the TTL, so Chaos Mesh ends it even if slogate dies;
+                             `applied` once Chaos Mesh reports it injected (AllInjected), else
+                             deleted and `failed`; its expiry the injection + TTL (the fault
+                             phase ends there at the latest);
                              the object stays (Chaos Mesh's record) until the rollback,
                              `down` or the next sweep deletes it, even past its TTL
                              (`via: chaos_mesh`, `ttl_at_injector: false`)
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -46,7 +50,7 @@ from chaoslib.exceptions import ActivityFailed
 from kubernetes.client.exceptions import ApiException
 
 from slogate.chaos.ledger import FaultLedger, Rollback
-from slogate.errors import SlogateError, UsageError
+from slogate.errors import OutcomeUnknown, SlogateError, UsageError
 from slogate.platform.base import PartStatus
 from slogate.platform.fault_recording import Applied, FaultRecorder, check_ttl
 from slogate.platform.kubernetes import chaos_mesh
@@ -404,7 +408,15 @@ class KubernetesBackend:
 
         def apply() -> Applied:
             chaos_mesh.create(self.api, body)
-            return name, None
+            try:
+                chaos_mesh.await_injected(self.api, self.namespace, name)
+            except SlogateError as error:
+                try:
+                    chaos_mesh.delete(self.api, self.namespace, name)
+                except SlogateError as lost:
+                    raise OutcomeUnknown(f"{error}; deleting it failed: {lost}") from None
+                raise ActivityFailed(f"{error}; the object was deleted") from None
+            return name, time.time() + ttl_s  # Chaos Mesh ends the fault then
 
         target = self.settings.target_deployment if peer is None else f"target<->{peer}"
         return self._recorder.inject(kind, target, ttl_s, rollback, apply, (SlogateError,))

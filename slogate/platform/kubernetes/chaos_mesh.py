@@ -8,20 +8,29 @@ its removal.
                               so Chaos Mesh itself ends it even if slogate dies
     require_network_chaos()   a SlogateError naming the CRD when `networkchaos.chaos-mesh.org`
                               is not served (checked through discovery, before any intent)
-    create / delete           POST and DELETE; a DELETE of an object that is gone is a success
+    create / delete           POST and DELETE; a DELETE of an object that is gone is a success;
+                              after a DELETE, its absence awaited (bounded, best effort)
+    await_injected(...)       GET (each with a timeout) until Chaos Mesh reports the fault
+                              injected (`status.conditions[AllInjected]` "True"); a SlogateError
+                              naming the object, the condition seen and the fix otherwise: a
+                              stored object is no injected fault (controller down, a selector
+                              that matches no pod)
 
 RBAC: k8s/chaos/role.yaml grants the chaos ServiceAccount create, get, list and delete on
-`networkchaos` and nothing else of Chaos Mesh's.
+`networkchaos` and nothing else of Chaos Mesh's; the admission policy
+slogate-chaos-network-faults-on-target-only (k8s/chaos/) admits only objects like these (the
+target's pods, `mode: all`, towards Redis' at most, in the namespace).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from slogate.errors import OutcomeUnknown, UsageError
+from slogate.errors import OutcomeUnknown, SlogateError, UsageError
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 
 GROUP_VERSION = "chaos-mesh.org/v1alpha1"
@@ -30,6 +39,9 @@ PLURAL = "networkchaos"
 ACTIONS = ("delay", "loss", "partition")
 DIRECTIONS = ("to", "from", "both")
 MANAGED_BY = {"app.kubernetes.io/managed-by": "slogate"}
+INJECTED_DEADLINE_S = 30.0  # how long Chaos Mesh may take to inject a fault it was given
+GONE_DEADLINE_S = 10.0  # how long a deleted object may take to go (Chaos Mesh's finalizer)
+POLL_S = 0.25
 
 
 def collection_path(namespace: str) -> str:
@@ -132,8 +144,48 @@ def create(api: Api, body: dict[str, Any]) -> None:
         raise OutcomeUnknown(str(failure(error, what))) from None
 
 
+def _get(api: Api, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        return api.get_or_none(f"{collection_path(namespace)}/{name}")
+    except (ApiException, *TRANSPORT_ERRORS) as error:
+        raise failure(error, f"reading NetworkChaos {name} in namespace {namespace}") from None
+
+
+def injected(chaos: dict[str, Any]) -> str:
+    """The status of the object's AllInjected condition ("True", "False", or "absent")."""
+    conditions = (chaos.get("status") or {}).get("conditions") or []
+    for condition in conditions:
+        if condition.get("type") == "AllInjected":
+            return str(condition.get("status"))
+    return "absent"
+
+
+def await_injected(api: Api, namespace: str, name: str, deadline_s: float | None = None) -> None:
+    """Return once Chaos Mesh reports the fault injected on every selected pod."""
+    deadline = time.monotonic() + (INJECTED_DEADLINE_S if deadline_s is None else deadline_s)
+    seen = "absent"
+    while True:
+        chaos = _get(api, namespace, name)
+        if chaos is None:
+            raise SlogateError(f"NetworkChaos {name} in namespace {namespace} vanished before "
+                               "Chaos Mesh injected it")  # fmt: skip
+        seen = injected(chaos)
+        if seen == "True":
+            return
+        if time.monotonic() >= deadline:
+            raise SlogateError(
+                f"NetworkChaos {name} in namespace {namespace} was not injected within "
+                f"{INJECTED_DEADLINE_S if deadline_s is None else deadline_s:g} s (condition "
+                f"AllInjected: {seen}); nothing was disturbed: is Chaos Mesh's controller "
+                "running (kubectl -n chaos-mesh get pods)? does kubernetes.target_selector "
+                "(and the peer's labels) match running pods in the namespace?"
+            )
+        time.sleep(POLL_S)
+
+
 def delete(api: Api, namespace: str, name: str) -> str:
-    """DELETE the object; what was done (an object that is gone went with its fault)."""
+    """DELETE the object and await its absence (bounded); what was done (an object that is
+    gone went with its fault)."""
     try:
         api.call("DELETE", f"{collection_path(namespace)}/{name}")
     except ApiException as error:
@@ -142,4 +194,12 @@ def delete(api: Api, namespace: str, name: str) -> str:
         raise failure(error, f"deleting NetworkChaos {name} in namespace {namespace}") from None
     except TRANSPORT_ERRORS as error:
         raise failure(error, f"deleting NetworkChaos {name}") from None
-    return f"NetworkChaos {name} deleted"
+    deadline = time.monotonic() + GONE_DEADLINE_S
+    while time.monotonic() < deadline:
+        try:
+            if _get(api, namespace, name) is None:
+                return f"NetworkChaos {name} deleted"
+        except SlogateError:
+            break  # best effort: the DELETE was accepted
+        time.sleep(POLL_S)
+    return f"NetworkChaos {name} deleted (Chaos Mesh still finalizing it)"
