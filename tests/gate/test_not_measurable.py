@@ -49,7 +49,7 @@ def test_each_platform_declares_what_it_cannot_measure(kubernetes: dict[str, str
     assert unmeasured_places(platform_for("local")) == {}
     assert set(kubernetes) == {"edge", "client"}
     assert "no edge on Kubernetes" in kubernetes["edge"]
-    assert "cannot scrape the load generator" in kubernetes["client"]
+    assert "no Prometheus scrapes the load generator" in kubernetes["client"]
 
 
 def test_every_objective_and_place_of_the_slo_file_is_kept_or_reported(
