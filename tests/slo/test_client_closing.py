@@ -65,21 +65,33 @@ def test_closing_ends_the_queries_in_flight_and_refuses_later_ones(silent_url: s
     assert client._client is None and client._pool is None  # nothing left open
 
 
+def _interrupt_when_querying(client: PrometheusClient, done: threading.Event) -> None:
+    """SIGINT this process once the evaluation has queries hanging at the silent peer (an
+    event, not a delay: a loaded machine may start the evaluation late)."""
+    while not done.is_set():
+        if client.queries >= 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        time.sleep(0.01)
+
+
 def test_ctrl_c_during_an_evaluation_leaves_no_objective_running(silent_url: str) -> None:
     spec = load_spec(REPO / "slo/target-service.yaml")
     pairs = sum(len(o.measured_at) for o in spec.spec.objectives)
     assert pairs > 4  # more objectives than run at once: some are queued at the interrupt
     now = time.time()
     window = Window(start=now - 120, end=now)
-    interrupt = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     with PrometheusClient(silent_url, PrometheusAuth(timeout_s=TIMEOUT_S)) as client:
         evaluator = Evaluator(client=client, window=window, scrape_interval_s=1.0)
+        in_flight = threading.Event()  # set once queries hang: the interrupt comes mid-way
+        interrupt = threading.Thread(target=_interrupt_when_querying, args=(client, in_flight))
         interrupt.start()
         try:
             with pytest.raises(KeyboardInterrupt):
                 evaluator.evaluate(spec)
         finally:
-            interrupt.cancel()
+            in_flight.set()
+            interrupt.join(timeout=10)
         assert _objective_threads() == []
         queries = client.queries
     assert client.queries == queries  # nothing ran on after the client closed
