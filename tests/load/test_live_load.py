@@ -80,14 +80,19 @@ def test_a_staged_run_shows_each_stage_rate_on_its_line(seeded_target, tmp_path)
     assert summary is not None and summary["scheduled"] > 0
 
 
-def test_open_model_rate_holds_when_the_target_takes_a_second(seeded_target, tmp_path):
+def answer_in_a_second(target) -> None:
+    """The target's fault hook: every answer takes 1 s (for 60 s, cleared by the test)."""
     fault = httpx.post(
-        seeded_target.url + "/admin/faults",
+        target.url + "/admin/faults",
         json={"kind": "latency", "fixed_ms": 1000, "ttl_s": 60},
-        headers=seeded_target.admin_headers,
+        headers=target.admin_headers,
         timeout=10,
     )
     assert fault.status_code in (200, 201), fault.text
+
+
+def test_open_model_rate_holds_when_the_target_takes_a_second(seeded_target, tmp_path):
+    answer_in_a_second(seeded_target)
     try:
         result, summary = run_load(
             tmp_path, "smoke", "--host", seeded_target.url, "--rate", "50", "--duration", "6"
@@ -141,13 +146,7 @@ def test_arrivals_due_while_the_pool_is_full_are_missed_not_delayed(seeded_targe
     loadtests.mkdir()
     (loadtests / "locustfile.py").write_text(FULL_POOL_LOCUSTFILE)
     (loadtests / "profiles.yaml").write_text(FULL_POOL_PROFILES)
-    fault = httpx.post(
-        seeded_target.url + "/admin/faults",
-        json={"kind": "latency", "fixed_ms": 1000, "ttl_s": 60},
-        headers=seeded_target.admin_headers,
-        timeout=10,
-    )
-    assert fault.status_code in (200, 201), fault.text
+    answer_in_a_second(seeded_target)
     try:
         result, summary = run_load(
             tmp_path / "run", "full-pool", "--host", seeded_target.url,

@@ -13,7 +13,7 @@ from kubernetes.client.exceptions import ApiException
 
 from slogate.errors import UsageError
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
-from slogate.platform.kubernetes.record import ObjectRef
+from slogate.platform.kubernetes.record import ObjectRef, deployment_ref
 from slogate.platform.kubernetes.rollout import rollout_state
 
 __all__ = ["attached_deployment"]
@@ -21,14 +21,7 @@ __all__ = ["attached_deployment"]
 
 def attached_deployment(api: Api, namespace: str, name: str) -> ObjectRef:
     """The target Deployment, checked present and rolled out (UsageError otherwise)."""
-    ref = ObjectRef(
-        api_version="apps/v1",
-        kind="Deployment",
-        name=name,
-        namespace=namespace,
-        resource="deployments",
-        path=f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
-    )
+    ref = deployment_ref(namespace, name)
     try:
         deployment = api.get_or_none(ref.path)
     except (ApiException, *TRANSPORT_ERRORS) as error:

@@ -58,8 +58,8 @@ from slogate.platform.kubernetes.chaos_identity import chaos_api
 from slogate.platform.kubernetes.cluster import TRANSPORT_ERRORS, Api, failure
 from slogate.platform.kubernetes.deadline import call_with_deadline, kubeconfig_in_environment
 from slogate.platform.kubernetes.pod_proxy import container_port, post_fault
-from slogate.platform.kubernetes.record import ClusterRecord
-from slogate.platform.kubernetes.restart import deployment_ref, restart_and_wait
+from slogate.platform.kubernetes.record import ClusterRecord, deployment_ref
+from slogate.platform.kubernetes.restart import restart_and_wait
 from slogate.platform.kubernetes.scale import scale_path, set_replicas
 from slogate.platform.selection import select_count
 from slogate.platform.stack_secrets import ADMIN_TOKEN, read_secret

@@ -74,3 +74,15 @@ def has_record(stack: str) -> bool:
 
 def remove_record(stack: str) -> None:
     (stack_dir(stack) / RECORD_FILE).unlink(missing_ok=True)
+
+
+def deployment_ref(namespace: str, name: str) -> ObjectRef:
+    """The Deployment `name` in `namespace`, as the API addresses it."""
+    return ObjectRef(
+        api_version="apps/v1",
+        kind="Deployment",
+        name=name,
+        namespace=namespace,
+        resource="deployments",
+        path=f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
+    )

@@ -27,21 +27,10 @@ from slogate.platform.kubernetes.cluster import Api
 from slogate.platform.kubernetes.record import ObjectRef
 from slogate.platform.kubernetes.rollout import wait_for_rollouts
 
-__all__ = ["RESTARTED_AT", "deployment_ref", "restart_and_wait"]
+__all__ = ["RESTARTED_AT", "restart_and_wait"]
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 KIND = "replica_restart"
-
-
-def deployment_ref(namespace: str, name: str) -> ObjectRef:
-    return ObjectRef(
-        api_version="apps/v1",
-        kind="Deployment",
-        name=name,
-        namespace=namespace,
-        resource="deployments",
-        path=f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
-    )
 
 
 def restart_and_wait(
