@@ -42,10 +42,10 @@ from tests.target_service.service_process import ServiceProcess, running_service
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
 GATE_TIMEOUT_S = 240
-# 40 req/s for 16 s: a baseline of about 520 requests, conclusive for 99 % (299) and p95 (59)
+# 80 req/s for 16 s: a baseline of about 1,100 requests, conclusive for 99 % (299) and p95 (59)
 GATES = {
     "k8s-smoke": {
-        "load": {"profile": "smoke", "rate": 40, "duration_s": 16},
+        "load": {"profile": "smoke", "rate": 80, "duration_s": 16},
         "warmup_s": 3,
         "objectives": {
             "baseline": ["error-rate-under-1pct", "p95-under-500ms", "edge-absorbed-nothing"]
