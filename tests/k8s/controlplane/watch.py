@@ -12,11 +12,14 @@ import httpx
 CONNECT_TIMEOUT_S = 5.0
 
 
-def list_resource_version(client: httpx.Client, path: str, params: dict[str, str]) -> str:
-    """The resourceVersion of a list, to watch from exactly that point on."""
+def listed(
+    client: httpx.Client, path: str, params: dict[str, str]
+) -> tuple[list[dict[str, Any]], str]:
+    """A list's items and its resourceVersion, to watch from exactly that point on."""
     response = client.get(path, params=params)
     response.raise_for_status()
-    return str(response.json()["metadata"]["resourceVersion"])
+    body = response.json()
+    return list(body["items"]), str(body["metadata"]["resourceVersion"])
 
 
 def watch_until(
