@@ -247,13 +247,21 @@ def test_rolling_restart_rolls_the_deployment_out_anew_and_closes_its_fault(
 
 
 def test_a_restart_that_does_not_roll_out_in_time_stays_open_until_rolled_back(
-    stack: KubernetesStack,
+    stack: KubernetesStack, control_plane: ControlPlane
 ) -> None:
     """The activity fails when the rollout is not complete within its timeout; the fault stays
-    open (nothing undoes a restart) and the rollback closes it with nothing to remove."""
+    open (nothing undoes a restart) and the rollback closes it with nothing to remove.
+
+    kwok is held still during the activity, so no new pod turns Ready and the rollout cannot
+    complete however long the activity takes to read it (unpaused, kwok can finish a restart
+    before the first read, and the activity succeeds)."""
     stack.settled_target()
     configuration = {"slogate_stack": stack.name, "slogate_run_id": "slow"}
-    with slogate_home(stack.home), pytest.raises(ActivityFailed, match="rollout not complete"):
+    with (
+        control_plane.paused("kwok"),
+        slogate_home(stack.home),
+        pytest.raises(ActivityFailed, match="rollout not complete"),
+    ):
         actions.rolling_restart(ready_timeout_s=0.001, configuration=configuration)
     with slogate_home(stack.home):
         (fault,) = FaultLedger(stack.name).open_faults("slow")
