@@ -42,16 +42,30 @@ from tests.target_service.service_process import ServiceProcess, running_service
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("control-plane")]
 
 GATE_TIMEOUT_S = 240
-# 80 req/s for 16 s: a baseline of about 1,100 requests, conclusive for 99 % (299) and p95 (59)
+# The client's requests cross kubectl's tunnel to kwok, this machine's stand-in kubelet, which
+# now and then stalls the requests in flight until the client's 10 s timeout (0 to 6 of 1,280
+# per run under the suite's load, never seen by the server: kubernetes/kubectl#1620 and its
+# kin). A 99 % objective over about 520 requests cannot tell such a stall from the service, so
+# this gate judges availability at 95 % (conclusive from 59 requests; 6 lost of 520 still PASS).
+# What it shows is the platform judging the client at all, not the 1 % claim.
+ERROR_RATE = "error-rate-under-5pct"
+# 40 req/s for 16 s: a baseline of about 520 requests, conclusive for 95 % and p95 (59 each)
 GATES = {
     "k8s-smoke": {
-        "load": {"profile": "smoke", "rate": 80, "duration_s": 16},
+        "load": {"profile": "smoke", "rate": 40, "duration_s": 16},
         "warmup_s": 3,
-        "objectives": {
-            "baseline": ["error-rate-under-1pct", "p95-under-500ms", "edge-absorbed-nothing"]
-        },
+        "objectives": {"baseline": [ERROR_RATE, "p95-under-500ms", "edge-absorbed-nothing"]},
     }
 }
+
+
+def write_slo(folder: Path) -> None:
+    """The shipped SLO file with the error-rate objective at 95 % instead of 99 % (above)."""
+    spec = yaml.safe_load((REPO / "slo" / "target-service.yaml").read_text())
+    (objective,) = [o for o in spec["spec"]["objectives"] if o["name"] == "error-rate-under-1pct"]
+    objective.update(name=ERROR_RATE, target=0.95)
+    (folder / "slo").mkdir()
+    (folder / "slo" / "target-service.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
 
 @pytest.fixture
@@ -81,8 +95,9 @@ def stack(
     config = yaml.safe_load(stack.config.read_text())
     config["gates"] = GATES
     stack.config.write_text(yaml.safe_dump(config))
-    for name in ("loadtests", "experiments", "slo"):
+    for name in ("loadtests", "experiments"):
         (stack.folder / name).symlink_to(REPO / name)
+    write_slo(stack.folder)
     with running_prometheus(
         control_plane.binaries.prometheus, tmp_path, service.port
     ) as prometheus:
@@ -119,7 +134,7 @@ def test_a_gate_runs_on_kubernetes_judges_the_client_and_reports_what_it_cannot_
     (folder,) = (stack.folder / "reports").iterdir()
     report = json.loads((folder / "report.json").read_text())
     results = results_of(report)
-    for objective in ("error-rate-under-1pct", "p95-under-500ms"):
+    for objective in (ERROR_RATE, "p95-under-500ms"):
         for place in ("server", "client"):  # the server's federated, the client's scraped here
             judged = results[(objective, place)]
             assert (judged["verdict"], judged["gating"], judged["measurable"]) == (
