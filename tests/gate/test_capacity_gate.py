@@ -31,6 +31,7 @@ from tests.support.cli import REPO
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("capacity-gate")]
 
 CLAIMED_RPS = 100
+SCRAPE_S = 1.0  # the local stack's scrape interval
 GATE = {
     "description": "The capacity gate's shape at a fifth of its rate.",
     "load": {"profile": "baseline", "rate": CLAIMED_RPS * 1.05, "duration_s": 40},
@@ -91,9 +92,14 @@ def test_the_capacity_gate_passes_the_reference_target(tmp_path: Path) -> None:
         assert not verdicts[(reported, "server")][1]
     reason = verdicts[("throughput-500rps", "server")][2]
     rate = float(reason.split(" req/s")[0].replace(",", ""))
-    assert CLAIMED_RPS <= rate <= CLAIMED_RPS * 1.05, reason
     judged_s = float(reason.split("over the ")[1].split(" s the load ran")[0])
     assert abs(judged_s - (40 - 5)) < 1.5, reason  # warm-up end to the load's last answer
+    # at least the claim (idle seconds in the divisor would put it below: 438 for 498.6 once),
+    # at most the offered rate plus what counting can add: the counters' deltas may hold a
+    # scrape (1 s) of requests beyond the judged seconds, and the Poisson arrivals put about
+    # 1.7 % (one standard deviation at 3,700 requests) more or fewer into any 35 s (105.4 once)
+    ceiling = CLAIMED_RPS * 1.05 * (judged_s + SCRAPE_S) / judged_s * (1 + 2 * 0.017)
+    assert CLAIMED_RPS <= rate <= ceiling, reason
     baseline = report["phases"][0]["window"]
     # the phase runs on while the generator's metrics linger for their last scrapes: idle
     # seconds that the throughput verdict leaves out
