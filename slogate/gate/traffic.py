@@ -179,6 +179,7 @@ def _follow(
 ) -> None:
     spawned = time.monotonic()
     limit = context.plan.duration_s + LOAD_START_TIMEOUT_S + 30
+    last_written: float | None = None
     while load.poll() is None:
         time.sleep(POLL_S)
         read = read_status(outcome.load_dir)
@@ -195,11 +196,15 @@ def _follow(
             if run.process is None and elapsed >= run.at_s:
                 _start_chaos(context, run)
             _poll_chaos(run)
-        context.on_status(status.model_copy(update={"elapsed_s": elapsed}))
-        reason = context.breach(status)
-        if reason is not None:
-            outcome.aborted = reason
-            return
+        if written != last_written:
+            # each status once, with its own elapsed time: its counts are as of that time
+            # (the file is written every second, read every POLL_S)
+            last_written = written
+            context.on_status(status)
+            reason = context.breach(status)
+            if reason is not None:
+                outcome.aborted = reason
+                return
         if time.monotonic() - spawned > limit:
             outcome.problems.append(f"the load overran its time limit ({limit:g} s)")
             return
