@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import socket
 import statistics
@@ -175,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     with bare_target() as url, tempfile.TemporaryDirectory(prefix="load-bench-") as work:
         for index in range(args.runs):
+            load_start = os.getloadavg()[0]
             runs.append(one_run(url, args.duration, Path(work)))
+            runs[-1]["load_average_start"] = load_start
+            runs[-1]["load_average_end"] = os.getloadavg()[0]
             print(f"run {index + 1}: " + json.dumps({k: round(v, 3) for k, v in runs[-1].items()}))
     medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     print("medians: " + json.dumps({k: round(v, 3) for k, v in medians.items()}, indent=2))
