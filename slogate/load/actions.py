@@ -9,8 +9,10 @@ an assignment it created, so a later action can remove it). Pure data: no gevent
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 
@@ -32,9 +34,30 @@ class Action:
     fallback: str | None = None  # route of the action to use when `prepare` returns None
 
 
-def choose(actions: Sequence[Action], rng: random.Random) -> Action:
-    """A weighted, seeded choice."""
-    return rng.choices(actions, weights=[action.weight for action in actions])[0]
+class ActionMix:
+    """The actions of one run, drawn by weight once per scheduled arrival."""
+
+    def __init__(self, actions: Sequence[Action]) -> None:
+        self.actions = list(actions)
+        # What `rng.choices(actions, weights=...)` computes on every call, computed once.
+        self._cum_weights = list(accumulate(action.weight for action in self.actions))
+        self._total = self._cum_weights[-1] + 0.0 if self._cum_weights else 0.0
+        if not self._total > 0:
+            raise ValueError(
+                "the open model's actions: their weights add up to 0; give at least one "
+                "action a weight above 0"
+            )
+        self._last = len(self.actions) - 1
+        self._by_route = {action.route: action for action in reversed(self.actions)}
+
+    def choose(self, rng: random.Random) -> Action:
+        """A weighted, seeded choice: the very draw `rng.choices(actions, weights)[0]` makes
+        (one `rng.random()`, the same bisection), so a seed gives the same sequence."""
+        return self.actions[bisect(self._cum_weights, rng.random() * self._total, 0, self._last)]
+
+    def with_route(self, route: str) -> Action:
+        """The (first) action of `route`, e.g. another action's `fallback`."""
+        return self._by_route[route]
 
 
 def routes_of(actions: Sequence[Action]) -> list[tuple[str, str]]:

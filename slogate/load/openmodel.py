@@ -30,7 +30,7 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from slogate.load.actions import Action, choose, routes_of
+from slogate.load.actions import Action, ActionMix, routes_of
 from slogate.load.arrival_feed import ArrivalFeed, Claim
 from slogate.load.dispatcher import Dispatcher
 from slogate.load.metrics_endpoint import MetricsEndpoint
@@ -68,6 +68,7 @@ class OpenModel:
     def __init__(self, environment: Environment, actions: list[Action]) -> None:
         self.environment = environment
         self.actions = actions
+        self.mix = ActionMix(actions)
         self.recorder = Tally()
         self.aggregate = Tally()
         for tally in (self.recorder, self.aggregate):
@@ -226,10 +227,10 @@ class OpenModel:
         started = time.perf_counter()
         intended, stage = claim.intended, claim.arrival.stage
         self.recorder.record_start(stage, late=started - intended > late_after)
-        action = choose(self.actions, rng)
+        action = self.mix.choose(rng)
         prepared = action.prepare(rng)
         if prepared is None and action.fallback:
-            action = next(a for a in self.actions if a.route == action.fallback)
+            action = self.mix.with_route(action.fallback)
             prepared = action.prepare(rng)
         if prepared is None:
             prepared_path, body = action.route, None

@@ -15,7 +15,7 @@ from slogate.host.files import write_atomically
 from slogate.load.profiles import Profile
 from slogate.load.schedule import expected_starts_by, rate_at
 from slogate.load.status import STATUS_JSON, LoadStatus
-from slogate.load.tally import Tally, TallyDocument
+from slogate.load.tally import Tally, TallyDocument, value_at_percentile
 
 TALLY_JSON = "tally.json"
 
@@ -33,7 +33,7 @@ def current_status(
     elapsed = time.time() - started_at if started_at else 0.0
     stages = profile.resolved_stages() if profile else []
     completed = tally.total("completed")
-    p95_us = tally.histogram("intended").get_value_at_percentile(95) if completed else None
+    p95_us = value_at_percentile(tally.histogram("intended"), 95) if completed else None
     return LoadStatus(
         elapsed_s=elapsed,
         duration_s=sum(stage.duration_s for stage in stages),

@@ -22,9 +22,10 @@ from slogate.load.profiles import Stage
 Distribution = Literal["uniform", "poisson"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Arrival:
-    """One intended request start."""
+    """One intended request start (not frozen: a frozen dataclass's `__init__` costs three
+    times as much, and the load generator builds one for every arrival, missed ones too)."""
 
     index: int  # position in the whole schedule (0-based)
     offset_s: float  # seconds after the start of the run

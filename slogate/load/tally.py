@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, TypedDict
 
 from hdrh.histogram import HdrHistogram
@@ -69,6 +70,23 @@ def record_us(histogram: HdrHistogram, value: int) -> None:
         histogram.min_value = value
     if value > histogram.max_value:
         histogram.max_value = value
+
+
+def value_at_percentile(histogram: HdrHistogram, percentile: float) -> int:
+    """`histogram.get_value_at_percentile(percentile)`, the same value (checked against hdrh
+    in tests/load/test_tally.py), at about twice the speed: hdrh walks its counts with a
+    Python call per slot; this runs the cumulative count in C over the counts' memory."""
+    target = histogram.get_target_count_at_percentile(percentile)
+    # hdrh reads a count past a decoded payload's own length as 0
+    length = min(histogram.counts_len, histogram.encoder.payload.counts_len)
+    counts = memoryview(histogram.counts).cast("B").cast(histogram.counts._type_._type_)
+    for index, total in enumerate(accumulate(counts[:length])):
+        if total >= target:
+            value = histogram.get_value_from_index(index)
+            if percentile:
+                return int(histogram.get_highest_equivalent_value(value))
+            return int(histogram.get_lowest_equivalent_value(value))
+    return 0
 
 
 def status_class(status: int) -> str:
@@ -142,8 +160,8 @@ class Tally:
         if late:
             counts.late += 1
 
-    def record_missed(self, stage: int) -> None:
-        self.stage(stage).missed += 1
+    def record_missed(self, stage: int, count: int = 1) -> None:
+        self.stage(stage).missed += count
 
     def record_response(
         self,

@@ -4,6 +4,10 @@ behind the schedule. Times are on a made-up clock (origin 100.0)."""
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from slogate.load.arrival_feed import ArrivalFeed
 from slogate.load.profiles import Stage
 from slogate.load.schedule import iter_arrivals
@@ -15,8 +19,12 @@ TEN = [Stage(duration_s=1, rate=10)]
 
 
 def _feed(stages: list[Stage] = TEN) -> tuple[ArrivalFeed, list[int]]:
-    missed: list[int] = []
-    feed = ArrivalFeed(iter_arrivals(stages, "uniform", 1), ORIGIN, LATE_AFTER_S, missed.append)
+    missed: list[int] = []  # the stage of each missed arrival
+
+    def on_missed(stage: int, count: int) -> None:
+        missed.extend([stage] * count)
+
+    feed = ArrivalFeed(iter_arrivals(stages, "uniform", 1), ORIGIN, LATE_AFTER_S, on_missed)
     return feed, missed
 
 
@@ -110,3 +118,67 @@ def test_missed_arrivals_are_counted_in_their_own_stage():
     feed.pool_freed(ORIGIN + 0.35)
     assert feed.claim(ORIGIN + 0.35) is None  # everything after arrival 0 was missed
     assert missed == [0, 1, 1]
+
+
+def _reference_claims(arrivals, events):
+    """What the feed must decide, from the rule itself: an arrival is missed when its intended
+    time lies in a span while the pool was full ([filled, freed), or [filled, now] while it
+    still is); otherwise the next claim starts it, behind when late by more than LATE_AFTER_S."""
+    spans, full_since, position, outcome = [], None, 0, []
+    for kind, now in events:
+        if kind == "filled" and full_since is None:
+            full_since = now
+        elif kind == "freed" and full_since is not None:
+            spans.append((full_since, now))
+            full_since = None
+        elif kind in ("claim", "sweep"):
+            while position < len(arrivals):
+                arrival = arrivals[position]
+                intended = ORIGIN + arrival.offset_s
+                in_span = any(start <= intended < end for start, end in spans)
+                current = full_since is not None and full_since <= intended <= now
+                if kind == "sweep" and not current:
+                    break
+                position += 1
+                if in_span or current:
+                    outcome.append(("missed", arrival.stage))
+                    continue
+                outcome.append(("claimed", arrival.index, now - intended > LATE_AFTER_S))
+                break
+    return outcome
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_missed_and_claimed_arrivals_follow_the_rule_over_random_pool_histories(seed):
+    # runs of missed arrivals are counted with one call per stage: the counts must stay
+    # exactly those the rule gives, arrival by arrival, across stages and sweeps
+    stages = [Stage(duration_s=1, rate=200), Stage(duration_s=1, rate=300)]
+    arrivals = list(iter_arrivals(stages, "poisson", seed))
+    rng = random.Random(seed)
+    events, now = [], ORIGIN
+    while now < ORIGIN + 2.2:
+        now += rng.expovariate(300)
+        events.append((rng.choice(["claim", "claim", "claim", "filled", "freed", "sweep"]), now))
+    outcome: list[tuple] = []
+    feed = ArrivalFeed(
+        iter(arrivals),
+        ORIGIN,
+        LATE_AFTER_S,
+        lambda stage, count: outcome.extend([("missed", stage)] * count),
+    )
+    for kind, at in events:
+        if kind == "filled":
+            feed.pool_filled(at)
+        elif kind == "freed":
+            feed.pool_freed(at)
+        elif kind == "sweep":
+            feed.skip_missed(at)
+        elif (claim := feed.claim(at)) is not None:
+            outcome.append(("claimed", claim.arrival.index, claim.behind))
+    expected = _reference_claims(arrivals, events)
+    assert outcome == expected
+    assert sum(1 for row in expected if row[0] == "missed") > 100  # the runs were exercised
+    assert {row[1] for row in expected if row[0] == "missed"} == {0, 1}
+    reached, behind = feed.take_window()
+    assert reached == len(expected)
+    assert behind == sum(1 for row in expected if row[0] == "claimed" and row[2])

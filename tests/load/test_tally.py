@@ -12,7 +12,14 @@ from slogate.load.client_metrics import ClientMetricsCollector
 from slogate.load.profiles import Profile
 from slogate.load.results import summarise
 from slogate.load.run_files import RunFiles, TallyFile, read_tally
-from slogate.load.tally import HDR_HIGHEST_US, Tally, new_histogram, record_us, status_class
+from slogate.load.tally import (
+    HDR_HIGHEST_US,
+    Tally,
+    new_histogram,
+    record_us,
+    status_class,
+    value_at_percentile,
+)
 
 ROUTES = [("GET", "/api/v1/clinics/{clinic_id}"), ("POST", "/api/v1/assignments")]
 # (method, route index, status, service s, intended s, stage, transport error)
@@ -170,3 +177,21 @@ def test_the_fast_hdr_recording_leaves_the_state_hdrh_itself_would():
         assert fast.get_value_at_percentile(percentile) == reference.get_value_at_percentile(
             percentile
         )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_fast_percentile_is_the_value_hdrh_itself_gives(seed):
+    # the status file's p95 walks the whole intended histogram every second: the fast walk
+    # must give hdrh's value exactly, for narrow and wide, small and large histograms
+    rng = random.Random(seed)
+    low, high = sorted((rng.uniform(0, 9.55), rng.uniform(0, 9.55)))
+    histogram = new_histogram()
+    for _ in range(rng.choice([1, 2, 7, 100, 5_000])):
+        histogram.record_value(int(10 ** rng.uniform(low, high)), rng.choice([1, 1, 3]))
+    decoded = new_histogram().decode(histogram.encode())  # as the master reads a delta
+    percentiles = [0, 0.1, 1, 25, 50, 90, 95, 99, 99.9, 99.99, 100, rng.uniform(0, 100)]
+    for sample in (histogram, decoded, new_histogram()):
+        for percentile in percentiles:
+            assert value_at_percentile(sample, percentile) == sample.get_value_at_percentile(
+                percentile
+            ), (seed, percentile)
