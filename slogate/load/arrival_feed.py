@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from slogate.load.schedule import Arrival
+from slogate.load.schedule import Arrival, ArrivalTime
 
 
 @dataclass(slots=True)
@@ -38,7 +38,7 @@ class ArrivalFeed:
 
     def __init__(
         self,
-        arrivals: Iterator[Arrival],
+        arrivals: Iterator[ArrivalTime],  # `iter_arrival_times`, or a worker's share of it
         origin: float,
         late_after_s: float,
         on_missed: Callable[[int, int], None],
@@ -49,7 +49,7 @@ class ArrivalFeed:
         self.on_missed = on_missed  # called with (stage, how many) for missed arrivals
         self.full_since: float | None = None  # the pool has been full since then
         self._full_spans: deque[tuple[float, float]] = deque()  # ended spans not yet passed
-        self._next: Arrival | None = None  # the next unclaimed arrival, once looked at
+        self._next: ArrivalTime | None = None  # the next unclaimed arrival, once looked at
         self.exhausted = False
         self.reached = 0  # arrivals claimed or missed since the last `take_window`
         self.behind = 0  # ... of which claimed behind the schedule
@@ -89,21 +89,22 @@ class ArrivalFeed:
                     self.exhausted = True
                     break
             reached += 1
-            intended = origin + arrival.offset_s
+            index, offset_s, stage = arrival
+            intended = origin + offset_s
             while spans and spans[0][1] <= intended:
                 spans.popleft()  # arrivals come in time order: a span ended before is passed
             if (spans and spans[0][0] <= intended) or (
                 full_since is not None and full_since <= intended <= now
             ):
-                if arrival.stage != missed_stage:
+                if stage != missed_stage:
                     if missed:
                         self.on_missed(missed_stage, missed)
-                    missed_stage, missed = arrival.stage, 0
+                    missed_stage, missed = stage, 0
                 missed += 1
                 continue
             behind = now - intended > self.late_after_s
             self.behind += behind
-            claim = Claim(arrival, intended, behind)
+            claim = Claim(Arrival(index, offset_s, stage), intended, behind)
             break
         if missed:
             self.on_missed(missed_stage, missed)
@@ -119,12 +120,12 @@ class ArrivalFeed:
             arrival = self._peek()
             if arrival is None:
                 break
-            intended = self.origin + arrival.offset_s
-            if not self.full_since <= intended <= now:
+            _, offset_s, stage = arrival
+            if not self.full_since <= self.origin + offset_s <= now:
                 break
             self._next = None
             self.reached += 1
-            self.on_missed(arrival.stage, 1)
+            self.on_missed(stage, 1)
             skipped += 1
         return skipped
 
@@ -134,7 +135,7 @@ class ArrivalFeed:
         self.reached = self.behind = 0
         return window
 
-    def _peek(self) -> Arrival | None:
+    def _peek(self) -> ArrivalTime | None:
         if self._next is None and not self.exhausted:
             self._next = next(self._arrivals, None)
             self.exhausted = self._next is None

@@ -37,7 +37,7 @@ from slogate.load.metrics_endpoint import MetricsEndpoint
 from slogate.load.profiles import Profile, find_profile
 from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
-from slogate.load.schedule import iter_arrivals, worker_share
+from slogate.load.schedule import iter_arrival_times, worker_share
 from slogate.load.tally import Tally, TallyDocument
 
 log = logging.getLogger("slogate.openmodel")
@@ -168,7 +168,7 @@ class OpenModel:
         self.watch, self.process = SaturationWatch(), psutil.Process()
         self.process.cpu_percent(None)
         late_after = profile.late_after_ms / 1000
-        schedule = iter_arrivals(profile.resolved_stages(), profile.arrivals, profile.seed)
+        schedule = iter_arrival_times(profile.resolved_stages(), profile.arrivals, profile.seed)
         feed = ArrivalFeed(
             worker_share(schedule, worker, workers),
             time.perf_counter(),

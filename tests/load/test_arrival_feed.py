@@ -10,7 +10,7 @@ import pytest
 
 from slogate.load.arrival_feed import ArrivalFeed
 from slogate.load.profiles import Stage
-from slogate.load.schedule import iter_arrivals
+from slogate.load.schedule import iter_arrival_times, iter_arrivals
 
 ORIGIN = 100.0
 LATE_AFTER_S = 0.010
@@ -24,7 +24,7 @@ def _feed(stages: list[Stage] = TEN) -> tuple[ArrivalFeed, list[int]]:
     def on_missed(stage: int, count: int) -> None:
         missed.extend([stage] * count)
 
-    feed = ArrivalFeed(iter_arrivals(stages, "uniform", 1), ORIGIN, LATE_AFTER_S, on_missed)
+    feed = ArrivalFeed(iter_arrival_times(stages, "uniform", 1), ORIGIN, LATE_AFTER_S, on_missed)
     return feed, missed
 
 
@@ -161,7 +161,7 @@ def test_missed_and_claimed_arrivals_follow_the_rule_over_random_pool_histories(
         events.append((rng.choice(["claim", "claim", "claim", "filled", "freed", "sweep"]), now))
     outcome: list[tuple] = []
     feed = ArrivalFeed(
-        iter(arrivals),
+        iter_arrival_times(stages, "poisson", seed),
         ORIGIN,
         LATE_AFTER_S,
         lambda stage, count: outcome.extend([("missed", stage)] * count),
