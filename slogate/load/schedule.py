@@ -42,23 +42,24 @@ def iter_arrival_times(
     """`iter_arrivals` as plain (index, offset_s, stage) tuples: the load generator walks
     every arrival, and at capacity skips most of them as missed, so it builds no object for
     those (a tuple costs a fifth of an Arrival)."""
-    rng = random.Random(seed)
+    gap = random.Random(seed).expovariate
     index = 0
     stage_start = 0.0
     for stage_index, stage in enumerate(stages):
         stage_end = stage_start + stage.duration_s
+        rate = stage.rate
         if distribution == "uniform":
-            count = math.ceil(stage.duration_s * stage.rate - 1e-9)
+            count = math.ceil(stage.duration_s * rate - 1e-9)
             for k in range(count):
-                yield index, stage_start + k / stage.rate, stage_index
+                yield index, stage_start + k / rate, stage_index
                 index += 1
         else:
             # Memoryless: restarting the draw at the stage boundary keeps it a Poisson process.
-            moment = stage_start + rng.expovariate(stage.rate)
+            moment = stage_start + gap(rate)
             while moment < stage_end:
                 yield index, moment, stage_index
                 index += 1
-                moment += rng.expovariate(stage.rate)
+                moment += gap(rate)
         stage_start = stage_end
 
 
