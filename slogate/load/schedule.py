@@ -26,7 +26,7 @@ T = TypeVar("T")
 @dataclass(slots=True)
 class Arrival:
     """One intended request start (not frozen: a frozen dataclass's `__init__` costs three
-    times as much, and the load generator builds one for every arrival, missed ones too)."""
+    times as much, and one is built per request started, or per arrival in a summary)."""
 
     index: int  # position in the whole schedule (0-based)
     offset_s: float  # seconds after the start of the run
