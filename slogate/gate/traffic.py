@@ -82,6 +82,9 @@ class TrafficOutcome:
     interrupted: bool = False
     rollback: RollbackReport | None = None
     problems: list[str] = field(default_factory=list)
+    # one scrape after Prometheus had a sample from every target (None: not tracked): the
+    # load warmed up while those first scrapes came; the baseline starts no earlier
+    evidence_from: float | None = None
 
 
 @dataclass

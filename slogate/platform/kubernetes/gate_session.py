@@ -76,6 +76,10 @@ class KubernetesGateSession:
             self.load = hooks.start_load(state.edge_url, state.client_metrics_port or 0)
         return state
 
+    def samples_from(self) -> float | None:
+        """Not tracked here: the baseline starts at the end of the warm-up."""
+        return None
+
     def take_load(self) -> subprocess.Popen[bytes] | None:
         load, self.load = self.load, None
         return load

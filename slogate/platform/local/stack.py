@@ -19,7 +19,6 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Literal
 
-import httpx
 import psutil
 
 from slogate.config import SlogateConfig
@@ -30,6 +29,7 @@ from slogate.platform.base import OnEvent, StackDown, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis, toxiproxy
 from slogate.platform.local.binaries import require_binaries
 from slogate.platform.local.control import serve_control
+from slogate.platform.local.first_samples import SampleTargets
 from slogate.platform.local.orphans import stop_stack_processes
 from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
@@ -73,8 +73,12 @@ class LocalStack:
 
     # -- up -------------------------------------------------------------------------------
 
-    def up(self) -> StackState:
-        """Start every part and wait until the stack is ready; clean up on any failure."""
+    def up(self, first_samples: bool = True) -> StackState:
+        """Start every part and wait until the stack is ready; clean up on any failure.
+
+        Ready means serving (the edge and every replica ready) and, unless `first_samples` is
+        False, Prometheus has a sample from every target; a gate session awaits those beside
+        its load's warm-up instead (first_samples.py)."""
         self._t0 = time.monotonic()
         binaries = require_binaries()
         fault_proxy = toxiproxy.find_toxiproxy() if self.config.faults == "toxiproxy" else None
@@ -102,7 +106,8 @@ class LocalStack:
             if fault_proxy is not None:
                 self._start_fault_proxy(fault_proxy, run_dir, ports)
             self._start_edge(binaries["haproxy"].path, run_dir, ports)
-            self._wait_for_first_samples(ports)
+            if first_samples:
+                self._wait_for_first_samples()
         except BaseException:
             self.down()
             raise
@@ -223,23 +228,29 @@ class LocalStack:
 
         self._wait("edge", ["edge"], edge_ready, self.config.timings.ready_timeout_s)
 
-    def _wait_for_first_samples(self, ports: StackPorts) -> None:
-        url = f"http://{HOST}:{ports.prometheus}"
+    def sample_targets(self) -> SampleTargets:
+        """What Prometheus must have scraped before the stack's evidence starts."""
+        ports = self.ports
+        assert ports is not None and self.state is not None  # after the parts started
         replicas = {f"service/{HOST}:{port}" for port in ports.replicas}
         expected_up = replicas | {
             f"edge/{HOST}:{ports.edge_metrics}",
             f"supervisor/{HOST}:{ports.supervisor}",
         }
-        expected_any = {f"client/{HOST}:{ports.client_metrics}"}
+        return SampleTargets(
+            url=f"http://{HOST}:{ports.prometheus}",
+            up=frozenset(expected_up),
+            any=frozenset({f"client/{HOST}:{ports.client_metrics}"}),
+            log=str(Path(self.state.run_dir) / "logs" / "prometheus.log"),
+        )
 
-        def sampled() -> bool:
-            try:
-                return prometheus.has_sample_from_every_target(url, expected_up, expected_any)
-            except (httpx.HTTPError, KeyError, ValueError):
-                return False
+    def first_samples_timeout(self) -> float:
+        return 30.0 + 5 * self.config.timings.scrape_interval_s
 
-        timeout = 30.0 + 5 * self.config.timings.scrape_interval_s
-        self._wait("first-scrape", ["prometheus"], sampled, timeout, interval=0.1)
+    def _wait_for_first_samples(self) -> None:
+        targets = self.sample_targets()
+        timeout = self.first_samples_timeout()
+        self._wait("first-scrape", ["prometheus"], targets.sampled, timeout, interval=0.1)
 
     # -- helpers ---------------------------------------------------------------------------
 
