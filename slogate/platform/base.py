@@ -70,7 +70,7 @@ class SessionHooks:
     on_event: OnEvent
     should_stop: ShouldStop
     seed_log: Path | None = None  # seed the data set, logging here (None: do not seed)
-    start_load: LoadStarter | None = None  # called once the edge is ready (None: no load)
+    start_load: LoadStarter | None = None  # called once the edge's address is known (None: no load)
 
 
 class PartRow(BaseModel):

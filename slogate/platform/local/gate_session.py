@@ -9,8 +9,9 @@ stopped (SIGTERM, drained) before the thread is gone.
 Set-up work overlaps the stack's own start-up: Prometheus' first scrape comes about 5 s after
 its start (its target-update throttle) while every other part is ready within about 3 s. In
 that gap the session seeds the data set (the service's seed command, once Redis answers) and
-starts the load generator (once the edge is ready: interpreter, Locust, the client metrics
-server), held before its first request until the stack serves and is seeded. `up` does not
+starts the load generator (as soon as the stack's ports are chosen: its interpreter, imports,
+Locust and the client metrics server take about as long as the stack's start-up), held before
+its first request until the stack serves and is seeded. `up` does not
 wait for the throttle: the load's warm-up runs while a thread awaits Prometheus' first sample
 from every target (first_samples.py), and `samples_from` tells the gate when that was, so its
 baseline starts at least one scrape later.
@@ -68,7 +69,9 @@ class LocalGateSession:
             return
         if event.part == "redis" and self.seeding is not None and self.local.redis_url:
             self.seeding.start(self.local.redis_url)
-        elif event.part == "edge" and self.load is None and self.start_load is not None:
+        elif event.part == "supervisor" and self.load is None and self.start_load is not None:
+            # the first part up, once every port is chosen: the generator's interpreter, its
+            # imports and Locust's start (about 3 s) overlap the whole stack's start-up
             self.load = self.start_load(f"http://{HOST}:{ports.edge}", ports.client_metrics)
 
     def up(self) -> StackState:
