@@ -9,6 +9,7 @@ fault of the run is rolled back from the ledger, and the load is stopped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -183,7 +184,8 @@ def _follow(
     spawned = time.monotonic()
     limit = context.plan.duration_s + LOAD_START_TIMEOUT_S + 30
     while load.poll() is None:
-        time.sleep(POLL_S)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            load.wait(POLL_S)  # returns as the load exits: no poll interval lost at its end
         read = read_status(outcome.load_dir)
         if read is None:
             if time.monotonic() - spawned > LOAD_START_TIMEOUT_S:

@@ -245,7 +245,8 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
                 if time.monotonic() > deadline:
                     overran = True
                     break
-                time.sleep(STATUS_POLL_S)
+                with suppress(subprocess.TimeoutExpired):
+                    main.wait(STATUS_POLL_S)  # returns as Locust exits
                 read = read_status(plan.run_dir)
                 if read is not None and on_status is not None:
                     on_status(read[0])
