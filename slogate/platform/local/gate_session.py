@@ -11,10 +11,10 @@ its start (its target-update throttle) while every other part is ready within ab
 that gap the session seeds the data set (the service's seed command, once Redis answers) and
 starts the load generator (as soon as the stack's ports are chosen: its interpreter, imports,
 Locust and the client metrics server take about as long as the stack's start-up), held before
-its first request until the stack serves and is seeded. `up` does not
-wait for the throttle: the load's warm-up runs while a thread awaits Prometheus' first sample
-from every target (first_samples.py), and `samples_from` tells the gate when that was, so its
-baseline starts at least one scrape later.
+its first request until the stack serves and is seeded. `up` does not wait for the throttle:
+the load's warm-up runs while a thread awaits Prometheus' first sample from every target
+(first_samples.py), and `samples_from` tells the gate when that was, so its baseline starts
+at least one scrape later.
 """
 
 from __future__ import annotations

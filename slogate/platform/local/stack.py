@@ -1,11 +1,11 @@
 """`up` and `down` of a local stack: the order of parts and the clean-up on failure.
 
 Order: the supervisor's own HTTP surface, Prometheus (first: its first sample arrives about
-5 s after it starts), Redis, the replicas, with `faults: toxiproxy` the fault proxy in front of
-them (toxiproxy.py), the edge; then wait until the edge answers and
-Prometheus has a sample from every target. Every process is recorded in the state file as
-soon as it starts, so `down` can stop a half-started stack. On any failure everything
-already started is stopped and the error names the failing part's log.
+5 s after it starts; its readiness is asked once the rest started), Redis, the replicas, with
+`faults: toxiproxy` the fault proxy in front of them (toxiproxy.py), the edge; then wait until
+the edge answers and Prometheus has a sample from every target. Every process is recorded in
+the state file as soon as it starts, so `down` can stop a half-started stack. On any failure
+everything already started is stopped and the error names the failing part's log.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ class LocalStack:
             if fault_proxy is not None:
                 self._start_fault_proxy(fault_proxy, run_dir, ports)
             self._start_edge(binaries["haproxy"].path, run_dir, ports)
+            # asked last: it answers ~0.2 s after its start, while the other parts start
+            self._wait_for_prometheus(ports)
             if first_samples:
                 self._wait_for_first_samples()
         except BaseException:
@@ -144,6 +146,8 @@ class LocalStack:
             binary, config_file, run_dir / "prometheus-data", ports.prometheus
         )
         self._add("prometheus", "prometheus", command, ports.prometheus, run_dir)
+
+    def _wait_for_prometheus(self, ports: StackPorts) -> None:
         url = f"http://{HOST}:{ports.prometheus}/-/ready"
         self._wait("prometheus", ["prometheus"], lambda: http_ok(url), 30.0)
 
