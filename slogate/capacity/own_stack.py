@@ -47,7 +47,9 @@ def own_stack(
     session = platform.gate_session(config, stack, hooks)
     with signals.installed():
         try:
-            yield session.up()
+            state = session.up()
+            session.samples_from()  # the search's first step is judged from its first sample
+            yield state
         finally:
             with signals.shield():
                 say(f"stack {stack}: tearing down")

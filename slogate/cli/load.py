@@ -79,7 +79,8 @@ def _report(summary: LoadSummary, run_dir: Path) -> None:
 @click.option("--client-metrics-port", type=int, help="port for client metrics (default: stack's)")
 @click.option("--loadtests", type=click.Path(path_type=Path), default=Path("loadtests"))
 @click.option("--start-when-file", type=click.Path(path_type=Path),
-              help="start Locust now, send the first request once this file exists")  # fmt: skip
+              help="start Locust now, send the first request once this file exists (the "
+                   "target need not answer yet: whoever creates the file checks it)")  # fmt: skip
 def load_command(
     profile: str,
     stack: str,

@@ -173,14 +173,32 @@ def gather_evidence(
     spans = [span for run in outcome.chaos if (span := run.span()) is not None]
     windows = phase_windows(
         outcome.load_started_at, outcome.load_ended_at, plan.gate.warmup_s,
-        plan.gate.objectives, spans, faults,
+        plan.gate.objectives, spans, faults, outcome.evidence_from,
     )  # fmt: skip
-    return RunEvidence(
+    evidence = RunEvidence(
         load=load_evidence(outcome, load_log),
         experiments=_experiments(outcome),
         faults=tuple(faults),
         windows=tuple(windows),
         interrupted=outcome.interrupted,
+    )
+    note = baseline_moved(outcome, plan.gate.warmup_s)
+    return evidence if note is None else evidence.with_note(note)
+
+
+def baseline_moved(outcome: TrafficOutcome, warmup_s: float) -> str | None:
+    """Says so when the baseline started after the warm-up's end: Prometheus' first samples
+    from every target (plus one scrape) came later than the warm-up's end."""
+    start, evidence_from = outcome.load_started_at, outcome.evidence_from
+    if start is None or evidence_from is None:
+        return None
+    late = evidence_from - (start + warmup_s)
+    if late <= 0:
+        return None
+    return (
+        f"the baseline starts {late:.1f} s after the warm-up's end ({warmup_s:g} s): one "
+        f"scrape after Prometheus had a sample from every target, "
+        f"{evidence_from - start:.1f} s into the load"
     )
 
 

@@ -5,7 +5,9 @@
                         and the stages' expected lengths (gate/eta.py) for its ETA
     sweep               roll back the stack's open faults left by earlier runs
     platform up         a session of the gate's platform: this process owns the stack
-    traffic             warm-up, load with chaos at its offsets, recovery (traffic.py)
+    traffic             warm-up, load with chaos at its offsets, recovery (traffic.py); the
+                        warm-up overlaps Prometheus' first scrapes, and the baseline starts
+                        one scrape after every target's first sample (phases.py)
     evaluation          evidence gathered once, Prometheus asked once (evidence.py)
     decision            one pure function (decide.py)
     report              written once, before tear-down (nothing lost)
@@ -146,6 +148,9 @@ def run_gate(
             run.begin("load")
             progress.enter(PhaseName.WARM_UP)
             outcome = run_traffic(context, session.take_load())
+            sampled = session.samples_from()  # awaited while the load warmed up
+            if sampled is not None:
+                outcome.evidence_from = sampled + state.scrape_interval_s
             run.begin(PhaseName.EVALUATION)
             progress.enter(PhaseName.EVALUATION)
             evidence = _gathered(run, outcome)

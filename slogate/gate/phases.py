@@ -1,7 +1,10 @@
 """Phase windows of a run, from the load's real start and end and the ledger's faults.
 
     warm-up    [load start, load start + warmup_s]                 not judged
-    baseline   [end of warm-up, first fault applied]
+    baseline   [end of warm-up, first fault applied]               and never before
+                                                                   `evidence_from` (one scrape
+                                                                   after every scrape target's
+                                                                   first sample)
     fault:X    [X's first fault applied, X's last fault ended]     the ledger's faults that
                                                                    carry X's id; without any
                                                                    (a fault the platform heals
@@ -80,12 +83,17 @@ def phase_windows(
     objectives: PhaseObjectives,
     experiments: Sequence[ExperimentSpan],
     faults: Sequence[Fault],
+    evidence_from: float | None = None,
 ) -> list[PhaseWindow]:
-    """The judged windows of the run, in time order (empty when the load never ran)."""
+    """The judged windows of the run, in time order (empty when the load never ran).
+
+    The load warms up while Prometheus' first scrapes are still to come (its target-update
+    throttle): with `evidence_from` given, the baseline starts no earlier, so each count's
+    first end is a real sample of every target."""
     start, end = load_started_at, load_ended_at
     if start is None or end is None:
         return []
-    warmed = min(start + warmup_s, end)
+    warmed = min(max(start + warmup_s, evidence_from or start), end)
     spans = fault_spans(experiments, faults, end)
     first_fault = spans[0][1] if spans else end
     windows = [

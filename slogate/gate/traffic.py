@@ -9,6 +9,7 @@ fault of the run is rolled back from the ledger, and the load is stopped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -82,6 +83,9 @@ class TrafficOutcome:
     interrupted: bool = False
     rollback: RollbackReport | None = None
     problems: list[str] = field(default_factory=list)
+    # one scrape after Prometheus had a sample from every target (None: not tracked): the
+    # load warmed up while those first scrapes came; the baseline starts no earlier
+    evidence_from: float | None = None
 
 
 @dataclass
@@ -181,7 +185,8 @@ def _follow(
     limit = context.plan.duration_s + LOAD_START_TIMEOUT_S + 30
     last_written: float | None = None
     while load.poll() is None:
-        time.sleep(POLL_S)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            load.wait(POLL_S)  # returns as the load exits: no poll interval lost at its end
         read = read_status(outcome.load_dir)
         if read is None:
             if time.monotonic() - spawned > LOAD_START_TIMEOUT_S:

@@ -233,7 +233,10 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
     """
     if plan.client_metrics_port and port_in_use(plan.client_metrics_port):
         raise PortInUseError(plan.client_metrics_port, "the load generator's client metrics")
-    check_target(plan.host)
+    if plan.start_when_file is None:
+        # held (a gate spawns the generator while its stack still starts): the caller
+        # releases it once the target serves
+        check_target(plan.host)
     interrupted = overran = False
     deadline = time.monotonic() + plan.time_limit_s()
     with sigterm_as_interrupt(), locust_processes(plan, locust_commands(plan)) as main:
@@ -242,7 +245,8 @@ def run_load(plan: LoadPlan, on_status: StatusSink | None = None) -> LoadSummary
                 if time.monotonic() > deadline:
                     overran = True
                     break
-                time.sleep(STATUS_POLL_S)
+                with suppress(subprocess.TimeoutExpired):
+                    main.wait(STATUS_POLL_S)  # returns as Locust exits
                 read = read_status(plan.run_dir)
                 if read is not None and on_status is not None:
                     on_status(read[0])

@@ -70,7 +70,7 @@ class SessionHooks:
     on_event: OnEvent
     should_stop: ShouldStop
     seed_log: Path | None = None  # seed the data set, logging here (None: do not seed)
-    start_load: LoadStarter | None = None  # called once the edge is ready (None: no load)
+    start_load: LoadStarter | None = None  # called once the edge's address is known (None: no load)
 
 
 class PartRow(BaseModel):
@@ -119,8 +119,14 @@ class GateSession(Protocol):
     """A stack owned by one gate run (this process supervises it)."""
 
     def up(self) -> StackState:
-        """Start every part, seed the data set (when asked), return once ready; on failure
+        """Start every part, seed the data set (when asked), return once it serves; on failure
         everything started is stopped before the error is raised."""
+
+    def samples_from(self) -> float | None:
+        """The wall time by which Prometheus had a sample from every target (after `up`;
+        waits for it when `up` did not), or None when the platform does not track it: the
+        gate's baseline starts at least one scrape later. Raises InfrastructureError when
+        Prometheus never scraped every target."""
 
     def take_load(self) -> subprocess.Popen[bytes] | None:
         """The load generator started during `up` (handed over once), if any."""

@@ -92,6 +92,10 @@ class KubernetesGateSession:
             hooks.on_event(StackEvent(part=LOCAL_PROMETHEUS, phase="ready", t=elapsed))
         return state
 
+    def samples_from(self) -> float | None:
+        """Not tracked here: the baseline starts at the end of the warm-up."""
+        return None
+
     def take_load(self) -> subprocess.Popen[bytes] | None:
         load, self.load = self.load, None
         return load

@@ -9,9 +9,12 @@ stopped (SIGTERM, drained) before the thread is gone.
 Set-up work overlaps the stack's own start-up: Prometheus' first scrape comes about 5 s after
 its start (its target-update throttle) while every other part is ready within about 3 s. In
 that gap the session seeds the data set (the service's seed command, once Redis answers) and
-starts the load generator (once the edge is ready: interpreter, Locust, the client metrics
-server, the first scrape of those metrics), held before its first request until the stack is
-ready and seeded.
+starts the load generator (as soon as the stack's ports are chosen: its interpreter, imports,
+Locust and the client metrics server take about as long as the stack's start-up), held before
+its first request until the stack serves and is seeded. `up` does not wait for the throttle:
+the load's warm-up runs while a thread awaits Prometheus' first sample from every target
+(first_samples.py), and `samples_from` tells the gate when that was, so its baseline starts
+at least one scrape later.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import subprocess
 import threading
 
 from slogate.config import SlogateConfig
+from slogate.errors import InfrastructureError
 from slogate.host.children import LOAD_STOP_GRACE_S, stop_child
 from slogate.host.ports import HOST
 from slogate.platform.base import SessionHooks, StackEvent
+from slogate.platform.local.first_samples import FirstSamples
 from slogate.platform.local.stack import LocalStack
 from slogate.platform.seeding import Seeding
 from slogate.platform.state import StackState
@@ -55,6 +60,7 @@ class LocalGateSession:
         self.start_load = hooks.start_load
         self.load: subprocess.Popen[bytes] | None = None
         self.loop: _SupervisorLoop | None = None
+        self.first_samples: FirstSamples | None = None
 
     def _event(self, event: StackEvent) -> None:
         self.on_event(event)
@@ -63,13 +69,20 @@ class LocalGateSession:
             return
         if event.part == "redis" and self.seeding is not None and self.local.redis_url:
             self.seeding.start(self.local.redis_url)
-        elif event.part == "edge" and self.load is None and self.start_load is not None:
+        elif event.part == "supervisor" and self.load is None and self.start_load is not None:
+            # the first part up, once every port is chosen: the generator's interpreter, its
+            # imports and Locust's start (about 3 s) overlap the whole stack's start-up
             self.load = self.start_load(f"http://{HOST}:{ports.edge}", ports.client_metrics)
 
     def up(self) -> StackState:
-        """Start every part on free ports (unless pinned) and seed; cleans up when it fails."""
+        """Start every part on free ports (unless pinned) and seed; cleans up when it fails.
+        Returns once the stack serves; Prometheus' first samples are awaited beside."""
         try:
-            state = self.local.up()
+            state = self.local.up(first_samples=False)
+            self.first_samples = FirstSamples(
+                self.local.sample_targets(), self.local.first_samples_timeout()
+            )
+            self.first_samples.start()
             self.loop = _SupervisorLoop(self.local)
             self.loop.start()
             if self.seeding is not None:
@@ -78,6 +91,12 @@ class LocalGateSession:
             self._stop_early_starts()
             raise
         return state
+
+    def samples_from(self) -> float:
+        """When Prometheus had a sample from every target (wall time; waits for it)."""
+        if self.first_samples is None:
+            raise InfrastructureError("the stack is not up: no Prometheus samples to wait for")
+        return self.first_samples.result()
 
     def take_load(self) -> subprocess.Popen[bytes] | None:
         load, self.load = self.load, None
@@ -92,6 +111,8 @@ class LocalGateSession:
             stop_child(load, LOAD_STOP_GRACE_S)
 
     def down(self) -> None:
+        if self.first_samples is not None:
+            self.first_samples.cancel()
         self._stop_early_starts()
         if self.loop is not None:
             self.loop.done.set()  # the loop stops every part, then ends

@@ -1,11 +1,11 @@
 """`up` and `down` of a local stack: the order of parts and the clean-up on failure.
 
 Order: the supervisor's own HTTP surface, Prometheus (first: its first sample arrives about
-5 s after it starts), Redis, the replicas, with `faults: toxiproxy` the fault proxy in front of
-them (toxiproxy.py), the edge; then wait until the edge answers and
-Prometheus has a sample from every target. Every process is recorded in the state file as
-soon as it starts, so `down` can stop a half-started stack. On any failure everything
-already started is stopped and the error names the failing part's log.
+5 s after it starts; its readiness is asked once the rest started), Redis, the replicas, with
+`faults: toxiproxy` the fault proxy in front of them (toxiproxy.py), the edge; then wait until
+the edge answers and Prometheus has a sample from every target. Every process is recorded in
+the state file as soon as it starts, so `down` can stop a half-started stack. On any failure
+everything already started is stopped and the error names the failing part's log.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Literal
 
-import httpx
 import psutil
 
 from slogate.config import SlogateConfig
@@ -30,13 +29,13 @@ from slogate.host.processes import stop_recorded
 from slogate.platform.base import OnEvent, StackDown, StackEvent
 from slogate.platform.local import haproxy, prometheus, redis, toxiproxy
 from slogate.platform.local.control import serve_control
+from slogate.platform.local.first_samples import SampleTargets
 from slogate.platform.local.orphans import stop_stack_processes
 from slogate.platform.local.ports import StackPorts, allocate_ports
 from slogate.platform.local.readiness import http_ok, redis_answers
 from slogate.platform.local.replicas import replica_launch
 from slogate.platform.local.supervisor import Part, Supervisor
 from slogate.platform.prometheus_server import (
-    has_sample_from_every_target,
     prometheus_command,
     write_prometheus_config,
 )
@@ -78,8 +77,12 @@ class LocalStack:
 
     # -- up -------------------------------------------------------------------------------
 
-    def up(self) -> StackState:
-        """Start every part and wait until the stack is ready; clean up on any failure."""
+    def up(self, first_samples: bool = True) -> StackState:
+        """Start every part and wait until the stack is ready; clean up on any failure.
+
+        Ready means serving (the edge and every replica ready) and, unless `first_samples` is
+        False, Prometheus has a sample from every target; a gate session awaits those beside
+        its load's warm-up instead (first_samples.py)."""
         self._t0 = time.monotonic()
         binaries = require_binaries()
         fault_proxy = toxiproxy.find_toxiproxy() if self.config.faults == "toxiproxy" else None
@@ -107,7 +110,10 @@ class LocalStack:
             if fault_proxy is not None:
                 self._start_fault_proxy(fault_proxy, run_dir, ports)
             self._start_edge(binaries["haproxy"].path, run_dir, ports)
-            self._wait_for_first_samples(ports)
+            # asked last: it answers ~0.2 s after its start, while the other parts start
+            self._wait_for_prometheus(ports)
+            if first_samples:
+                self._wait_for_first_samples()
         except BaseException:
             self.down()
             raise
@@ -144,6 +150,8 @@ class LocalStack:
             binary, config_file, run_dir / "prometheus-data", ports.prometheus
         )
         self._add("prometheus", "prometheus", command, ports.prometheus, run_dir)
+
+    def _wait_for_prometheus(self, ports: StackPorts) -> None:
         url = f"http://{HOST}:{ports.prometheus}/-/ready"
         self._wait("prometheus", ["prometheus"], lambda: http_ok(url), 30.0)
 
@@ -228,23 +236,29 @@ class LocalStack:
 
         self._wait("edge", ["edge"], edge_ready, self.config.timings.ready_timeout_s)
 
-    def _wait_for_first_samples(self, ports: StackPorts) -> None:
-        url = f"http://{HOST}:{ports.prometheus}"
+    def sample_targets(self) -> SampleTargets:
+        """What Prometheus must have scraped before the stack's evidence starts."""
+        ports = self.ports
+        assert ports is not None and self.state is not None  # after the parts started
         replicas = {f"service/{HOST}:{port}" for port in ports.replicas}
         expected_up = replicas | {
             f"edge/{HOST}:{ports.edge_metrics}",
             f"supervisor/{HOST}:{ports.supervisor}",
         }
-        expected_any = {f"client/{HOST}:{ports.client_metrics}"}
+        return SampleTargets(
+            url=f"http://{HOST}:{ports.prometheus}",
+            up=frozenset(expected_up),
+            any=frozenset({f"client/{HOST}:{ports.client_metrics}"}),
+            log=str(Path(self.state.run_dir) / "logs" / "prometheus.log"),
+        )
 
-        def sampled() -> bool:
-            try:
-                return has_sample_from_every_target(url, expected_up, expected_any)
-            except (httpx.HTTPError, KeyError, ValueError):
-                return False
+    def first_samples_timeout(self) -> float:
+        return 30.0 + 5 * self.config.timings.scrape_interval_s
 
-        timeout = 30.0 + 5 * self.config.timings.scrape_interval_s
-        self._wait("first-scrape", ["prometheus"], sampled, timeout, interval=0.1)
+    def _wait_for_first_samples(self) -> None:
+        targets = self.sample_targets()
+        timeout = self.first_samples_timeout()
+        self._wait("first-scrape", ["prometheus"], targets.sampled, timeout, interval=0.1)
 
     # -- helpers ---------------------------------------------------------------------------
 
