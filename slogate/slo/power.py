@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from slogate.slo.distributions import beta_ppf, binom_sf
 from slogate.slo.stats import CONFIDENCE, lower_bound
 
 if TYPE_CHECKING:
@@ -53,14 +54,13 @@ def _first_totals(
     """For each bad count k: the smallest total in [low, high] at which k bad ones no longer
     FAIL (the lower bound falls as the total grows), found by vectorised bisection."""
     import numpy as np
-    from scipy.stats import beta
 
     lows = np.full(bads.shape, low, dtype=np.int64)
     highs = np.full(bads.shape, high, dtype=np.int64)
     while np.any(lows < highs):
         middle = (lows + highs) // 2
         with np.errstate(invalid="ignore"):
-            bounds = beta.ppf(1.0 - confidence, bads, np.maximum(middle - bads + 1, 1))
+            bounds = beta_ppf(1.0 - confidence, bads, np.maximum(middle - bads + 1, 1))
         fails = (middle < bads) | (bounds > allowed)  # k bad of fewer than k: not yet
         lows = np.where(fails & (lows < highs), middle + 1, lows)
         highs = np.where(~fails & (lows < highs), middle, highs)
@@ -90,9 +90,8 @@ def _worst_totals(
 
 def _power(totals: np.ndarray, bads: np.ndarray, share: float) -> float:
     import numpy as np
-    from scipy.stats import binom
 
-    return float(np.min(binom.sf(bads - 1, totals, share))) if totals.size else 0.0
+    return float(np.min(binom_sf(bads - 1, totals, share))) if totals.size else 0.0
 
 
 def worst_power(

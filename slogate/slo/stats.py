@@ -7,9 +7,9 @@ A request is good or bad; the bad share is binomial. slogate bounds it with exac
     FAIL          the lower bound of the bad share is above it (a demonstrated breach)
     INCONCLUSIVE  otherwise (too few requests to tell)
 
-All functions here are pure. scipy is imported by the functions that need it, not by this
-module: it is most of the command line's start-up time (every command imports this module,
-few compute a bound).
+All functions here are pure. scipy is imported by the functions that need it
+(distributions.py), not by this module: it is most of the command line's start-up time (every
+command imports this module, few compute a bound).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+
+from slogate.slo.distributions import beta_ppf
 
 CONFIDENCE = 0.95
 
@@ -32,9 +34,7 @@ def upper_bound(bad: int, total: int, confidence: float = CONFIDENCE) -> float:
     _check_counts(bad, total)
     if bad >= total:
         return 1.0
-    from scipy.stats import beta
-
-    return float(beta.ppf(confidence, bad + 1, total - bad))
+    return float(beta_ppf(confidence, bad + 1, total - bad))
 
 
 def lower_bound(bad: int, total: int, confidence: float = CONFIDENCE) -> float:
@@ -42,9 +42,7 @@ def lower_bound(bad: int, total: int, confidence: float = CONFIDENCE) -> float:
     _check_counts(bad, total)
     if bad == 0:
         return 0.0
-    from scipy.stats import beta
-
-    return float(beta.ppf(1.0 - confidence, bad, total - bad + 1))
+    return float(beta_ppf(1.0 - confidence, bad, total - bad + 1))
 
 
 def _check_counts(bad: int, total: int) -> None:
