@@ -11,10 +11,11 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP) system-packages fault-proxy
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the suite passed with
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q pip==26.3
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 system-packages:
