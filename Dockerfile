@@ -27,10 +27,10 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY slogate ./slogate
 COPY target_service ./target_service
-RUN pip install --require-virtualenv . \
+RUN pip install --require-virtualenv -c constraints.txt . \
     && python -m compileall -q /opt/venv
 
 # ---- runtime: slim Python, the local platform's binaries, non-root, writes only under /tmp

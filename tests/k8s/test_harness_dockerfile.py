@@ -80,7 +80,7 @@ def test_multi_stage_with_the_builders_venv_and_a_slim_runtime() -> None:
     assert [c.flags()["from"] for c in copies] == [builder]
     assert copies[0].arguments.split()[-2:] == ["/opt/venv", "/opt/venv"]
     runs = " ".join(i.arguments for i in INSTRUCTIONS if i.stage == 0 and i.keyword == "RUN")
-    assert "pip install --require-virtualenv ." in runs, "slogate with its dependencies"
+    assert "pip install --require-virtualenv -c constraints.txt ." in runs, "pinned dependencies"
     assert "compileall" in runs, "bytecode compiled at build time: no writes at run time"
     assert _env()["PATH"].startswith("/opt/venv/bin:")
 
