@@ -23,14 +23,39 @@ Locust always runs in a subprocess. Nothing here imports gevent or locust except
 `openmodel` (the dispatcher) and `metrics_endpoint` (its metrics server), which run inside
 the Locust process: only a locustfile imports them, through `slogate.locust`; and `slo_tab`,
 which Locust loads as a locustfile of its own.
+
+The names below are imported when first asked for (PEP 562): the Locust process imports this
+package on its way to the open model, and the engine's modules (runner, results, the UI
+session and its report, which reach the SLO evaluation and the report models) would cost it
+about 0.4 s of start-up.
 """
 
-from slogate.load.actions import Action, PreparedRequest
-from slogate.load.profiles import Profile, Stage, find_profile
-from slogate.load.results import LoadSummary
-from slogate.load.runner import LoadPlan, run_load
-from slogate.load.status import LoadStatus, read_status
-from slogate.load.ui_session import run_ui
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slogate.load.actions import Action, PreparedRequest
+    from slogate.load.profiles import Profile, Stage, find_profile
+    from slogate.load.results import LoadSummary
+    from slogate.load.runner import LoadPlan, run_load
+    from slogate.load.status import LoadStatus, read_status
+    from slogate.load.ui_session import run_ui
+
+_MODULE_OF = {
+    "Action": "actions",
+    "LoadPlan": "runner",
+    "LoadStatus": "status",
+    "LoadSummary": "results",
+    "PreparedRequest": "actions",
+    "Profile": "profiles",
+    "Stage": "profiles",
+    "find_profile": "profiles",
+    "read_status": "status",
+    "run_load": "runner",
+    "run_ui": "ui_session",
+}
 
 __all__ = [
     "Action",
@@ -45,3 +70,10 @@ __all__ = [
     "run_load",
     "run_ui",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'slogate.load' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"slogate.load.{module}"), name)
