@@ -24,16 +24,14 @@ Locust always runs in a subprocess. Nothing here imports gevent or locust except
 the Locust process: only a locustfile imports them, through `slogate.locust`; and `slo_tab`,
 which Locust loads as a locustfile of its own.
 
-The names below are imported when first asked for (PEP 562): the Locust process imports this
-package on its way to the open model, and the engine's modules (runner, results, the UI
-session and its report, which reach the SLO evaluation and the report models) would cost it
-about 0.4 s of start-up.
+The names below are imported when first asked for (slogate/lazy_exports.py).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from slogate.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from slogate.load.actions import Action, PreparedRequest
@@ -72,8 +70,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'slogate.load' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"slogate.load.{module}"), name)
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

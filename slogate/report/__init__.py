@@ -12,12 +12,33 @@ check.py       the files of `slogate check`: JSON, JUnit XML, Markdown
 compare.py     what got better or worse between two runs
 journal.py     Chaos Toolkit journals in brief
 environment.py versions, platform, cores
+
+The names below are imported when first asked for (slogate/lazy_exports.py).
 """
 
-from slogate.report.compare import Comparison, compare_reports
-from slogate.report.model import RunReport, RunStatus
-from slogate.report.store import allocate_run_folder, locate_report, read_report
-from slogate.report.writer import render_outputs, write_report
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slogate.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from slogate.report.compare import Comparison, compare_reports
+    from slogate.report.model import RunReport, RunStatus
+    from slogate.report.store import allocate_run_folder, locate_report, read_report
+    from slogate.report.writer import render_outputs, write_report
+
+_MODULE_OF = {
+    "Comparison": "compare",
+    "RunReport": "model",
+    "RunStatus": "model",
+    "allocate_run_folder": "store",
+    "compare_reports": "compare",
+    "locate_report": "store",
+    "read_report": "store",
+    "render_outputs": "writer",
+    "write_report": "writer",
+}
 
 __all__ = [
     "Comparison",
@@ -30,3 +51,5 @@ __all__ = [
     "render_outputs",
     "write_report",
 ]
+
+__getattr__ = lazy_exports(__name__, _MODULE_OF)
