@@ -100,13 +100,17 @@ def count_counters(
         promql.start_values_query(series),
         promql.end_values_query(series, min(window, promql.LOOKBACK_S)),
         promql.resets_query(series, window),
+        promql.nan_check_query(series, window),
     ]
     count = Count(queries=list(queries))
-    at_start, ends, at_end = client.vectors(
-        [(queries[0], start), (queries[1], end), (queries[2], end)]
+    at_start, ends, at_end, nan_checks = client.vectors(
+        [(queries[0], start), (queries[1], end), (queries[2], end), (queries[3], end)]
     )
     starts = {_key(s.labels): s.value for s in at_start}
-    resets = {_key(s.labels): s.value for s in at_end}
+    nans = {_key(s.labels): s.value for s in nan_checks}
+    resets = {  # resets(..) + 0 * sum_over_time(..): one-to-one, as PromQL's `+` matches
+        key: s.value + nans[key] for s in at_end if (key := _key(s.labels)) in nans
+    }
     if window > promql.LOOKBACK_S and resets.keys() - {_key(s.labels) for s in ends}:
         # a series without a sample near the end (stale, or only before the start): its end
         # value is its last sample anywhere in the window, which only the long range reads

@@ -10,9 +10,11 @@ value at both ends and whether it reset in between:
                                            `resets` lists has none (it went stale inside the
                                            window): last_over_time(S[D]) @ end, which reads
                                            every sample of the window
-    resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
+    resets(S[D + LOOKBACK])      @ end     resets since the start sample
+    0 * sum_over_time(S[D + LOOKBACK]) @ end  NaN for a series with a NaN sample, else 0
+                                           (added to the resets, as `+` would in PromQL)
 
-The three are independent and sent at once (PrometheusClient.vectors).
+The four are independent and sent at once (PrometheusClient.vectors).
 
 A series without resets has the exact delta end - start; those that reset go to the raw path
 (counting.py: S narrowed by the labels they share, the window split into parts, only the
@@ -80,13 +82,17 @@ def end_values_query(series: str, window_s: float) -> str:
 
 
 def resets_query(series: str, window_s: float) -> str:
-    """Resets per series since the start sample; NaN when any sample in range is NaN.
+    """Resets per series since the start sample (`resets()` does not see a NaN sample: NaN
+    compares false; `nan_check_query` does)."""
+    return f"resets({series}[{duration(window_s + LOOKBACK_S)}])"
 
-    `resets()` does not see a NaN sample (NaN compares false), so `0 * sum_over_time()` (NaN
-    if any sample is) is added: such a series goes to the raw path, which judges it exactly.
-    """
-    selection = f"{series}[{duration(window_s + LOOKBACK_S)}]"
-    return f"resets({selection}) + 0 * sum_over_time({selection})"
+
+def nan_check_query(series: str, window_s: float) -> str:
+    """0 per series, NaN for one with a NaN sample in `resets_query`'s range: added to its
+    answer, such a series goes to the raw path, which judges it exactly. A query of its own
+    (not `resets(..) + 0 * sum_over_time(..)`), so Prometheus reads the range for both on two
+    cores at once."""
+    return f"0 * sum_over_time({series}[{duration(window_s + LOOKBACK_S)}])"
 
 
 def label_matches(label: str, pattern: str) -> str:
