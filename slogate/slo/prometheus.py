@@ -243,15 +243,17 @@ class PrometheusClient:
                 )
             pool = self._pool
         futures = [pool.submit(call) for call in calls]
-        for future in futures:
+        first: BaseException | None = None
+        for future in futures:  # each ends (or is dropped by close()) before any is raised
             try:
                 error = future.exception()
             except CancelledError:  # dropped by close()
-                raise PrometheusUnavailable(
+                error = PrometheusUnavailable(
                     f"the client of Prometheus at {self.base_url} was closed during the batch"
-                ) from None
-            if error is not None:
-                raise error
+                )
+            first = first or error
+        if first is not None:
+            raise first
         return [future.result() for future in futures]
 
     def matrix(self, expr: str, time: float) -> list[RangeSeries]:
