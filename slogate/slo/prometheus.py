@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from slogate.errors import InconclusiveError, UsageError
 
 MAX_CONCURRENT_QUERIES = 4
 T = TypeVar("T")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class PrometheusUnavailable(InconclusiveError):
@@ -74,6 +76,12 @@ class InstantSample:
 class RangeSeries:
     labels: dict[str, str]
     samples: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _rfc3339(unix_ms: int) -> str:
+    """`unix_ms` as an RFC 3339 UTC time with milliseconds (integer arithmetic: exact)."""
+    moment = EPOCH + timedelta(milliseconds=unix_ms)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _value(raw: Any) -> float:
@@ -207,11 +215,9 @@ class PrometheusClient:
         instant query at each of those times (Prometheus evaluates a range query as such)."""
         if step_ms <= 0 or last_ms < first_ms or (last_ms - first_ms) % step_ms:
             raise ValueError(f"{last_ms} is not on the grid of {step_ms} ms from {first_ms}")
-        params = {
-            "start": f"{first_ms / 1000:.3f}",
-            "end": f"{last_ms / 1000:.3f}",
-            "step": f"{step_ms / 1000:.3f}",
-        }
+        # RFC 3339 times and a duration in ms: Prometheus reads those exactly (a float in
+        # seconds goes through binary fractions and may come out a millisecond early)
+        params = {"start": _rfc3339(first_ms), "end": _rfc3339(last_ms), "step": f"{step_ms}ms"}
         data = self._ask("/api/v1/query_range", expr, params)
         if data.get("resultType") != "matrix":
             raise PrometheusQueryFailed(
