@@ -2,8 +2,8 @@
 
 Counts are raw, reset-aware counter deltas between the window's ends, never `increase()`
 (which extrapolates: a backfilled integer counter came back as 898,334.5). For a counter
-selector S and a window [start, end] of D seconds, three instant queries give every series'
-value at both ends and whether it reset in between:
+selector S and a window [start, end] of D seconds, four instant queries give every series'
+value at both ends and whether it reset (or has a NaN sample) in between:
 
     last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
     last_over_time(S[LOOKBACK])  @ end     value at the window's end; only when a series that
@@ -18,7 +18,8 @@ The four are independent and sent at once (PrometheusClient.vectors).
 
 A series without resets has the exact delta end - start; those that reset go to the raw path
 (counting.py: S narrowed by the labels they share, the window split into parts, only the
-parts with a reset split again and, once short, read raw and summed pairwise). Both paths read
+parts with a reset split again and, once short, read raw and summed pairwise; a level's
+parts are asked in two range queries and two instant ones). Both paths read
 the same samples, so the fast path is exact, not an approximation.
 """
 
