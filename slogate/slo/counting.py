@@ -107,10 +107,8 @@ def count_counters(
         [(queries[0], start), (queries[1], end), (queries[2], end), (queries[3], end)]
     )
     starts = {_key(s.labels): s.value for s in at_start}
-    nans = {_key(s.labels): s.value for s in nan_checks}
-    resets = {  # resets(..) + 0 * sum_over_time(..): one-to-one, as PromQL's `+` matches
-        key: s.value + nans[key] for s in at_end if (key := _key(s.labels)) in nans
-    }
+    nans = {_key(s.labels): s.value for s in nan_checks}  # only the series with a NaN sample
+    resets = {(key := _key(s.labels)): s.value + nans.get(key, 0.0) for s in at_end}
     if window > promql.LOOKBACK_S and resets.keys() - {_key(s.labels) for s in ends}:
         # a series without a sample near the end (stale, or only before the start): its end
         # value is its last sample anywhere in the window, which only the long range reads

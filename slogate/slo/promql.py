@@ -11,8 +11,8 @@ value at both ends and whether it reset (or has a NaN sample) in between:
                                            window): last_over_time(S[D]) @ end, which reads
                                            every sample of the window
     resets(S[D + LOOKBACK])      @ end     resets since the start sample
-    0 * sum_over_time(S[D + LOOKBACK]) @ end  NaN for a series with a NaN sample, else 0
-                                           (added to the resets, as `+` would in PromQL)
+    0 * sum_over_time(S[D + LOOKBACK]) != 0 @ end  the series with a NaN sample, as NaN
+                                           (added to their resets; the others add 0)
 
 The four are independent and sent at once (PrometheusClient.vectors).
 
@@ -89,11 +89,11 @@ def resets_query(series: str, window_s: float) -> str:
 
 
 def nan_check_query(series: str, window_s: float) -> str:
-    """0 per series, NaN for one with a NaN sample in `resets_query`'s range: added to its
-    answer, such a series goes to the raw path, which judges it exactly. A query of its own
-    (not `resets(..) + 0 * sum_over_time(..)`), so Prometheus reads the range for both on two
-    cores at once."""
-    return f"0 * sum_over_time({series}[{duration(window_s + LOOKBACK_S)}])"
+    """The series with a NaN sample in `resets_query`'s range, as NaN (`NaN != 0` holds, so
+    the filter keeps only those; the others would answer 0): added to their resets, they go
+    to the raw path, which judges them exactly. A query of its own (not `resets(..) + 0 *
+    sum_over_time(..)`), so Prometheus reads the range for both on two cores at once."""
+    return f"0 * sum_over_time({series}[{duration(window_s + LOOKBACK_S)}]) != 0"
 
 
 def label_matches(label: str, pattern: str) -> str:
