@@ -14,12 +14,13 @@ Rules (DESIGN.md, "Statistics, not vibes"):
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from slogate.slo import promql
-from slogate.slo.prometheus import PrometheusClient
+from slogate.slo.prometheus import InstantSample, PrometheusClient
 
 
 def delta_from_samples(
@@ -78,6 +79,7 @@ PARTS = 8  # a part with a reset is split into this many
 # sample: scrape intervals up to a minute; a series scraped less often is split further.
 REACH_S = 60.0
 Key = tuple[tuple[str, str], ...]
+Vector = list[InstantSample]
 
 
 def _key(labels: dict[str, str]) -> Key:
@@ -98,13 +100,15 @@ def count_counters(
         promql.start_values_query(series),
         promql.end_values_query(series, min(window, promql.LOOKBACK_S)),
         promql.resets_query(series, window),
+        promql.nan_check_query(series, window),
     ]
     count = Count(queries=list(queries))
-    at_start, ends, at_end = client.vectors(
-        [(queries[0], start), (queries[1], end), (queries[2], end)]
+    at_start, ends, at_end, nan_checks = client.vectors(
+        [(queries[0], start), (queries[1], end), (queries[2], end), (queries[3], end)]
     )
     starts = {_key(s.labels): s.value for s in at_start}
-    resets = {_key(s.labels): s.value for s in at_end}
+    nans = {_key(s.labels): s.value for s in nan_checks}  # only the series with a NaN sample
+    resets = {(key := _key(s.labels)): s.value + nans.get(key, 0.0) for s in at_end}
     if window > promql.LOOKBACK_S and resets.keys() - {_key(s.labels) for s in ends}:
         # a series without a sample near the end (stale, or only before the start): its end
         # value is its last sample anywhere in the window, which only the long range reads
@@ -185,6 +189,48 @@ def _part_resets_query(narrowed: str, seconds: float, reach: float, nan_seen: bo
     return query + (f" + 0 * sum_over_time({selection})" if nan_seen else "")
 
 
+def _scan_parts(
+    client: PrometheusClient,
+    narrowed: str,
+    low: float,
+    high: float,
+    reach: float,
+    nan_seen: bool,
+    count: Count,
+) -> tuple[list[tuple[float, float, float]], tuple[list[Vector], list[Vector]]]:
+    """(low, high] split into PARTS parts `(start, end, reach of its reset check)`, and every
+    part's end values and reset checks.
+
+    The parts but the first are whole milliseconds long and equal, so theirs come from two
+    range queries (one per kind, each evaluated at every part's end), the first part's (a
+    few ms longer when the span does not divide, and with its own `reach`) from two instant
+    queries; all four are sent at once. Answers: (ends per part, resets per part).
+    """
+    low_ms, high_ms = round(low * 1000), round(high * 1000)
+    step_ms = (high_ms - low_ms) // PARTS
+    ends_ms = [high_ms - (PARTS - 1 - part) * step_ms for part in range(PARTS)]
+    cuts = [low, *(ms / 1000 for ms in ends_ms[:-1]), high]
+    step = step_ms / 1000
+    later_reach = min(step, REACH_S)
+    parts = [(a, b, later_reach) for a, b in itertools.pairwise(cuts)]
+    parts[0] = (low, cuts[1], reach)
+    first_ends = promql.end_values_query(narrowed, cuts[1] - low)
+    first_resets = _part_resets_query(narrowed, cuts[1] - low, reach, nan_seen)
+    ends = promql.end_values_query(narrowed, step)
+    resets = _part_resets_query(narrowed, step, later_reach, nan_seen)
+    count.queries += [first_ends, first_resets, ends, resets]
+    later = (ends_ms[1], ends_ms[-1], step_ms)
+    first_end_values, first_reset_counts, end_values, reset_counts = client.gather(
+        [
+            lambda: [client.vector(first_ends, cuts[1])],
+            lambda: [client.vector(first_resets, cuts[1])],
+            lambda: client.vectors_every(ends, *later),
+            lambda: client.vectors_every(resets, *later),
+        ]
+    )
+    return parts, (first_end_values + end_values, first_reset_counts + reset_counts)
+
+
 def _narrow(series: str, members: list[dict[str, str]]) -> str:
     """`series` narrowed by the labels all `members` share (typically the restarted replica)."""
     common = set(members[0].items())
@@ -232,22 +278,10 @@ def _part_deltas(
     totals = dict.fromkeys(wanted, 0.0)
     values = {key: baselines.get(key) for key in wanted}
     carried = set(carried)
-    step = (high - low) / PARTS
-    bounds = [
-        (low + part * step, high if part == PARTS - 1 else low + (part + 1) * step)
-        for part in range(PARTS)
-    ]
-    batch: list[tuple[str, float]] = []
-    for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else min(step, REACH_S)
-        ends_query = promql.end_values_query(narrowed, b - a)
-        batch += [(ends_query, b), (_part_resets_query(narrowed, b - a, reach_here, nan_seen), b)]
-    count.queries += [query for query, _ in batch]
-    answers = client.vectors(batch)  # every part at once; judged in order below
-    for part, (a, b) in enumerate(bounds):
-        reach_here = reach if part == 0 else min(step, REACH_S)
-        ends = {_key(s.labels): s.value for s in answers[2 * part]}
-        resets = {_key(s.labels): s.value for s in answers[2 * part + 1]}
+    parts, answers = _scan_parts(client, narrowed, low, high, reach, nan_seen, count)
+    for part, (a, b, reach_here) in enumerate(parts):  # judged in order
+        ends = {_key(s.labels): s.value for s in answers[0][part]}
+        resets = {_key(s.labels): s.value for s in answers[1][part]}
         at_a = dict(values)
         carried_at_a = set(carried)
         again: list[dict[str, str]] = []

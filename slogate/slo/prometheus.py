@@ -2,7 +2,10 @@
 
 `vectors` sends a batch of independent instant queries at once (at most
 MAX_CONCURRENT_QUERIES in flight, each with the client's timeout): the counting queries of a
-window are independent, and Prometheus answers them on several cores.
+window are independent, and Prometheus answers them on several cores. `vectors_every` asks
+for one expression's instant vectors at evenly spaced times in one range query (one request
+and one answer with each series' labels once, instead of one instant query per time);
+`gather` runs any such calls at once.
 
 Works against Prometheus, Thanos, Mimir or a managed Prometheus (bearer token, basic auth, a CA
 file, extra headers). Failures raise `PrometheusUnavailable` (unreachable, timed out) or
@@ -13,10 +16,12 @@ is never a pass.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from slogate.errors import InconclusiveError, UsageError
 
 MAX_CONCURRENT_QUERIES = 4
+T = TypeVar("T")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class PrometheusUnavailable(InconclusiveError):
@@ -69,6 +76,12 @@ class InstantSample:
 class RangeSeries:
     labels: dict[str, str]
     samples: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _rfc3339(unix_ms: int) -> str:
+    """`unix_ms` as an RFC 3339 UTC time with milliseconds (integer arithmetic: exact)."""
+    moment = EPOCH + timedelta(milliseconds=unix_ms)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _value(raw: Any) -> float:
@@ -142,12 +155,13 @@ class PrometheusClient:
         self.close()
 
     def _query(self, expr: str, time: float) -> dict[str, Any]:
+        return self._ask("/api/v1/query", expr, {"time": f"{time:.3f}"})
+
+    def _ask(self, path: str, expr: str, params: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             self.queries += 1
         try:
-            response = self._http().post(
-                "/api/v1/query", data={"query": expr, "time": f"{time:.3f}"}
-            )
+            response = self._http().post(path, data={"query": expr, **params})
         except httpx.TimeoutException as error:
             raise PrometheusUnavailable(
                 f"Prometheus at {self.base_url} did not answer within {self.auth.timeout_s} s"
@@ -191,8 +205,42 @@ class PrometheusClient:
         The first failure is raised (after every query of the batch has ended: each has the
         client's timeout).
         """
-        if len(batch) <= 1:
-            return [self.vector(expr, time) for expr, time in batch]
+        return self.gather([partial(self.vector, expr, time) for expr, time in batch])
+
+    def vectors_every(
+        self, expr: str, first_ms: int, last_ms: int, step_ms: int
+    ) -> list[list[InstantSample]]:
+        """`expr`'s instant vectors at first_ms, first_ms + step_ms, ... last_ms (unix
+        milliseconds; last_ms on that grid) from one range query: the same answers as an
+        instant query at each of those times (Prometheus evaluates a range query as such)."""
+        if step_ms <= 0 or last_ms < first_ms or (last_ms - first_ms) % step_ms:
+            raise ValueError(f"{last_ms} is not on the grid of {step_ms} ms from {first_ms}")
+        # RFC 3339 times and a duration in ms: Prometheus reads those exactly (a float in
+        # seconds goes through binary fractions and may come out a millisecond early)
+        params = {"start": _rfc3339(first_ms), "end": _rfc3339(last_ms), "step": f"{step_ms}ms"}
+        data = self._ask("/api/v1/query_range", expr, params)
+        if data.get("resultType") != "matrix":
+            raise PrometheusQueryFailed(
+                f"expected a matrix from the range query {expr!r}, got {data.get('resultType')}"
+            )
+        steps: list[list[InstantSample]] = [[] for _ in range((last_ms - first_ms) // step_ms + 1)]
+        for item in data["result"]:
+            labels = dict(item["metric"])
+            for timestamp, value in item.get("values", []):
+                offset = round(float(timestamp) * 1000) - first_ms
+                if offset % step_ms or not 0 <= offset <= last_ms - first_ms:
+                    raise PrometheusQueryFailed(
+                        f"the range query {expr!r} answered at {timestamp}, off its grid"
+                    )
+                steps[offset // step_ms].append(InstantSample(labels, _value(value)))
+        return steps
+
+    def gather(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """`calls` (each sending queries through this client) run concurrently, at most
+        MAX_CONCURRENT_QUERIES at once; their answers in order. The first failure is raised
+        once every call has ended (each query has the client's timeout)."""
+        if len(calls) <= 1:
+            return [call() for call in calls]
         with self._lock:
             self._refuse_when_closed()
             if self._pool is None:
@@ -200,16 +248,18 @@ class PrometheusClient:
                     MAX_CONCURRENT_QUERIES, thread_name_prefix="prometheus-query"
                 )
             pool = self._pool
-        futures = [pool.submit(self.vector, expr, time) for expr, time in batch]
-        for future in futures:
+        futures = [pool.submit(call) for call in calls]
+        first: BaseException | None = None
+        for future in futures:  # each ends (or is dropped by close()) before any is raised
             try:
                 error = future.exception()
             except CancelledError:  # dropped by close()
-                raise PrometheusUnavailable(
+                error = PrometheusUnavailable(
                     f"the client of Prometheus at {self.base_url} was closed during the batch"
-                ) from None
-            if error is not None:
-                raise error
+                )
+            first = first or error
+        if first is not None:
+            raise first
         return [future.result() for future in futures]
 
     def matrix(self, expr: str, time: float) -> list[RangeSeries]:

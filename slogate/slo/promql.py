@@ -2,21 +2,24 @@
 
 Counts are raw, reset-aware counter deltas between the window's ends, never `increase()`
 (which extrapolates: a backfilled integer counter came back as 898,334.5). For a counter
-selector S and a window [start, end] of D seconds, three instant queries give every series'
-value at both ends and whether it reset in between:
+selector S and a window [start, end] of D seconds, four instant queries give every series'
+value at both ends and whether it reset (or has a NaN sample) in between:
 
     last_over_time(S[LOOKBACK])  @ start   value at the window's start (last sample <= start)
     last_over_time(S[LOOKBACK])  @ end     value at the window's end; only when a series that
                                            `resets` lists has none (it went stale inside the
                                            window): last_over_time(S[D]) @ end, which reads
                                            every sample of the window
-    resets(S[D + LOOKBACK])      @ end     resets since the start sample (NaN if a sample is)
+    resets(S[D + LOOKBACK])      @ end     resets since the start sample
+    0 * sum_over_time(S[D + LOOKBACK]) != 0 @ end  the series with a NaN sample, as NaN
+                                           (added to their resets; the others add 0)
 
-The three are independent and sent at once (PrometheusClient.vectors).
+The four are independent and sent at once (PrometheusClient.vectors).
 
 A series without resets has the exact delta end - start; those that reset go to the raw path
 (counting.py: S narrowed by the labels they share, the window split into parts, only the
-parts with a reset split again and, once short, read raw and summed pairwise). Both paths read
+parts with a reset split again and, once short, read raw and summed pairwise; a level's
+parts are asked in two range queries and two instant ones). Both paths read
 the same samples, so the fast path is exact, not an approximation.
 """
 
@@ -80,13 +83,17 @@ def end_values_query(series: str, window_s: float) -> str:
 
 
 def resets_query(series: str, window_s: float) -> str:
-    """Resets per series since the start sample; NaN when any sample in range is NaN.
+    """Resets per series since the start sample (`resets()` does not see a NaN sample: NaN
+    compares false; `nan_check_query` does)."""
+    return f"resets({series}[{duration(window_s + LOOKBACK_S)}])"
 
-    `resets()` does not see a NaN sample (NaN compares false), so `0 * sum_over_time()` (NaN
-    if any sample is) is added: such a series goes to the raw path, which judges it exactly.
-    """
-    selection = f"{series}[{duration(window_s + LOOKBACK_S)}]"
-    return f"resets({selection}) + 0 * sum_over_time({selection})"
+
+def nan_check_query(series: str, window_s: float) -> str:
+    """The series with a NaN sample in `resets_query`'s range, as NaN (`NaN != 0` holds, so
+    the filter keeps only those; the others would answer 0): added to their resets, they go
+    to the raw path, which judges them exactly. A query of its own (not `resets(..) + 0 *
+    sum_over_time(..)`), so Prometheus reads the range for both on two cores at once."""
+    return f"0 * sum_over_time({series}[{duration(window_s + LOOKBACK_S)}]) != 0"
 
 
 def label_matches(label: str, pattern: str) -> str:

@@ -40,7 +40,8 @@ WINDOW = Window(start=1_800_000_000.0, end=1_800_000_027.0)
 class CountingPrometheus:
     """Answers the evaluator's counting queries for one window: the target's two series,
     `status_class` 2xx and 5xx, are 0 at the window's start and `total - bad` and `bad` at its
-    end, never reset (the error selector reads the 5xx one only)."""
+    end, never reset and never NaN (the reset check answers 0, the NaN check nothing; the
+    error selector reads the 5xx one only)."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -52,7 +53,9 @@ class CountingPrometheus:
         values = {"2xx": self.total - self.bad, "5xx": self.bad}
         if 'status_class="5xx"' in query:
             del values["2xx"]
-        if query.startswith("resets(") or at == WINDOW.start:
+        if query.startswith("0 * sum_over_time("):  # the NaN check: no series has a NaN
+            values = {}
+        elif query.startswith("resets(") or at == WINDOW.start:
             values = dict.fromkeys(values, 0)
         result = [
             {"metric": {"source": "server", "status_class": status}, "value": [at, str(value)]}

@@ -142,6 +142,7 @@ def _share(
         promql.start_values_query(selector),
         promql.end_values_query(selector, window_s),
         promql.resets_query(selector, window_s),
+        promql.nan_check_query(selector, window_s),
     ]
     evidence = Evidence(total=total, bad=bad, allowed_bad_share=allowed, queries=queries)
     if total == 0:

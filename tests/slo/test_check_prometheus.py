@@ -306,6 +306,50 @@ def test_a_batch_of_queries_answers_in_order_and_raises_the_first_error(promethe
         assert client.queries == 9 + 9 + 10
 
 
+def test_a_range_query_answers_as_instant_queries_at_each_step(prometheus):
+    """`vectors_every` (the raw path's parts) equals an instant query at each step: over
+    resets, the 15-minute scrape gap (no answer at those steps) and an `offset`; on a grid of
+    whole seconds and on one of odd milliseconds (which a time in float seconds can miss)."""
+    url, t0 = prometheus
+    expressions = [
+        'last_over_time(jumpy_total{job="x"}[450000ms])',
+        "resets(jumpy_total[510000ms]) - resets(jumpy_total[60000ms] offset 450000ms)",
+    ]
+    grids = [((t0 - 5200) * 1000, 450_000), ((t0 - 5200) * 1000 + 37_967, 411_967)]
+    with PrometheusClient(url) as client:
+        for expr in expressions:
+            for first_ms, step_ms in grids:
+                last_ms = first_ms + 12 * step_ms
+                stepped = client.vectors_every(expr, first_ms, last_ms, step_ms)
+                at_each = [
+                    client.vector(expr, ms / 1000) for ms in range(first_ms, last_ms + 1, step_ms)
+                ]
+                assert stepped == at_each
+                assert [] in stepped and any(s and s[0].value > 0 for s in stepped)
+        with pytest.raises(ValueError, match="not on the grid"):
+            client.vectors_every(expressions[0], first_ms, last_ms + 1, step_ms)
+        assert client.queries == 2 * 2 * (1 + 13)
+
+
+def test_gathered_calls_answer_in_order_and_raise_the_first_error(prometheus):
+    url, t0 = prometheus
+    expr = 'last_over_time(jumpy_total{job="x"}[300000ms])'
+    with PrometheusClient(url) as client:
+        answers = client.gather(
+            [lambda: client.vector(expr, t0 - 7000), lambda: client.vectors([(expr, t0 - 6990)])]
+        )
+        assert answers == [[client.vector(expr, t0 - 7000)[0]], [client.vector(expr, t0 - 6990)]]
+        finished = []
+        with pytest.raises(PrometheusQueryFailed, match="answered HTTP 400"):
+            client.gather(
+                [
+                    lambda: client.vector('x_total{a=~"("}', t0),
+                    lambda: finished.append(client.vector(expr, t0 - 7000)),
+                ]
+            )
+        assert len(finished) == 1  # the other call ran to its end before the error was raised
+
+
 def test_every_result_is_the_recorded_one(prometheus):
     """Verdicts, reasons and evidence (all but the PromQL) over 5 windows and both specs are
     those recorded before `slogate check` was made faster (tests/slo/known_results.py)."""
