@@ -7,9 +7,10 @@ A bare ASGI app (uvicorn, one process) runs pinned to core 1; the generator (wrk
 `slogate load` and thus its Locust subprocess) to core 0. Per run, side by side:
 
 1. capacity: wrk closed-loop (1 thread, 32 connections), Locust FastHttpUser bare (32 users,
-   no wait) and `slogate load` offered far more than it can start (30,000/s, in-flight pool
-   256); slogate's figure is its completions per second of the run (requests/s per
-   load-generator core), including the work of scheduling and counting every arrival;
+   no wait) and `slogate load` offered far more than it can start (30,000/s), with an
+   in-flight pool of 256 and of 32 (bare Locust's concurrency); slogate's figure is its
+   completions per second of the run (requests/s per load-generator core), including the
+   work of scheduling and counting every arrival;
 2. added latency: wrk throttled (Lua `delay`) to a moderate rate, then slogate at the rate
    wrk achieved; slogate's service-time percentiles minus wrk's.
 
@@ -147,6 +148,10 @@ def one_run(url: str, duration: int, work: Path) -> dict:
     wrk_max = wrk(url, duration, 32)
     locust_bare = bare_locust(url, duration, work)
     slogate_max = slogate(url, 30_000, duration, 256, work)
+    # the same concurrency as bare Locust's 32 users: 256 in flight make the one-process
+    # target answer slower and the generator hold 8x the connections, which costs it CPU per
+    # request that is not the open model's bookkeeping
+    slogate_32 = slogate(url, 30_000, duration, 32, work)
     wrk_moderate = wrk(url, duration, MODERATE_CONNECTIONS, MODERATE_DELAY_MS)
     slogate_moderate = slogate(url, round(wrk_moderate["rate"]), duration, 1000, work)
     return {
@@ -156,6 +161,8 @@ def one_run(url: str, duration: int, work: Path) -> dict:
         "locust_bare_rps": locust_bare,
         "locust_bare_ratio": locust_bare / wrk_max["rate"],
         "slogate_vs_locust_bare": slogate_max["rate"] / locust_bare,
+        "slogate_32_rps": slogate_32["rate"],
+        "slogate_32_vs_locust_bare": slogate_32["rate"] / locust_bare,
         "moderate_rate": wrk_moderate["rate"],
         "slogate_moderate_rate": slogate_moderate["started_rate"],
         "wrk_p50_ms": wrk_moderate["p50_ms"],

@@ -19,7 +19,7 @@ open model costs what Locust itself costs): at capacity against bare Locust, at 
 rate against Locust paced to the same rate (32 users, `constant_throughput`), because a
 generator woken for every request pays more per request than one that finds many answers at
 each wake-up. The load average is printed with every run.
-`--profile FILE` runs one fixed-rate slogate run under cProfile (inside the Locust process)
+`--profile FILE [--pool N]` runs one fixed-rate slogate run under cProfile (in the Locust process)
 and writes its stats to FILE.
 """
 
@@ -165,11 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--before", type=Path, help="an older checkout to compare with")
     parser.add_argument("--profile", type=Path, help="cProfile one fixed-rate run to FILE")
+    parser.add_argument(
+        "--pool", type=int, default=1000,
+        help="in-flight pool of the profiled run (CAPACITY_POOL with a capacity rate: the "
+        "profile then holds the missed arrivals' bookkeeping)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     with bare_target() as url, tempfile.TemporaryDirectory(prefix="load-cpu-bench-") as work:
         if args.profile:
             result = slogate_cpu(
-                url, args.rate, args.duration, 1000, Path(work), REPO, args.profile
+                url, args.rate, args.duration, args.pool, Path(work), REPO, args.profile
             )
             print(json.dumps(result), f"profile: {args.profile}")
             return 0
