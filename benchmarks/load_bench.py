@@ -7,10 +7,10 @@ A bare ASGI app (uvicorn, one process) runs pinned to core 1; the generator (wrk
 `slogate load` and thus its Locust subprocess) to core 0. Per run, side by side:
 
 1. capacity: wrk closed-loop (1 thread, 32 connections), Locust FastHttpUser bare (32 users,
-   no wait) and `slogate load` offered far more than it can start (30,000/s), with an
-   in-flight pool of 256 and of 32 (bare Locust's concurrency); slogate's figure is its
-   completions per second of the run (requests/s per load-generator core), including the
-   work of scheduling and counting every arrival;
+   no wait; and 256 users, the open model's concurrency below) and `slogate load` offered far
+   more than it can start (30,000/s), with an in-flight pool of 256 and of 32; slogate's
+   figure is its completions per second of the run (requests/s per load-generator core),
+   including the work of scheduling and counting every arrival;
 2. added latency: wrk throttled (Lua `delay`) to a moderate rate, then slogate at the rate
    wrk achieved; slogate's service-time percentiles minus wrk's.
 
@@ -131,11 +131,12 @@ def slogate(url: str, rate: float, duration: int, max_in_flight: int, work: Path
     }
 
 
-def bare_locust(url: str, duration: int, work: Path) -> float:
-    """Requests/s of Locust FastHttpUser, 32 users, no wait, no slogate (closed loop)."""
+def bare_locust(url: str, duration: int, work: Path, users: int = 32) -> float:
+    """Requests/s of Locust FastHttpUser, `users` users, no wait, no slogate (closed loop)."""
     prefix = work / f"bare-{time.monotonic_ns()}"
     command = ["taskset", "-c", "0", sys.executable, "-m", "locust"]
-    command += ["-f", str(FILES / "bare_locustfile.py"), "--headless", "-u", "32", "-r", "32"]
+    command += ["-f", str(FILES / "bare_locustfile.py"), "--headless"]
+    command += ["-u", str(users), "-r", str(users)]
     command += ["-t", f"{duration}s", "--host", url, "--csv", str(prefix), "--only-summary"]
     subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     rows = Path(f"{prefix}_stats.csv").read_text().splitlines()
@@ -147,6 +148,7 @@ def bare_locust(url: str, duration: int, work: Path) -> float:
 def one_run(url: str, duration: int, work: Path) -> dict:
     wrk_max = wrk(url, duration, 32)
     locust_bare = bare_locust(url, duration, work)
+    locust_bare_256 = bare_locust(url, duration, work, 256)  # slogate's concurrency below
     slogate_max = slogate(url, 30_000, duration, 256, work)
     # the same concurrency as bare Locust's 32 users: 256 in flight make the one-process
     # target answer slower and the generator hold 8x the connections, which costs it CPU per
@@ -161,6 +163,8 @@ def one_run(url: str, duration: int, work: Path) -> dict:
         "locust_bare_rps": locust_bare,
         "locust_bare_ratio": locust_bare / wrk_max["rate"],
         "slogate_vs_locust_bare": slogate_max["rate"] / locust_bare,
+        "locust_bare_256_rps": locust_bare_256,
+        "slogate_vs_locust_bare_256": slogate_max["rate"] / locust_bare_256,
         "slogate_32_rps": slogate_32["rate"],
         "slogate_32_vs_locust_bare": slogate_32["rate"] / locust_bare,
         "moderate_rate": wrk_moderate["rate"],
