@@ -19,12 +19,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
 
 from slogate.config import parse_config
+from slogate.platform.base import StackEvent
 from slogate.platform.local.launcher import start_detached
 from slogate.platform.local.stack import down_stack
 
@@ -50,7 +50,7 @@ def _first_sample_at(prometheus_url: str) -> float:
 def one_run(directory: Path, replicas: int) -> dict[str, float]:
     config_path = _config(directory, replicas)
     config = parse_config(yaml.safe_load(config_path.read_text()), str(config_path))
-    events: list[dict[str, Any]] = []
+    events: list[StackEvent] = []
     started = time.time()
     t0 = time.monotonic()
     state = start_detached(config, "bench", events.append)
@@ -59,7 +59,7 @@ def one_run(directory: Path, replicas: int) -> dict[str, float]:
         first_sample = _first_sample_at(state.prometheus_url or "") - started
     finally:
         down_stack("bench")
-    ready_at = {e["part"]: e["t"] for e in events if e["phase"] == "ready"}
+    ready_at = {e.part: e.t for e in events if e.phase == "ready"}
     replica_ready = max(t for part, t in ready_at.items() if part.startswith("replica-"))
     return {
         "prometheus ready (HTTP)": ready_at["prometheus"],
