@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,7 +81,7 @@ def _unit_ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, duration: int, connections: int, delay_ms: int | None = None) -> dict:
+def wrk(url: str, duration: int, connections: int, delay_ms: int | None = None) -> dict[str, Any]:
     command = ["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{duration}s"]
     command += ["--latency"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -92,14 +93,19 @@ def wrk(url: str, duration: int, connections: int, delay_ms: int | None = None) 
         [*command, url + "/bench"], capture_output=True, text=True, timeout=duration + 30
     ).stdout
     Path(script.name).unlink()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise SystemExit(
+            f"wrk printed no rate (is wrk installed? make bench installs it):\n{output}"
+        )
+    rate = float(found.group(1))
     percentiles = {
         p: _unit_ms(v, u) for p, v, u in re.findall(r"\s(50|90|99)%\s+([\d.]+)(us|ms|s)", output)
     }
     return {"rate": rate, "p50_ms": percentiles["50"], "p99_ms": percentiles["99"]}
 
 
-def slogate(url: str, rate: float, duration: int, max_in_flight: int, work: Path) -> dict:
+def slogate(url: str, rate: float, duration: int, max_in_flight: int, work: Path) -> dict[str, Any]:
     loadtests = work / "loadtests"
     loadtests.mkdir(parents=True, exist_ok=True)
     (loadtests / "locustfile.py").write_text((FILES / "locustfile.py").read_text())
@@ -145,7 +151,7 @@ def bare_locust(url: str, duration: int, work: Path, users: int = 32) -> float:
     return float(aggregated[header.index("Requests/s")])
 
 
-def one_run(url: str, duration: int, work: Path) -> dict:
+def one_run(url: str, duration: int, work: Path) -> dict[str, Any]:
     wrk_max = wrk(url, duration, 32)
     locust_bare = bare_locust(url, duration, work)
     locust_bare_256 = bare_locust(url, duration, work, 256)  # slogate's concurrency below

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.load_bench import FILES, REPO, bare_target
 
@@ -42,7 +43,9 @@ CAPACITY_POOL = 256
 USERS = 32
 
 
-def _cpu_env(cpu_file: Path, tree: Path | None = None, profile: Path | None = None) -> dict:
+def _cpu_env(
+    cpu_file: Path, tree: Path | None = None, profile: Path | None = None
+) -> dict[str, Any]:
     env = dict(os.environ, SLOGATE_BENCH_CPU_FILE=str(cpu_file))
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
@@ -59,7 +62,9 @@ def probed_locustfile(name: str, folder: Path) -> Path:
     return locustfile
 
 
-def bare_locust_cpu(url: str, duration: int, work: Path, rate: float | None = None) -> dict:
+def bare_locust_cpu(
+    url: str, duration: int, work: Path, rate: float | None = None
+) -> dict[str, Any]:
     """CPU µs per request of Locust FastHttpUser, 32 users, no wait (or, with `rate`, paced
     by `constant_throughput` to that many requests per second in all)."""
     prefix = work / f"bare-{time.monotonic_ns()}"
@@ -91,7 +96,7 @@ def slogate_cpu(
     work: Path,
     tree: Path,
     profile: Path | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """CPU µs per completed request of `slogate load` (from `tree`) at `rate` starts/s."""
     loadtests = work / f"loadtests-{time.monotonic_ns()}"
     loadtests.mkdir(parents=True)
@@ -131,14 +136,14 @@ def slogate_cpu(
     }
 
 
-def one_run(url: str, args: argparse.Namespace, work: Path, index: int) -> dict:
+def one_run(url: str, args: argparse.Namespace, work: Path, index: int) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     bare = bare_locust_cpu(url, args.duration, work)
     paced = bare_locust_cpu(url, args.duration, work, args.rate)
     trees = [("after", REPO)] + ([("before", args.before)] if args.before else [])
     if index % 2:
         trees.reverse()
-    run: dict = {"bare_cpu_us": bare["cpu_us"], "paced_cpu_us": paced["cpu_us"]}
+    run: dict[str, Any] = {"bare_cpu_us": bare["cpu_us"], "paced_cpu_us": paced["cpu_us"]}
     for name, tree in trees:
         fixed = slogate_cpu(url, args.rate, args.duration, 1000, work, tree)
         capacity = slogate_cpu(url, CAPACITY_RATE, args.duration, CAPACITY_POOL, work, tree)
@@ -186,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_medians(runs: list[dict]) -> None:
+def print_medians(runs: list[dict[str, Any]]) -> None:
     """One line per figure: its median over the runs, with the smallest and largest."""
     for key in runs[0]:
         values = sorted(run[key] for run in runs)

@@ -37,7 +37,8 @@ import psutil
 
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
-from slogate.slo.spec import TARGET_LAG_BUCKETS, TARGET_LATENCY_BUCKETS, load_spec
+from slogate.slo.service_metrics import TARGET_LATENCY_BUCKETS
+from slogate.slo.spec import TARGET_LAG_BUCKETS, load_spec
 from tests.slo.backfill import prometheus_over_openmetrics
 
 REPO = Path(__file__).resolve().parents[1]

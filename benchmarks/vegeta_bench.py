@@ -73,7 +73,7 @@ def vegeta_figures(report: dict[str, Any], rate: float, duration_s: float) -> di
     }
 
 
-def run_vegeta(binary: Path, url: str, rate: float, duration_s: int, work: Path) -> dict:
+def run_vegeta(binary: Path, url: str, rate: float, duration_s: int, work: Path) -> dict[str, Any]:
     targets = work / "targets.txt"
     targets.write_text(f"GET {url}{ROUTE}?limit=1\n")
     results = work / f"vegeta-{time.monotonic_ns()}.bin"
@@ -91,7 +91,7 @@ def run_vegeta(binary: Path, url: str, rate: float, duration_s: int, work: Path)
     return vegeta_figures(json.loads(report), rate, duration_s)
 
 
-def run_slogate(url: str, rate: float, duration_s: int, work: Path) -> dict:
+def run_slogate(url: str, rate: float, duration_s: int, work: Path) -> dict[str, Any]:
     loadtests = work / "loadtests"
     loadtests.mkdir(parents=True, exist_ok=True)
     (loadtests / "locustfile.py").write_text((FILES / "target_locustfile.py").read_text())
@@ -146,7 +146,7 @@ def server_figures(before: dict[float, float], after: dict[float, float]) -> dic
     return figures
 
 
-def measured(generator: Callable[[], dict], url: str) -> dict:
+def measured(generator: Callable[[], dict[str, Any]], url: str) -> dict[str, Any]:
     """One generator run, with the server's histogram read before and after."""
 
     def read() -> dict[float, float]:
@@ -158,7 +158,7 @@ def measured(generator: Callable[[], dict], url: str) -> dict:
     return {**figures, **{f"server_{k}": v for k, v in server.items()}}
 
 
-def summarise(rows: list[dict]) -> dict[str, str]:
+def summarise(rows: list[dict[str, Any]]) -> dict[str, str]:
     """`median (min-max)` of every figure over the runs."""
     return {
         key: f"{statistics.median(v):.3f} ({min(v):.3f}-{max(v):.3f})"
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print("vegeta is not built: scripts/build-control-plane.sh vegeta (make bench does it)")
         return 0
     rates = [float(r) for r in args.rates.split(",")]
-    rows: dict[tuple[str, float], list[dict]] = {}
+    rows: dict[tuple[str, float], list[dict[str, Any]]] = {}
     load_before = os.getloadavg()[0]
     with (
         redis_server() as redis_url,

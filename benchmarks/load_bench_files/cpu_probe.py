@@ -12,10 +12,11 @@ import cProfile
 import json
 import os
 import time
+from typing import Any
 
 from locust import events
 
-_state = {}
+_state: dict[str, Any] = {}
 
 
 @events.test_start.add_listener
