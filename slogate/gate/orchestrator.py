@@ -131,6 +131,7 @@ def run_gate(
         on_event=progress.stack_event, should_stop=signals.stop_requested,
         seed_log=run.folder / "seed.log" if plan.gate.seed else None,
         start_load=partial(start_load, context),
+        warmup_s=plan.gate.warmup_s,
     )  # fmt: skip
     session = platform.gate_session(stack_config, stack, hooks)
     outcome: TrafficOutcome | None = None

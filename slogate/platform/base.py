@@ -70,6 +70,9 @@ class SessionHooks:
     on_event: OnEvent
     should_stop: ShouldStop
     seed_log: Path | None = None  # seed the data set, logging here (None: do not seed)
+    # the load's warm-up: a session whose metrics start late may hold `up` until the warm-up
+    # would end about when the first samples come (so the baseline is not shortened)
+    warmup_s: float = 0.0
     start_load: LoadStarter | None = None  # called once the edge's address is known (None: no load)
 
 

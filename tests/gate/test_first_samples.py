@@ -167,3 +167,27 @@ def _ready(url: str) -> bool:
         return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+class _Never(SampleTargets):
+    def sampled(self) -> bool:
+        return False
+
+
+def test_the_load_is_held_until_the_first_samples_are_a_warm_up_away() -> None:
+    """The release waits for Prometheus' expected first samples minus the warm-up (so the
+    baseline keeps its planned length), never longer; samples that came end the wait."""
+    from slogate.platform.local.first_samples import THROTTLE_S
+
+    targets = _Never(url="http://127.0.0.1:1", up=frozenset(), any=frozenset(), log="-")
+    waiter = FirstSamples(targets, timeout=0.1)
+    now = time.monotonic()
+    waiter.hold_until_due(now - THROTTLE_S, scrape_s=0.1, warmup_s=0.0)  # due 0.2 s from now
+    assert 0.15 <= time.monotonic() - now < 2.0
+    now = time.monotonic()
+    waiter.hold_until_due(now, scrape_s=1.0, warmup_s=THROTTLE_S + 2.0)  # already due
+    assert time.monotonic() - now < 1.0  # not the 7 s it would wait for
+    waiter.sampled.set()  # the samples came: no wait, whatever is due
+    now = time.monotonic()
+    waiter.hold_until_due(now, scrape_s=1.0, warmup_s=0.0)
+    assert time.monotonic() - now < 1.0  # not the 7 s it would wait for

@@ -22,6 +22,9 @@ from slogate.errors import InfrastructureError
 from slogate.platform.prometheus_server import has_sample_from_every_target
 
 POLL_S = 0.1
+# Prometheus' target-update throttle: its first scrape comes about this long after it starts
+# (ANCHORS.md; 5.6-5.9 s measured on a quiet machine, a sample from every target 6.0-6.1 s)
+THROTTLE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class FirstSamples(threading.Thread):
         self.targets = targets
         self.timeout = timeout
         self.cancelled = threading.Event()
+        self.sampled = threading.Event()
         self.at: float | None = None
 
     def run(self) -> None:
@@ -56,8 +60,19 @@ class FirstSamples(threading.Thread):
         while not self.cancelled.is_set() and time.monotonic() < deadline:
             if self.targets.sampled():
                 self.at = time.time()
+                self.sampled.set()
                 return
             self.cancelled.wait(POLL_S)
+
+    def hold_until_due(self, started: float, scrape_s: float, warmup_s: float) -> None:
+        """Wait until the first samples, due about THROTTLE_S + two scrapes after Prometheus
+        started (monotonic `started`), are at most `warmup_s` away, or have come: a load
+        released then ends its warm-up about when its baseline may start (one scrape after
+        every target's first sample), so the baseline keeps its planned length. Released
+        earlier, the load's first seconds would be lost to the baseline (a gate planned with
+        little margin came out INCONCLUSIVE on too few requests)."""
+        due = started + THROTTLE_S + 2 * scrape_s - warmup_s
+        self.sampled.wait(max(0.0, due - time.monotonic()))
 
     def result(self) -> float:
         """The wall time by which every target had a sample (waits for it); raises

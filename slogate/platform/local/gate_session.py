@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 
 from slogate.config import SlogateConfig
 from slogate.errors import InfrastructureError
@@ -58,6 +59,7 @@ class LocalGateSession:
         self.local = LocalStack(config, stack, progress=self._event, should_stop=hooks.should_stop)
         self.seeding = Seeding(config, hooks.seed_log) if hooks.seed_log is not None else None
         self.start_load = hooks.start_load
+        self.warmup_s = hooks.warmup_s
         self.load: subprocess.Popen[bytes] | None = None
         self.loop: _SupervisorLoop | None = None
         self.first_samples: FirstSamples | None = None
@@ -77,6 +79,7 @@ class LocalGateSession:
     def up(self) -> StackState:
         """Start every part on free ports (unless pinned) and seed; cleans up when it fails.
         Returns once the stack serves; Prometheus' first samples are awaited beside."""
+        started = time.monotonic()  # Prometheus is the second part started, right after this
         try:
             state = self.local.up(first_samples=False)
             self.first_samples = FirstSamples(
@@ -87,6 +90,9 @@ class LocalGateSession:
             self.loop.start()
             if self.seeding is not None:
                 self.seeding.wait()
+            if self.start_load is not None:
+                scrape_s = self.local.config.timings.scrape_interval_s
+                self.first_samples.hold_until_due(started, scrape_s, self.warmup_s)
         except BaseException:
             self._stop_early_starts()
             raise
