@@ -1,10 +1,11 @@
 """Prometheus' first samples from every target of a local stack, awaited beside the load.
 
 Prometheus' target-update throttle puts its first scrape about 5 s after it starts, while the
-rest of the stack is ready within about 3 s. A gate session does not hold the load for it:
-this waits on its own thread while the load warms up, and the session hands the gate the
-moment every target had a sample; the gate's baseline starts at least one scrape after it
-(gate/phases.py), so every judged window opens on a real sample of every target.
+rest of the stack is ready within about 3 s. A gate session holds the load only until the
+samples are a warm-up away (`hold_until_due`): this waits on its own thread while the load
+warms up, and the session hands the gate the moment every target had a sample; the gate's
+baseline starts at least one scrape after it (gate/phases.py), so every judged window opens on
+a real sample of every target.
 
 The thread only asks Prometheus' HTTP API (each call with a timeout): the supervisor's loop,
 on its own thread, keeps restarting and serving the stack's parts meanwhile.
