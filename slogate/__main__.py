@@ -1,5 +1,5 @@
 """`python -m slogate`: the command line as a program (how slogate starts its own children)."""
 
-from slogate.cli import main
+from slogate.cli import program
 
-main()
+program()

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
 import json
 import logging
 import math
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from prometheus_client import CollectorRegistry
@@ -140,5 +145,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_promptly(code: int) -> NoReturn:
+    """End with `code` once the service has shut down, without the interpreter's teardown:
+    freeing every module took 0.3 s after uvicorn's "Finished server process", time a pod's
+    termination (a rollout's step) waits for. The atexit handlers still run and the standard
+    streams are flushed; with another non-daemon thread still running, the normal exit (which
+    waits for it)."""
+    current = threading.current_thread()
+    if any(t is not current and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit_promptly(main())

@@ -24,6 +24,7 @@ from slogate.load.profiles import Profile
 from slogate.load.results import LoadSummary
 from slogate.load.runner import LoadPlan, run_load
 from slogate.slo.evaluate import ObjectiveResult, Window, evaluate_spec
+from slogate.slo.final_samples import await_final_samples
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import SLOSpec
 from slogate.slo.stats import Verdict
@@ -140,6 +141,7 @@ def run_step(
     assert summary.started_at is not None and summary.ended_at is not None
     window = Window(start=summary.started_at + warmup_s, end=summary.ended_at)
     with PrometheusClient(target.prometheus_url) as client:
+        await_final_samples(client, summary.ended_at, target.scrape_interval_s)
         return assess_step(
             client, spec, summary, window, target.scrape_interval_s, rate, duration_s, run_dir
         )

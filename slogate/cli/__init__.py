@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
 from slogate import __version__
 from slogate.errors import ExitCode, SlogateError
+from slogate.host.prompt_exit import run_then_exit
 
 # module name under slogate.cli -> attribute holding the click command
 COMMANDS: dict[str, str] = {
@@ -76,3 +78,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(int(ExitCode.INTERRUPTED))
     # A command returns its ExitCode (or None for 0); --help and --version return 0.
     sys.exit(int(result) if isinstance(result, int) else 0)
+
+
+def program() -> NoReturn:
+    """The `slogate` program (console script, `python -m slogate`): `main`, then the process
+    ends without the interpreter's teardown (slogate.host.prompt_exit)."""
+    run_then_exit(main)

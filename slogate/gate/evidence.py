@@ -46,6 +46,7 @@ from slogate.report.model import (
     TimeSeries,
 )
 from slogate.slo.evaluate import Window
+from slogate.slo.final_samples import await_final_samples
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import Place
 
@@ -202,6 +203,19 @@ def baseline_moved(outcome: TrafficOutcome, warmup_s: float) -> str | None:
     )
 
 
+def _after_final_samples(
+    client: PrometheusClient, evidence: RunEvidence, since: float, scrape_s: float
+) -> RunEvidence:
+    """The evidence once Prometheus has the load's last counts from every target (or with a
+    note saying it did not in time)."""
+    if await_final_samples(client, since, scrape_s):
+        return evidence
+    return evidence.with_note(
+        f"Prometheus had no sample from every target after the load's last counts within "
+        f"{2 * scrape_s + 1:g} s: the last second's requests may be missing from its counts"
+    )
+
+
 def measure(
     plan: GatePlan,
     evidence: RunEvidence,
@@ -219,6 +233,8 @@ def measure(
     windows = list(evidence.windows)
     try:
         with PrometheusClient(prometheus_url) as client:
+            if load.answered_until is not None and not partial:
+                evidence = _after_final_samples(client, evidence, load.answered_until, scrape_s)
             windows, settled = settle_fault_phases(
                 plan, client, windows, evidence.faults, load.started_at, load.ended_at, scrape_s,
                 edge=Place.EDGE.value not in unmeasured,

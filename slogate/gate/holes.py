@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from slogate.chaos.ledger import Fault
-from slogate.load.session_verdicts import HAND_OVER_S
 from slogate.slo.evaluate import Window
+from slogate.slo.final_samples import TIMESTAMP_SLACK_S
 from slogate.slo.prometheus import PrometheusClient, RangeSeries
 
 HoleKind = Literal["down", "missing", "restart", "prometheus"]
@@ -198,15 +198,16 @@ def load_generator_stopped(
     holes: Sequence[Hole], answered_until: float | None, client_scraped_until: float | None
 ) -> list[Hole]:
     """Holes with `expected_by` set where the load generator's metrics went away after its
-    last answer: it serves them until two more scrapes have read the final values, then
-    exits, and a scrape in between finds it gone (before the gate sees the process end).
+    last answer: it serves them until a scrape has read the final values, then exits, and a
+    scrape after that finds it gone (before the gate sees the process end).
 
-    Only when a scrape of it (`client_scraped_until`, its last `up == 1` sample) came at or
-    after the last answer plus one hand-over (HAND_OVER_S): else its final counts may never
-    have reached Prometheus, and the hole stays unexpected."""
+    Only when a scrape of it (`client_scraped_until`, its last `up == 1` sample) started at or
+    after its results were written (`answered_until`, after its final counts were in the
+    values it serves): else its final counts may never have reached Prometheus, and the hole
+    stays unexpected."""
     if answered_until is None or client_scraped_until is None:
         return list(holes)
-    if client_scraped_until < answered_until + HAND_OVER_S:
+    if client_scraped_until < answered_until - TIMESTAMP_SLACK_S:
         return list(holes)
     return [
         replace(hole, expected_by=LOAD_STOPPED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import gevent
@@ -19,7 +19,21 @@ from slogate.load.tally import Tally
 
 log = logging.getLogger("slogate.openmodel")
 
-SCRAPES_AFTER_END = 2
+
+class _Served:
+    """A response body that calls `done` once the server has written all of it (the server
+    closes it after its last write; a body it did not read to the end does not count)."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self.body, self.done, self.read = body, done, False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.body
+        self.read = True
+
+    def close(self) -> None:
+        if self.read:
+            self.done()
 
 
 class MetricsEndpoint:
@@ -29,22 +43,30 @@ class MetricsEndpoint:
         registry = CollectorRegistry(auto_describe=True)
         registry.register(ClientMetricsCollector(tally))
         self._app = make_wsgi_app(registry)
-        self.scrapes = 0
+        self.scrapes = 0  # started
+        self.served_up_to = 0  # the latest started scrape whose answer was written in full
 
     def _counting_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.scrapes += 1
-        return self._app(environ, start_response)
+        number = self.scrapes
+        return _Served(self._app(environ, start_response), lambda: self._served(number))
+
+    def _served(self, number: int) -> None:
+        self.served_up_to = max(self.served_up_to, number)
 
     def serve(self, host: str, port: int) -> None:
         WSGIServer((host, port), self._counting_app, log=None, error_log=None).start()
         log.info("client metrics on http://%s:%s/metrics", host, port)
 
     def linger(self, at_most_s: float) -> None:
-        """Stay until two more scrapes saw the final values (if anyone scrapes), at most
-        `at_most_s` seconds."""
+        """Stay until a scrape that started now or later has been answered in full (if anyone
+        scrapes): it read the values as they are now, the final ones; at most `at_most_s`
+        seconds. The tally is read as the scrape starts, so a scrape started before this call
+        may hold older values, and one answered only in part may never have reached
+        Prometheus."""
         if not self.scrapes:
             return
-        target = self.scrapes + SCRAPES_AFTER_END
+        target = self.scrapes + 1
         deadline = time.monotonic() + at_most_s
-        while self.scrapes < target and time.monotonic() < deadline:
-            gevent.sleep(0.05)
+        while self.served_up_to < target and time.monotonic() < deadline:
+            gevent.sleep(0.02)

@@ -16,6 +16,7 @@ folder.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import random
@@ -31,6 +32,7 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from slogate.host.prompt_exit import exit_now
 from slogate.load.actions import Action, ActionMix, routes_of
 from slogate.load.arrival_feed import ArrivalFeed, Claim
 from slogate.load.dispatcher import Dispatcher
@@ -87,6 +89,7 @@ class OpenModel:
         self.window_opened = 0.0  # perf_counter when the current window opened
         self.watch = SaturationWatch()
         self.process: psutil.Process | None = None
+        self.exit_code: int | None = None  # Locust's, once it said it (its quit event)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -106,6 +109,9 @@ class OpenModel:
         """Register listeners; on the master or a single process serve metrics and status."""
         events = self.environment.events
         events.request.add_listener(self._on_closed_model_request)  # type: ignore[no-untyped-call]
+        events.quit.add_listener(self._on_quit)  # type: ignore[no-untyped-call]
+        # registered before Locust's own handlers (after this init event), so it runs last
+        atexit.register(self._exit_promptly)
         if self.is_worker:
             return
         events.test_start.add_listener(self._on_test_start)  # type: ignore[no-untyped-call]
@@ -365,6 +371,17 @@ class OpenModel:
             return
         self.metrics.linger(self.options.metrics_linger)
         runner.quit()
+
+    def _on_quit(self, exit_code: int, **_: Any) -> None:
+        self.exit_code = exit_code
+
+    def _exit_promptly(self) -> None:
+        """The last atexit handler: once Locust said its exit code and closed its files, end
+        the process without the interpreter's teardown (a quarter of a second that the load's
+        caller waits for; slogate.host.prompt_exit)."""
+        if self.exit_code is not None:
+            logging.shutdown()  # Locust's log file (its own atexit handler would come later)
+            exit_now(self.exit_code)
 
     def _on_quitting(self, **_: Any) -> None:
         if not self.finished:

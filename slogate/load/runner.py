@@ -47,7 +47,7 @@ class LoadPlan:
     loadtests_dir: Path = Path("loadtests")
     workers: int = 0
     client_metrics_port: int | None = None
-    metrics_linger_s: float = 10.0  # at most; ends after two scrapes of the final values
+    metrics_linger_s: float = 10.0  # at most; ends once a scrape has read the final values
     start_when_file: Path | None = None  # hold the first request until this file exists
     overrides: dict[str, float | int | None] = field(default_factory=dict)
 

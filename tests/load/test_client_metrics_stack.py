@@ -1,6 +1,6 @@
 """Through `slogate up`: client metrics reach the stack's Prometheus and agree with the server.
 
-Tolerance: after the load stops and two more scrapes, the server's API request count equals
+Tolerance: after the load stops and two more scrapes of the server, its API request count equals
 the client's within max(3 requests, 0.5 %). The client's count includes the locustfile's two
 discovery requests (it lists organisations and clinics once per Locust process, outside the
 schedule), so it is the summary's completions plus 2.
@@ -52,7 +52,7 @@ def test_client_metrics_agree_with_the_server_in_prometheus(tmp_path):
         client = _query(
             prometheus, f'sum(max_over_time(http_requests_total{{job="client",{api}}}[5m]))'
         )
-        # the endpoint stayed up until two scrapes read the final values: exact on the client
+        # the endpoint stayed up until a scrape read the final values: exact on the client
         assert client == summary["completed"] + DISCOVERY_REQUESTS
         tolerance = max(3, 0.005 * client)
         server_query = f'sum(http_requests_total{{job="service",{api}}})'
