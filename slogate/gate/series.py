@@ -4,6 +4,7 @@ server, over the whole load (PromQL subqueries at a 1 s step; chart lines only, 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from slogate.report.model import SeriesMetric, TimeSeries
 from slogate.slo import promql
@@ -48,19 +49,30 @@ def chart_series(
     end: float,
     metrics: ServiceMetrics = DEFAULT_METRICS,
 ) -> list[TimeSeries]:
-    """The charts' lines over [start, end]; empty lines when Prometheus does not answer."""
+    """The charts' lines over [start, end] (their queries sent concurrently); empty lines when
+    Prometheus does not answer."""
     span = promql.duration(max(1.0, end - start))
+    wanted = [
+        (place, metric, stat, expr)
+        for place in (Place.CLIENT, Place.SERVER, Place.EDGE)
+        for metric, stat, expr in _queries(place, metrics)
+    ]
+
+    def points_of(expr: str) -> list[tuple[float, float | None]] | None:
+        """The line's points; None when Prometheus did not answer."""
+        try:
+            return _points(client.matrix(f"({expr})[{span}:{STEP}]", end))
+        except PrometheusUnavailable:
+            return None
+        except Exception:
+            return []
+
+    answers = client.gather([partial(points_of, expr) for *_, expr in wanted])
     lines: list[TimeSeries] = []
-    for place in (Place.CLIENT, Place.SERVER, Place.EDGE):
-        for metric, stat, expr in _queries(place, metrics):
-            query = f"({expr})[{span}:{STEP}]"
-            try:
-                points = _points(client.matrix(query, end))
-            except PrometheusUnavailable:
-                return lines
-            except Exception:
-                points = []
-            lines.append(
-                TimeSeries(metric=metric, place=place.value, stat=stat, query=expr, points=points)
-            )
+    for (place, metric, stat, expr), points in zip(wanted, answers, strict=True):
+        if points is None:
+            return lines
+        lines.append(
+            TimeSeries(metric=metric, place=place.value, stat=stat, query=expr, points=points)
+        )
     return lines
