@@ -10,13 +10,13 @@ itself (`load_bench_files/cpu_probe.py`, imported first by a copy of the benchma
 locustfile: `time.process_time()` from the test's start to quitting, imports and start-up
 excluded). The same bare ASGI target as `load_bench` (core 1), every generator on core 0.
 
-Each run, in turn: bare Locust (32 users, no wait, closed loop), then for each tree (this
-one, and `--before DIR`, in alternating order) `slogate load` at a fixed rate (`--rate`,
-uniform arrivals, below saturation: the open model's cost at a rate it holds) and at capacity
-(30,000 starts/s offered, in-flight pool 256 or `--capacity-pool`: CPU per completed
-request, the scheduling of missed arrivals included). Efficiency = Locust's own CPU per
-request / slogate's (1.0: the open model costs what Locust itself costs): at capacity against bare Locust, at the fixed
-rate against Locust paced to the same rate (32 users, `constant_throughput`), because a
+Each run, in turn: bare Locust (32 users, no wait, closed loop), then for each tree (this one,
+and `--before DIR`, in alternating order) `slogate load` at a fixed rate (`--rate`, uniform
+arrivals, below saturation: the open model's cost at a rate it holds) and at capacity (30,000
+starts/s offered, in-flight pool 256 or `--capacity-pool`: CPU per completed request, the
+scheduling of missed arrivals included). Efficiency = Locust's own CPU per request / slogate's
+(1.0: the open model costs what Locust itself costs): at capacity against bare Locust, at the
+fixed rate against Locust paced to the same rate (32 users, `constant_throughput`), because a
 generator woken for every request pays more per request than one that finds many answers at
 each wake-up. The load average is printed with every run.
 `--profile FILE [--pool N]` runs one fixed-rate slogate run under cProfile (in the Locust process)
