@@ -2,13 +2,11 @@
 open model (inside the Locust process) imports this module.
 
 Each worker loops: claim the next arrival from the feed (`slogate.load.arrival_feed`), sleep
-until its intended time, start the request with its own client (opened when the worker
-starts, closed when it ends: one keep-alive connection per worker), record it, claim again.
-A request thus costs one timer and no new greenlet (a dispatcher that slept for each arrival
-and spawned a greenlet per request paid a timer, two extra switches and a greenlet each
-time). Workers are added only when the last free one starts a request, up to the in-flight
-bound, so there are about as many as requests in flight plus one (and as many connections
-at most); when all of them are busy the pool is full and
+until its intended time, start the request, record it, claim again. A request thus costs
+one timer and no new greenlet (a dispatcher that slept for each arrival and spawned a
+greenlet per request paid a timer, two extra switches and a greenlet each time). Workers are
+added only when the last free one starts a request, up to the in-flight bound, so there are
+about as many as requests in flight plus one; when all of them are busy the pool is full and
 the arrivals due meanwhile are missed. `stop` ends the idle workers at once; busy ones end
 after their request.
 """
@@ -18,7 +16,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
 
 import gevent
 import gevent.event
@@ -35,26 +32,20 @@ EARLY_START_S = 0.0005
 # every this many claims the dispatcher lets the caller check on its monitor
 TICK_EVERY = 1024
 
-Client = TypeVar("Client")
 
-
-class Dispatcher(Generic[Client]):
+class Dispatcher:
     """Starts the feed's arrivals with at most `capacity` requests in flight."""
 
     def __init__(
         self,
         feed: ArrivalFeed,
         capacity: int,
-        start: Callable[[Client, Claim], None],
-        open_client: Callable[[], Client],
-        close_client: Callable[[Client], None],
+        start: Callable[[Claim], None],
         tick: Callable[[], None] = lambda: None,
     ) -> None:
         self.feed = feed
         self.capacity = capacity
-        self.start = start  # makes and records one request with a worker's client
-        self.open_client = open_client
-        self.close_client = close_client
+        self.start = start  # makes and records one request
         self.tick = tick
         self.workers = gevent.pool.Group()
         self.idle: set[Greenlet] = set()  # workers waiting for their arrival's time
@@ -86,13 +77,6 @@ class Dispatcher(Generic[Client]):
         self.workers.spawn(self._work)
 
     def _work(self) -> None:
-        client = self.open_client()
-        try:
-            self._claim_and_start(client)
-        finally:  # also when killed mid-request at the drain's end
-            self.close_client(client)
-
-    def _claim_and_start(self, client: Client) -> None:
         feed = self.feed
         me = gevent.getcurrent()
         while not self.stopping:
@@ -117,7 +101,7 @@ class Dispatcher(Generic[Client]):
                 self._add_worker()  # no free worker left for the next arrival
             self._check_scheduled()
             try:
-                self.start(client, claim)
+                self.start(claim)
             except Exception:  # one request's failure must not end the worker (or the run)
                 log.exception("an open-model request failed")
             finally:

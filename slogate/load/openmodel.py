@@ -40,7 +40,6 @@ from slogate.load.run_files import RunFiles
 from slogate.load.saturation import MONITOR_LAG_SATURATED_S, SaturationWatch, Window
 from slogate.load.schedule import iter_arrival_times, worker_share
 from slogate.load.tally import Tally, TallyDocument
-from slogate.load.worker_clients import WorkerClients
 
 log = logging.getLogger("slogate.openmodel")
 
@@ -84,8 +83,7 @@ class OpenModel:
         self.profile: Profile | None = None
         self.error: str | None = None
         self.metrics = MetricsEndpoint(lambda: self.aggregate)
-        # while this process runs its schedule
-        self.dispatcher: Dispatcher[FastHttpSession] | None = None
+        self.dispatcher: Dispatcher | None = None  # while this process runs its schedule
         self.window_opened = 0.0  # perf_counter when the current window opened
         self.watch = SaturationWatch()
         self.process: psutil.Process | None = None
@@ -159,7 +157,15 @@ class OpenModel:
         profile = self.profile = self.load_profile()
         worker, workers = self._worker_slot()
         rng = random.Random(f"{profile.seed}:{worker}")
-        clients = WorkerClients(host, self.environment.events.request, profile.request_timeout_s)
+        client = FastHttpSession(
+            base_url=host,
+            request_event=self.environment.events.request,
+            user=None,
+            concurrency=profile.max_in_flight,
+            network_timeout=profile.request_timeout_s,
+            connection_timeout=min(5.0, profile.request_timeout_s),
+            max_retries=0,
+        )
         self.watch, self.process = SaturationWatch(), psutil.Process()
         self.process.cpu_percent(None)
         late_after = profile.late_after_ms / 1000
@@ -173,9 +179,7 @@ class OpenModel:
         self.dispatcher = dispatcher = Dispatcher(
             feed,
             profile.max_in_flight,
-            partial(self._request, rng, late_after),  # no Python frame of its own
-            clients.open,
-            clients.close,
+            partial(self._request, client, rng, late_after),  # no Python frame of its own
             self._close_overdue_window,
         )
         self.window_opened = time.perf_counter()
@@ -216,9 +220,9 @@ class OpenModel:
 
     def _request(
         self,
+        client: FastHttpSession,
         rng: random.Random,
         late_after: float,
-        client: FastHttpSession,
         claim: Claim,
     ) -> None:
         started = time.perf_counter()
