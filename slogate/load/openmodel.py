@@ -33,6 +33,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from slogate.load.actions import Action, ActionMix, routes_of
 from slogate.load.arrival_feed import ArrivalFeed, Claim
+from slogate.load.cookie_jar import LeanCookieJar
 from slogate.load.dispatcher import Dispatcher
 from slogate.load.metrics_endpoint import MetricsEndpoint
 from slogate.load.profiles import Profile, find_profile
@@ -166,6 +167,7 @@ class OpenModel:
             connection_timeout=min(5.0, profile.request_timeout_s),
             max_retries=0,
         )
+        client.cookiejar = client.client.cookiejar = LeanCookieJar()  # the same, for less CPU
         self.watch, self.process = SaturationWatch(), psutil.Process()
         self.process.cpu_percent(None)
         late_after = profile.late_after_ms / 1000
