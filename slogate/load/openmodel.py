@@ -248,7 +248,6 @@ class OpenModel:
         )
         ended = time.perf_counter()
         status = int(response.status_code or 0)
-        error = getattr(response, "error", None)
         answered = 100 <= status < 600
         self.recorder.record_response(
             action.method,
@@ -257,7 +256,7 @@ class OpenModel:
             ended - started,
             ended - intended,
             stage,
-            transport_error=None if answered else transport_error_kind(error),
+            None if answered else transport_error_kind(getattr(response, "error", None)),
         )
         if action.after is not None and 200 <= status < 300:
             action.after(status, response.content or b"")
