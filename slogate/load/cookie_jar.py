@@ -24,6 +24,6 @@ class LeanCookieJar(CookieJar):
             super().add_cookie_header(request)
 
     def extract_cookies(self, response: Any, request: Any) -> None:
-        headers = response.info()  # what CookieJar.make_cookies reads
-        if headers.get_all("Set-Cookie", []) or headers.get_all("Set-Cookie2", []):
+        headers = response.info()  # what CookieJar.make_cookies reads (names in any case)
+        if "Set-Cookie" in headers or "Set-Cookie2" in headers:
             super().extract_cookies(response, request)

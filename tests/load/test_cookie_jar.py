@@ -14,11 +14,12 @@ import pytest
 
 from slogate.load.cookie_jar import LeanCookieJar
 
-# path -> the Set-Cookie header it answers with (None: sets no cookie)
+# path -> the cookie header it answers with, name and value (None: sets no cookie); header
+# names are case-insensitive, and a server may send them in lower case
 SET_COOKIE = {
     "/plain": None,
-    "/login": "session=s1; Path=/",
-    "/logout": "session=gone; Path=/; Max-Age=0",
+    "/login": ("Set-Cookie", "session=s1; Path=/"),
+    "/logout": ("set-cookie", "session=gone; Path=/; Max-Age=0"),
 }
 CONVERSATION = ["/plain", "/plain", "/login", "/plain", "/plain", "/logout", "/plain"]
 
@@ -29,8 +30,9 @@ class CookieHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = (self.headers.get("Cookie") or "-").encode()
         self.send_response(200)
-        if SET_COOKIE[self.path] is not None:
-            self.send_header("Set-Cookie", SET_COOKIE[self.path])
+        cookie = SET_COOKIE[self.path]
+        if cookie is not None:
+            self.send_header(*cookie)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
