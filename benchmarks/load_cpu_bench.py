@@ -2,7 +2,7 @@
 Locust FastHttpUser, optionally against an older tree, interleaved.
 
     .venv/bin/python -m benchmarks.load_cpu_bench [--runs 5] [--duration 5] [--rate 500]
-        [--before DIR] [--profile FILE]
+        [--before DIR] [--capacity-pool 256] [--profile FILE [--pool N]]
 
 Wall rates move with whatever else holds the cores; the CPU a process spends per request moves
 much less, so this is the figure to compare on a shared machine. The Locust process measures
@@ -10,13 +10,13 @@ itself (`load_bench_files/cpu_probe.py`, imported first by a copy of the benchma
 locustfile: `time.process_time()` from the test's start to quitting, imports and start-up
 excluded). The same bare ASGI target as `load_bench` (core 1), every generator on core 0.
 
-Each run, in turn: bare Locust (32 users, no wait, closed loop), then for each tree (this
-one, and `--before DIR`, in alternating order) `slogate load` at a fixed rate (`--rate`,
-uniform arrivals, below saturation: the open model's cost at a rate it holds) and at capacity
-(30,000 starts/s offered, in-flight pool 256: CPU per completed request, the scheduling of
-missed arrivals included). Efficiency = Locust's own CPU per request / slogate's (1.0: the
-open model costs what Locust itself costs): at capacity against bare Locust, at the fixed
-rate against Locust paced to the same rate (32 users, `constant_throughput`), because a
+Each run, in turn: bare Locust (32 users, no wait, closed loop), then for each tree (this one,
+and `--before DIR`, in alternating order) `slogate load` at a fixed rate (`--rate`, uniform
+arrivals, below saturation: the open model's cost at a rate it holds) and at capacity (30,000
+starts/s offered, in-flight pool 256 or `--capacity-pool`: CPU per completed request, the
+scheduling of missed arrivals included). Efficiency = Locust's own CPU per request / slogate's
+(1.0: the open model costs what Locust itself costs): at capacity against bare Locust, at the
+fixed rate against Locust paced to the same rate (32 users, `constant_throughput`), because a
 generator woken for every request pays more per request than one that finds many answers at
 each wake-up. The load average is printed with every run.
 `--profile FILE [--pool N]` runs one fixed-rate slogate run under cProfile (in the Locust process)
@@ -146,7 +146,7 @@ def one_run(url: str, args: argparse.Namespace, work: Path, index: int) -> dict[
     run: dict[str, Any] = {"bare_cpu_us": bare["cpu_us"], "paced_cpu_us": paced["cpu_us"]}
     for name, tree in trees:
         fixed = slogate_cpu(url, args.rate, args.duration, 1000, work, tree)
-        capacity = slogate_cpu(url, CAPACITY_RATE, args.duration, CAPACITY_POOL, work, tree)
+        capacity = slogate_cpu(url, CAPACITY_RATE, args.duration, args.capacity_pool, work, tree)
         run[f"{name}_fixed_cpu_us"] = fixed["cpu_us"]
         run[f"{name}_fixed_efficiency"] = paced["cpu_us"] / fixed["cpu_us"]
         run[f"{name}_fixed_late_share"] = fixed["late_share"]
@@ -174,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         "--pool", type=int, default=1000,
         help="in-flight pool of the profiled run (CAPACITY_POOL with a capacity rate: the "
         "profile then holds the missed arrivals' bookkeeping)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--capacity-pool", type=int, default=CAPACITY_POOL,
+        help="in-flight pool of the capacity runs (256; 32 compares with bare Locust's 32 "
+        "users at equal concurrency)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     with bare_target() as url, tempfile.TemporaryDirectory(prefix="load-cpu-bench-") as work:
