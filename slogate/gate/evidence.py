@@ -261,7 +261,10 @@ def measure(
                 load.answered_until,
                 None
                 if load.answered_until is None
-                else client_scraped_until(client, load.answered_until, load.ended_at + scrape_s),
+                else client_scraped_until(
+                    client, load.answered_until - scrape_s, load.ended_at + scrape_s
+                ),
+                scrape_s,
             )
     except (SlogateError, httpx.HTTPError) as error:
         code = error.exit_code if isinstance(error, SlogateError) else ExitCode.INCONCLUSIVE

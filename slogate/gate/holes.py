@@ -24,7 +24,6 @@ from typing import Literal
 
 from slogate.chaos.ledger import Fault
 from slogate.slo.evaluate import Window
-from slogate.slo.final_samples import TIMESTAMP_SLACK_S
 from slogate.slo.prometheus import PrometheusClient, RangeSeries
 
 HoleKind = Literal["down", "missing", "restart", "prometheus"]
@@ -195,19 +194,25 @@ LOAD_STOPPED = "the load generator stopped after its last answer"
 
 
 def load_generator_stopped(
-    holes: Sequence[Hole], answered_until: float | None, client_scraped_until: float | None
+    holes: Sequence[Hole],
+    answered_until: float | None,
+    client_scraped_until: float | None,
+    scrape_s: float,
 ) -> list[Hole]:
     """Holes with `expected_by` set where the load generator's metrics went away after its
     last answer: it serves them until a scrape has read the final values, then exits, and a
     scrape after that finds it gone (before the gate sees the process end).
 
-    Only when a scrape of it (`client_scraped_until`, its last `up == 1` sample) started at or
-    after its results were written (`answered_until`, after its final counts were in the
-    values it serves): else its final counts may never have reached Prometheus, and the hole
-    stays unexpected."""
+    Only when a scrape of it (`client_scraped_until`, its last `up == 1` sample) came at most a
+    scrape before its results were written (`answered_until`, once its final counts were in
+    the values it serves): its last scrapes end its lingering, which waits for one that
+    reached it after the results were written, so the last good one read the final counts even
+    when Prometheus stamped it a little earlier (it waited in the generator's queue while the
+    results were written, or Prometheus' stamps run a few ms early). A last good scrape older
+    than that came before the final counts, and the hole stays unexpected."""
     if answered_until is None or client_scraped_until is None:
         return list(holes)
-    if client_scraped_until < answered_until - TIMESTAMP_SLACK_S:
+    if client_scraped_until < answered_until - scrape_s:
         return list(holes)
     return [
         replace(hole, expected_by=LOAD_STOPPED)

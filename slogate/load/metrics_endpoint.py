@@ -49,7 +49,19 @@ class MetricsEndpoint:
     def _counting_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.scrapes += 1
         number = self.scrapes
-        return _Served(self._app(environ, start_response), lambda: self._served(number))
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            started.append((status, headers))
+
+        body = list(self._app(environ, keep))
+        status, headers = started[-1]
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            # a known length: the server writes the answer as it is, no chunked encoding whose
+            # last chunk would follow the body (the count would come before the answer's end)
+            headers = [*headers, ("Content-Length", str(sum(len(part) for part in body)))]
+        start_response(status, headers)
+        return _Served(body, lambda: self._served(number))
 
     def _served(self, number: int) -> None:
         self.served_up_to = max(self.served_up_to, number)

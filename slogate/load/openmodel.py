@@ -111,7 +111,8 @@ class OpenModel:
         events = self.environment.events
         events.request.add_listener(self._on_closed_model_request)  # type: ignore[no-untyped-call]
         events.quit.add_listener(self._on_quit)  # type: ignore[no-untyped-call]
-        # registered before Locust's own handlers (after this init event), so it runs last
+        # registered before the handlers Locust adds after this init event, so it runs after
+        # them (not after those registered earlier: see _exit_promptly)
         atexit.register(self._exit_promptly)
         if self.is_worker:
             return
@@ -380,7 +381,9 @@ class OpenModel:
         """The last atexit handler: once Locust said its exit code and closed its files, end
         the process without the interpreter's teardown (a quarter of a second that the load's
         caller waits for; slogate.host.prompt_exit)."""
-        if self.exit_code is not None:
+        # with --processes, Locust's own handler (registered earlier, so run later) reaps the
+        # processes it forked and merges their exit codes: the normal exit, then
+        if self.exit_code is not None and not getattr(self.options, "processes", None):
             logging.shutdown()  # Locust's log file (its own atexit handler would come later)
             exit_now(self.exit_code)
 

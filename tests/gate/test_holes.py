@@ -134,13 +134,13 @@ def test_the_latest_fault_to_start_explains_a_hole() -> None:
         assert explained.expected_by == "replica_restart on replica-1"
 
 
-# (scenario, its results written (final counts served), the client's last scrape, the
-# after-hole's expected_by)
+# (scenario, its results written (final counts served), the client's last good scrape, the
+# after-hole's expected_by), with scrapes every second
 LOAD_STOPPED_CASES: dict[str, tuple[float | None, float | None, str | None]] = {
     "scraped as its results were written": (108.0, 108.0, LOAD_STOPPED),
     "scraped later": (108.0, 109.5, LOAD_STOPPED),
-    "stamped a millisecond early (Prometheus' stamps are in ms)": (108.0, 107.999, LOAD_STOPPED),
-    "scraped before: the final counts may be lost": (108.0, 107.99, None),
+    "stamped early: it waited in the generator's queue": (108.0, 107.2, LOAD_STOPPED),
+    "more than a scrape before: the final counts may be lost": (108.0, 106.9, None),
     "never scraped after the last answer": (108.0, None, None),
     "no last answer known": (None, 109.0, None),
 }
@@ -150,11 +150,12 @@ LOAD_STOPPED_CASES: dict[str, tuple[float | None, float | None, str | None]] = {
 def test_the_load_generator_gone_after_its_last_answer_is_expected(name: str) -> None:
     """It stops serving its metrics once a scrape has read the final values, then exits: a
     scrape after that finds it down before the gate sees the process end (the last phase's
-    end). Only when a scrape started once its final counts were served (its results written):
-    else they may never have reached Prometheus, and the hole stays."""
+    end). Only when its last good scrape came at most a scrape before its results were
+    written (the one that ended its lingering, handled after them): else its final counts may
+    never have reached Prometheus, and the hole stays."""
     answered_until, scraped_until, expected = LOAD_STOPPED_CASES[name]
     after = Hole("baseline", "client", "client", "down", 110.0, 113.0)
     during = Hole("baseline", "client", "client", "down", 90.0, 93.0)
     replica = Hole("baseline", "server", "replica-0", "down", 110.0, 113.0)
-    judged = load_generator_stopped([after, during, replica], answered_until, scraped_until)
+    judged = load_generator_stopped([after, during, replica], answered_until, scraped_until, 1.0)
     assert [h.expected_by for h in judged] == [expected, None, None]
