@@ -16,7 +16,6 @@ import pytest
 
 from slogate.chaos.ledger import FaultLedger
 from slogate.gate.eta import DEFAULT_ESTIMATES
-from slogate.platform.prometheus_server import targets_with_samples
 from slogate.platform.state import StackState
 from tests.gate.conftest import Project, stop
 from tests.support.cli import slogate_home
@@ -136,16 +135,13 @@ def _load_elapsed(project: Project) -> float:
     return 0.0
 
 
-def _every_target_sampled(state: StackState) -> bool:
-    """Prometheus has a sample from each of its active targets: the gate's load now warms up
-    while the first scrapes come, so a fault meant for the run's middle waits for them."""
-    url = state.prometheus_url
-    try:
-        answer = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=2)
-        active = answer.json()["data"]["activeTargets"]
-        return bool(active) and len(targets_with_samples(str(url))) >= len(active)
-    except (httpx.HTTPError, KeyError, ValueError):
-        return False
+def _gate_saw_first_samples(project: Project, stack: str) -> bool:
+    """The gate has seen a sample from every target (its stack state says so): its load warms
+    up while the first scrapes come, so a fault meant for the run's middle waits for them, and
+    a Prometheus killed before the gate saw them would be a stack that never became ready."""
+    state = _state(project, stack)
+    prometheus = next((p for p in state.parts if p.kind == "prometheus"), None) if state else None
+    return prometheus is not None and "first_samples_after_s" in prometheus.extra
 
 
 def _control_headers(project: Project, stack: str) -> dict[str, str]:
@@ -159,7 +155,7 @@ def test_prometheus_killed_mid_run_is_inconclusive(project: Project) -> None:
     try:
         state = wait_until(lambda: _state(project, "promkill"), 120, 0.2, "stack up")
         wait_until(lambda: _load_running(project), 60, 0.2, "load started")
-        wait_until(lambda: _every_target_sampled(state), 60, 0.2, "every target scraped")
+        wait_until(lambda: _gate_saw_first_samples(project, "promkill"), 60, 0.1, "samples")
         body = {"part": "prometheus", "action": "kill", "ttl_s": 600}
         headers = _control_headers(project, "promkill")
         response = httpx.post(
@@ -180,7 +176,7 @@ def _kill_mid_baseline(project: Project, stack: str, part: str, ttl_s: float) ->
     """Once the load runs, SIGKILL `part` through the supervisor (no ledger entry: no fault of
     the gate's explains it); the supervisor restarts it after `ttl_s`."""
     state = wait_until(lambda: _state(project, stack), 120, 0.2, "stack up")
-    wait_until(lambda: _every_target_sampled(state), 60, 0.2, "every target scraped")
+    wait_until(lambda: _gate_saw_first_samples(project, stack), 60, 0.1, "first samples")
     wait_until(lambda: _load_elapsed(project) >= 5.0, 90, 0.1, "load 2 s into its baseline")
     body = {"part": part, "action": "kill", "ttl_s": ttl_s}
     headers = _control_headers(project, stack)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -48,10 +49,13 @@ class SampleTargets:
 class FirstSamples(threading.Thread):
     """Waits (up to `timeout` s) until every target has a sample; `at` is that wall time."""
 
-    def __init__(self, targets: SampleTargets, timeout: float) -> None:
+    def __init__(
+        self, targets: SampleTargets, timeout: float, on_sampled: Callable[[], None] = lambda: None
+    ) -> None:
         super().__init__(name="slogate-first-samples", daemon=True)
         self.targets = targets
         self.timeout = timeout
+        self.on_sampled = on_sampled  # called on this thread once they are
         self.cancelled = threading.Event()
         self.sampled = threading.Event()
         self.at: float | None = None
@@ -62,6 +66,7 @@ class FirstSamples(threading.Thread):
             if self.targets.sampled():
                 self.at = time.time()
                 self.sampled.set()
+                self.on_sampled()
                 return
             self.cancelled.wait(POLL_S)
 

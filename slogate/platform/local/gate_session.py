@@ -83,7 +83,9 @@ class LocalGateSession:
         try:
             state = self.local.up(first_samples=False)
             self.first_samples = FirstSamples(
-                self.local.sample_targets(), self.local.first_samples_timeout()
+                self.local.sample_targets(),
+                self.local.first_samples_timeout(),
+                self.local.record_first_samples,
             )
             self.first_samples.start()
             self.loop = _SupervisorLoop(self.local)

@@ -312,6 +312,12 @@ class LocalStack:
                 )
             self.supervisor.serve_calls(interval)
 
+    def record_first_samples(self) -> None:
+        """Prometheus has a sample from every target, seen beside a gate's load: in the state
+        file (the prometheus part's `first_samples_after_s`), as `slogate up` records it."""
+        self._ready_after["prometheus-first-samples"] = round(time.monotonic() - self._t0, 3)
+        self._save()
+
     def _save(self) -> None:
         state = self.state
         if state is None:
