@@ -24,8 +24,7 @@ from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import SLOSpec, load_spec
 from slogate.slo.stats import Verdict
 from tests.report.scenarios import passing_pod_kill
-from tests.slo.backfill import backfilled_prometheus
-from tests.slo.known_data import WINDOW, base_time, known_data
+from tests.slo.known_data import WINDOW, known_prometheus
 from tests.support.cli import REPO, run_cli, slogate_home
 
 SLO_FILE = REPO / "slo" / "target-service.yaml"
@@ -74,9 +73,8 @@ def test_every_objective_and_place_of_the_slo_file_is_kept_or_reported(
 
 @pytest.fixture(scope="module")
 def prometheus() -> Iterator[tuple[str, int]]:
-    t0 = base_time()
-    with backfilled_prometheus(known_data(t0)) as server:
-        yield server.url, t0
+    with known_prometheus() as server:
+        yield server
 
 
 @pytest.mark.slow

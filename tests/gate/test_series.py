@@ -10,8 +10,7 @@ import pytest
 from slogate.gate.series import chart_series
 from slogate.host.ports import free_port
 from slogate.slo.prometheus import PrometheusClient
-from tests.slo.backfill import backfilled_prometheus
-from tests.slo.known_data import base_time, known_data
+from tests.slo.known_data import known_prometheus
 
 LINES = [
     (place, metric, stat)
@@ -28,9 +27,8 @@ LINES = [
 
 @pytest.fixture(scope="module")
 def prometheus() -> Iterator[tuple[str, int]]:
-    t0 = base_time()
-    with backfilled_prometheus(known_data(t0)) as server:
-        yield server.url, t0
+    with known_prometheus() as server:
+        yield server
 
 
 @pytest.mark.slow

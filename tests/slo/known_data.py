@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from tests.slo.backfill import SeriesData
+from tests.slo.backfill import SeriesData, backfilled_prometheus
 
 WINDOW = (100, 500)
 LATENCY_PER_SECOND = {
@@ -181,3 +183,11 @@ spec:
     - {name: few, sli: few, target: 0.999}
     - {name: few-loose, sli: few, target: 0.99}
 """
+
+
+@contextmanager
+def known_prometheus() -> Iterator[tuple[str, int]]:
+    """A real Prometheus over `known_data` from `base_time()`: its URL and that t0."""
+    t0 = base_time()
+    with backfilled_prometheus(known_data(t0)) as server:
+        yield server.url, t0

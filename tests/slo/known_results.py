@@ -19,8 +19,7 @@ from typing import Any
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient
 from slogate.slo.spec import load_spec
-from tests.slo.backfill import backfilled_prometheus
-from tests.slo.known_data import CUSTOM_SPEC, SPEC, base_time, known_data
+from tests.slo.known_data import CUSTOM_SPEC, SPEC, known_prometheus
 
 RECORDED = Path(__file__).parent / "recorded" / "known_results.json"
 # windows relative to t0: the checked one, all the data, around the restart, two hours back
@@ -49,6 +48,5 @@ def known_results(url: str, t0: int) -> dict[str, list[dict[str, Any]]]:
 
 
 if __name__ == "__main__":
-    t0 = base_time()
-    with backfilled_prometheus(known_data(t0)) as server:
-        print(json.dumps(known_results(server.url, t0), indent=1, sort_keys=True))
+    with known_prometheus() as (url, t0):
+        print(json.dumps(known_results(url, t0), indent=1, sort_keys=True))

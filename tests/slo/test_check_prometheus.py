@@ -17,15 +17,13 @@ from slogate.slo.counting import count_counters, delta_from_samples
 from slogate.slo.evaluate import Window, evaluate_spec
 from slogate.slo.prometheus import PrometheusClient, PrometheusQueryFailed
 from slogate.slo.spec import load_spec
-from tests.slo.backfill import backfilled_prometheus
 from tests.slo.known_data import (
     CUSTOM_SPEC,
     EXPECTED,
     SPEC,
     WINDOW,
-    base_time,
     jumpy_points,
-    known_data,
+    known_prometheus,
 )
 from tests.slo.known_results import RECORDED, known_results
 from tests.support.cli import Result, run_cli
@@ -36,9 +34,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("slo-prometheus")]
 
 @pytest.fixture(scope="module")
 def prometheus():
-    t0 = base_time()
-    with backfilled_prometheus(known_data(t0)) as server:
-        yield server.url, t0
+    with known_prometheus() as server:
+        yield server
 
 
 @pytest.fixture
